@@ -1,0 +1,44 @@
+# The two commands: `make run` (console with demo data, worker and beat) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup messages lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+	mkdir -p var/mail
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: setup
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input -v0
+	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
+	@echo ""
+	@echo "  Reseller Console: http://127.0.0.1:8000/"
+	@echo "  Demo logins (password demo-pass-2026):"
+	@echo "    sam.sales      sales, Nordic Software AB"
+	@echo "    anna.admin     reseller admin, Nordic Software AB"
+	@echo "    bea.sales      sales, Baltic Licensing OÜ"
+	@echo "    ines.internal  internal sales (all resellers)"
+	@echo "    admin          superuser (Django admin at /admin/)"
+	@echo "  E-mails are written to var/mail/. Ctrl-C stops web, worker and beat."
+	@echo ""
+	DJANGO_DEBUG=true $(BIN)/honcho start -f Procfile.dev
+
+test: setup
+	$(BIN)/python -m pytest
+
+messages: $(STAMP)
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --no-obsolete
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf var staticfiles

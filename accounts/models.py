@@ -1,0 +1,71 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Reseller(models.Model):
+    """A partner company that sells licences to customers."""
+
+    name = models.CharField(_("name"), max_length=120)
+    partner_id = models.CharField(_("partner ID"), max_length=20, unique=True)
+    country = CountryField(_("country"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("reseller")
+        verbose_name_plural = _("resellers")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner_id})"
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        RESELLER_ADMIN = "reseller_admin", _("Reseller admin")
+        SALES = "sales", _("Sales")
+        INTERNAL_SALES = "internal_sales", _("Internal sales")
+
+    #: Roles that belong to one reseller and see only its customers.
+    RESELLER_ROLES = (Role.RESELLER_ADMIN, Role.SALES)
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    reseller = models.ForeignKey(
+        Reseller,
+        verbose_name=_("reseller"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Reseller staff belong to exactly one reseller; nobody else belongs to any.
+            models.CheckConstraint(
+                condition=(Q(role__in=["reseller_admin", "sales"], reseller__isnull=False))
+                | (~Q(role__in=["reseller_admin", "sales"]) & Q(reseller__isnull=True)),
+                name="user_reseller_matches_role",
+            ),
+        ]
+
+    @property
+    def is_reseller_staff(self) -> bool:
+        return self.role in self.RESELLER_ROLES
+
+    @property
+    def is_reseller_admin(self) -> bool:
+        return self.role == self.Role.RESELLER_ADMIN
+
+    @property
+    def is_internal_sales(self) -> bool:
+        return self.role == self.Role.INTERNAL_SALES
+
+    @property
+    def is_console_user(self) -> bool:
+        """May use the reseller console (superusers use the Django admin)."""
+        return self.is_active and (self.is_reseller_staff or self.is_internal_sales)

@@ -1,0 +1,53 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from resellerconsole.errors import DomainError
+
+from .models import Reseller, User
+
+
+def staff_member_create(
+    *,
+    reseller: Reseller,
+    actor: User,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str,
+) -> User:
+    """A reseller admin adds a colleague (admin or sales) to their own reseller."""
+    if role not in User.RESELLER_ROLES:
+        raise DomainError(_("Choose Reseller admin or Sales."), code="invalid_role", field="role")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("That username is taken."), code="duplicate_username", field="username")
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        reseller=reseller,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="weak_password", field="password1") from None
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+    return user
+
+
+def staff_member_set_active(*, member: User, actor: User, active: bool) -> User:
+    """Deactivate (or reactivate) a colleague; nobody locks themselves out."""
+    if member.pk == actor.pk:
+        raise DomainError(_("You cannot deactivate your own account."), code="self", field=None)
+    with transaction.atomic():
+        member = User.objects.select_for_update().get(pk=member.pk)
+        member.is_active = active
+        member.save(update_fields=["is_active"])
+    return member

@@ -1,0 +1,90 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from resellerconsole.errors import DomainError
+
+from . import services
+from .models import Customer, CustomerEvent, VipAdmin
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class VipAdminInline(ReadOnlyInline):
+    model = VipAdmin
+    fields = ["name", "email"]
+
+
+class CustomerEventInline(ReadOnlyInline):
+    model = CustomerEvent
+    fields = ["at", "kind", "actor", "parameters"]
+    ordering = ["-at", "-pk"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["company_name", "vip_id", "reseller", "status", "market_segment", "country", "created_at"]
+    list_filter = ["status", "market_segment", "preferred_language", "reseller"]
+    list_select_related = ["reseller"]
+    search_fields = ["company_name", "=vip_id", "vip_admins__email"]
+    readonly_fields = [
+        "reseller",
+        "vip_id",
+        "status",
+        "invitation_sent_at",
+        "invitation_accepted_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [VipAdminInline, CustomerEventInline]
+    actions = ["send_invitation"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        # Customers are signed up by their reseller in the console or the API.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Edits go through the service so they are validated and recorded like any other.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
+        try:
+            services.customer_update(customer=obj, actor=request.user, allow_duplicate=True, **changes)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    @admin.action(description=_("Send or resend the VIP invitation"))
+    def send_invitation(self, request, queryset):
+        for customer in queryset:
+            try:
+                services.customer_send_invitation(customer=customer, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{customer}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{customer}: {customer.vip_id}", messages.SUCCESS)
+
+
+@admin.register(CustomerEvent)
+class CustomerEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "customer", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["customer", "actor"]
+    search_fields = ["customer__company_name", "=customer__vip_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

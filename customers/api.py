@@ -1,0 +1,152 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Reseller
+
+from . import selectors, services
+from .models import Customer, CustomerStatus, MarketSegment, VipAdmin
+
+
+class VipAdminSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=VipAdmin._meta.get_field("name").max_length)
+    email = serializers.EmailField(max_length=254)
+
+
+class CustomerOutputSerializer(serializers.ModelSerializer):
+    vip_admins = VipAdminSerializer(many=True, read_only=True)
+    reseller = serializers.SlugRelatedField(slug_field="partner_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "vip_id",
+            "reseller",
+            "company_name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "market_segment",
+            "preferred_language",
+            "status",
+            "status_display",
+            "vip_admins",
+            "invitation_sent_at",
+            "invitation_accepted_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerInputSerializer(serializers.ModelSerializer):
+    vip_admins = VipAdminSerializer(many=True, min_length=1, max_length=20)
+    reseller = serializers.SlugRelatedField(
+        slug_field="partner_id",
+        queryset=Reseller.objects.all(),
+        required=False,
+        help_text=_("Partner ID of the reseller; internal sales only. Reseller staff always create for their own."),
+    )
+    confirm_duplicate = serializers.BooleanField(
+        default=False, write_only=True, help_text=_("Save even when the reseller has a customer with this name.")
+    )
+
+    class Meta:
+        model = Customer
+        fields = [*services.EDITABLE_FIELDS, "vip_admins", "reseller", "confirm_duplicate"]
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+        return attrs
+
+
+def _contacts(validated: dict) -> list[services.VipAdminContact]:
+    return [services.VipAdminContact(name=a["name"], email=a["email"]) for a in validated]
+
+
+class CustomerListCreateApi(GenericAPIView):
+    serializer_class = CustomerOutputSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name contains, or VIP ID starts with"),
+            OpenApiParameter("status", str, enum=CustomerStatus.values),
+            OpenApiParameter("segment", str, enum=MarketSegment.values),
+            OpenApiParameter("sort", str, enum=list(selectors.CUSTOMER_ORDERINGS)),
+        ],
+        responses=CustomerOutputSerializer(many=True),
+    )
+    def get(self, request):
+        customers = selectors.customer_list(
+            user=request.user,
+            search=request.query_params.get("q", ""),
+            status=request.query_params.get("status", ""),
+            segment=request.query_params.get("segment", ""),
+            ordering=request.query_params.get("sort", "name"),
+        ).prefetch_related("vip_admins")
+        page = self.paginate_queryset(customers)
+        return self.get_paginated_response(CustomerOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
+    def post(self, request):
+        serializer = CustomerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reseller = data.pop("reseller", None)
+        if not request.user.is_internal_sales:
+            reseller = request.user.reseller
+        elif reseller is None:
+            raise serializers.ValidationError({"reseller": [_("Internal sales must name the reseller.")]})
+        customer = services.customer_create(
+            reseller=reseller,
+            actor=request.user,
+            vip_admins=_contacts(data.pop("vip_admins")),
+            allow_duplicate=data.pop("confirm_duplicate"),
+            **data,
+        )
+        customer = selectors.customer_get(user=request.user, pk=customer.pk)
+        return Response(CustomerOutputSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerDetailApi(APIView):
+    @extend_schema(responses=CustomerOutputSerializer)
+    def get(self, request, pk: int):
+        return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=CustomerInputSerializer, responses=CustomerOutputSerializer)
+    def patch(self, request, pk: int):
+        customer = selectors.customer_get(user=request.user, pk=pk)
+        serializer = CustomerInputSerializer(customer, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("reseller", None)
+        vip_admins = data.pop("vip_admins", None)
+        services.customer_update(
+            customer=customer,
+            actor=request.user,
+            vip_admins=_contacts(vip_admins) if vip_admins is not None else None,
+            allow_duplicate=data.pop("confirm_duplicate", False),
+            **data,
+        )
+        return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
+
+
+class CustomerInvitationApi(APIView):
+    @extend_schema(
+        request=None,
+        responses=CustomerOutputSerializer,
+        description="Send the VIP invitation (issuing the VIP ID at once) or resend it (the VIP ID stays).",
+    )
+    def post(self, request, pk: int):
+        customer = selectors.customer_get(user=request.user, pk=pk)
+        services.customer_send_invitation(customer=customer, actor=request.user)
+        return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)

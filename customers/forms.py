@@ -1,0 +1,68 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Reseller
+
+from .models import Customer
+from .services import EDITABLE_FIELDS, VipAdminContact
+
+
+class CustomerForm(forms.ModelForm):
+    reseller = forms.ModelChoiceField(label=_("Reseller"), queryset=Reseller.objects.all())
+    confirm_duplicate = forms.BooleanField(
+        label=_("Yes, save it although another customer has the same name"), required=False
+    )
+
+    class Meta:
+        model = Customer
+        fields = EDITABLE_FIELDS
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only internal sales choose the reseller; reseller staff always work for their own.
+        if not user.is_internal_sales or self.instance.pk:
+            del self.fields["reseller"]
+        self.fields["company_name"].widget.attrs["autofocus"] = True
+        self.needs_duplicate_confirmation = bool(self.data.get("confirm_duplicate"))
+
+    def changed_editable_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.changed_data}
+
+
+class VipAdminForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+
+
+class BaseVipAdminFormSet(forms.BaseFormSet):
+    def contacts(self) -> list[VipAdminContact]:
+        return [
+            VipAdminContact(name=f.cleaned_data["name"], email=f.cleaned_data["email"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+
+VipAdminFormSet = forms.formset_factory(
+    VipAdminForm,
+    formset=BaseVipAdminFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=20,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def vip_admin_formset(data=None, *, initial=None, add_row: bool = False) -> BaseVipAdminFormSet:
+    """The VIP admin rows; `add_row` re-renders a posted form with one more empty row (no JavaScript needed)."""
+    if data is not None and add_row:
+        data = data.copy()
+        key = "admins-TOTAL_FORMS"
+        try:
+            rows = int(data.get(key) or 0)
+        except ValueError:
+            rows = 0
+        data[key] = str(min(max(rows, 0), 19) + 1)
+    return VipAdminFormSet(data, initial=initial, prefix="admins")

@@ -1,0 +1,160 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+#: 20 upper-case hexadecimal characters (domain.md, Customers and VIP IDs).
+VIP_ID_PATTERN = r"^[0-9A-F]{20}$"
+
+
+class MarketSegment(models.TextChoices):
+    COMMERCIAL = "commercial", _("Commercial")
+    EDUCATION = "education", _("Education")
+    GOVERNMENT = "government", _("Government")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    SWEDISH = "sv", _("Swedish")
+
+
+class CustomerStatus(models.TextChoices):
+    NOT_INVITED = "not_invited", _("Not invited")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    ACTIVE = "active", _("Active")
+    DELAYED = "delayed", _("Delayed")
+    INACTIVE = "inactive", _("Inactive")
+
+
+#: Every status change the domain allows; `customers.services.customer_set_status` enforces it.
+CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    CustomerStatus.NOT_INVITED: frozenset({CustomerStatus.INVITATION_SENT}),
+    CustomerStatus.INVITATION_SENT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.DELAYED}),
+    CustomerStatus.ACTIVE: frozenset({CustomerStatus.DELAYED, CustomerStatus.INACTIVE}),
+    # Delayed returns to the status it came from once no overdue PA is left.
+    CustomerStatus.DELAYED: frozenset(
+        {CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT, CustomerStatus.INACTIVE}
+    ),
+    # Reinstatement after a missed renewal is a recorded reseller action.
+    CustomerStatus.INACTIVE: frozenset({CustomerStatus.ACTIVE}),
+}
+
+
+class Customer(models.Model):
+    """An organisation in the VIP programme, signed up by one reseller."""
+
+    reseller = models.ForeignKey(
+        "accounts.Reseller", verbose_name=_("reseller"), on_delete=models.PROTECT, related_name="customers"
+    )
+    company_name = models.CharField(_("company name"), max_length=120)
+    address_line1 = models.CharField(_("address"), max_length=120)
+    address_line2 = models.CharField(_("address line 2"), max_length=120, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=80)
+    country = CountryField(_("country"))
+    market_segment = models.CharField(_("market segment"), max_length=20, choices=MarketSegment.choices)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.NOT_INVITED
+    )
+    vip_id = models.CharField(_("VIP ID"), max_length=20, unique=True, null=True, blank=True, editable=False)
+    invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
+    invitation_accepted_at = models.DateTimeField(
+        _("invitation accepted at"), null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["company_name", "pk"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["reseller", "company_name"], name="customer_reseller_name_idx"),
+            models.Index(fields=["reseller", "status"], name="customer_reseller_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vip_id__isnull=True) | Q(vip_id__regex=VIP_ID_PATTERN),
+                name="customer_vip_id_format",
+            ),
+            # Once invited, a customer always has its VIP ID.
+            models.CheckConstraint(
+                condition=Q(status="not_invited") | Q(vip_id__isnull=False),
+                name="customer_invited_has_vip_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class VipAdmin(models.Model):
+    """A person at the customer who administers licences and receives the programme's e-mails."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="vip_admins"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail"))
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("VIP admin")
+        verbose_name_plural = _("VIP admins")
+        constraints = [
+            models.UniqueConstraint("customer", Lower("email"), name="vip_admin_unique_email_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class CustomerEvent(models.Model):
+    """One recorded change to a customer: who did what, when. The history pages read these rows."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Customer created")
+        UPDATED = "updated", _("Customer details changed")
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    parameters = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("customer event")
+        verbose_name_plural = _("customer events")
+        indexes = [models.Index(fields=["customer", "-at"], name="customer_event_customer_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,70 @@
+"""Reads of customers, scoped to what the asking user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+
+from .models import Customer, CustomerEvent
+
+#: Sort keys offered in the console and API, mapped to their ORDER BY (pk last makes pages stable).
+CUSTOMER_ORDERINGS = {
+    "name": ("company_name", "pk"),
+    "-name": ("-company_name", "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "status": ("status", "company_name", "pk"),
+    "-status": ("-status", "company_name", "pk"),
+}
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Reseller staff see their reseller's customers, internal sales all of them, anyone else none."""
+    customers = Customer.objects.all()
+    if not (user.is_authenticated and user.is_active):
+        return customers.none()
+    if user.is_internal_sales:
+        return customers
+    if user.is_reseller_staff:
+        return customers.filter(reseller_id=user.reseller_id)
+    return customers.none()
+
+
+def customer_list(
+    *,
+    user: User,
+    search: str = "",
+    status: str = "",
+    segment: str = "",
+    reseller_id: int | None = None,
+    ordering: str = "name",
+) -> QuerySet[Customer]:
+    customers = customers_visible_to(user).select_related("reseller").annotate(vip_admin_count=Count("vip_admins"))
+    search = search.strip()
+    if search:
+        # A VIP ID is matched from its start, a name anywhere in it.
+        customers = customers.filter(company_name__icontains=search) | customers.filter(
+            vip_id__startswith=search.upper()
+        )
+    if status:
+        customers = customers.filter(status=status)
+    if segment:
+        customers = customers.filter(market_segment=segment)
+    if reseller_id:
+        customers = customers.filter(reseller_id=reseller_id)
+    return customers.order_by(*CUSTOMER_ORDERINGS.get(ordering, CUSTOMER_ORDERINGS["name"]))
+
+
+def customer_get(*, user: User, pk: int) -> Customer:
+    """The customer if `user` may see it; otherwise 404, so other resellers' customers do not exist."""
+    customers = customers_visible_to(user).select_related("reseller", "created_by").prefetch_related("vip_admins")
+    try:
+        return customers.get(pk=pk)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def customer_events(*, customer: Customer) -> QuerySet[CustomerEvent]:
+    return customer.events.select_related("actor").order_by("-at", "-pk")

@@ -1,0 +1,322 @@
+"""Every change to customers goes through these functions: validate, then act, in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Reseller, User
+from notifications.models import OutboundEmail
+from notifications.services import email_queue
+from resellerconsole.errors import DomainError
+
+from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, VipAdmin
+
+#: Fields a reseller edits on a customer (the VIP ID, status and audit fields are never edited).
+EDITABLE_FIELDS = (
+    "company_name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "market_segment",
+    "preferred_language",
+)
+INVITATION_SALT = "customers.invitation"
+
+
+@dataclass(frozen=True)
+class VipAdminContact:
+    name: str
+    email: str
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+def _record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
+    return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
+
+
+# ---------------------------------------------------------------------------
+# Create and edit
+# ---------------------------------------------------------------------------
+def _clean_vip_admins(vip_admins: Sequence[VipAdminContact]) -> list[VipAdminContact]:
+    cleaned: list[VipAdminContact] = []
+    seen: set[str] = set()
+    for contact in vip_admins:
+        name, email = contact.name.strip(), contact.email.strip()
+        if not name:
+            raise DomainError(_("Every VIP admin needs a name."), code="required", field="vip_admins")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                _("“%(email)s” is not a valid e-mail address.") % {"email": email},
+                code="invalid_email",
+                field="vip_admins",
+            ) from None
+        if email.lower() in seen:
+            raise DomainError(
+                _("%(email)s is listed twice.") % {"email": email}, code="duplicate_email", field="vip_admins"
+            )
+        seen.add(email.lower())
+        cleaned.append(VipAdminContact(name=name, email=email))
+    if not cleaned:
+        raise DomainError(_("Add at least one VIP admin."), code="required", field="vip_admins")
+    return cleaned
+
+
+def _check_duplicate_company(customer: Customer, *, allow_duplicate: bool) -> None:
+    if allow_duplicate:
+        return
+    twin = (
+        Customer.objects.filter(reseller_id=customer.reseller_id, company_name__iexact=customer.company_name)
+        .exclude(pk=customer.pk)
+        .first()
+    )
+    if twin is not None:
+        raise DomainError(
+            _(
+                "Your reseller already has a customer named “%(name)s” (VIP ID %(vip_id)s). "
+                "Confirm to save another one with the same name."
+            )
+            % {"name": twin.company_name, "vip_id": twin.vip_id or _("not issued yet")},
+            code="duplicate_company",
+            field="company_name",
+        )
+
+
+def _full_clean(customer: Customer) -> None:
+    try:
+        customer.full_clean(exclude=["reseller", "created_by"], validate_unique=False)
+    except ValidationError as error:
+        raise DomainError.from_validation_error(error) from None
+
+
+def customer_create(
+    *,
+    reseller: Reseller,
+    actor: User,
+    company_name: str,
+    address_line1: str,
+    postal_code: str,
+    city: str,
+    country: str,
+    market_segment: str,
+    preferred_language: str,
+    vip_admins: Sequence[VipAdminContact],
+    address_line2: str = "",
+    allow_duplicate: bool = False,
+) -> Customer:
+    customer = Customer(
+        reseller=reseller,
+        company_name=company_name.strip(),
+        address_line1=address_line1.strip(),
+        address_line2=address_line2.strip(),
+        postal_code=postal_code.strip(),
+        city=city.strip(),
+        country=country,
+        market_segment=market_segment,
+        preferred_language=preferred_language,
+        created_by=actor,
+    )
+    _full_clean(customer)
+    contacts = _clean_vip_admins(vip_admins)
+    with transaction.atomic():
+        _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
+        customer.save()
+        VipAdmin.objects.bulk_create(
+            [VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts]
+        )
+        _record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
+    return customer
+
+
+def customer_update(
+    *,
+    customer: Customer,
+    actor: User,
+    vip_admins: Sequence[VipAdminContact] | None = None,
+    allow_duplicate: bool = False,
+    **changes,
+) -> Customer:
+    """Change the editable fields named in `changes` and, when given, replace the VIP admin list."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="not_editable",
+            field=sorted(unknown)[0],
+        )
+    contacts = _clean_vip_admins(vip_admins) if vip_admins is not None else None
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = {name: str(getattr(customer, name)) for name in changes}
+        for name, value in changes.items():
+            setattr(customer, name, value.strip() if isinstance(value, str) else value)
+        _full_clean(customer)
+        if "company_name" in changes:
+            _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
+        changed = {
+            name: [before[name], str(getattr(customer, name))]
+            for name in changes
+            if before[name] != str(getattr(customer, name))
+        }
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        if contacts is not None:
+            current = [(a.name, a.email) for a in customer.vip_admins.all()]
+            wanted = [(c.name, c.email) for c in contacts]
+            if current != wanted:
+                customer.vip_admins.all().delete()
+                VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=n, email=e) for n, e in wanted])
+                changed["vip_admins"] = [[e for _n, e in current], [e for _n, e in wanted]]
+        if changed:
+            _record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed)
+    return customer
+
+
+# ---------------------------------------------------------------------------
+# Status
+# ---------------------------------------------------------------------------
+def customer_set_status(*, customer: Customer, status: str, actor: User | None, **parameters) -> Customer:
+    """The one place a customer's status changes: checks the transition map and records the change.
+
+    The caller holds the row lock (`select_for_update`) inside its transaction.
+    """
+    if status not in CUSTOMER_STATUS_TRANSITIONS[customer.status]:
+        raise DomainError(
+            _("A customer cannot go from %(from)s to %(to)s.")
+            % {"from": customer.get_status_display(), "to": CustomerStatus(status).label},
+            code="invalid_transition",
+        )
+    previous = customer.status
+    customer.status = status
+    customer.save(update_fields=["status", "updated_at"])
+    _record(customer, CustomerEvent.Kind.STATUS_CHANGED, actor, **{"from": previous, "to": status}, **parameters)
+    return customer
+
+
+# ---------------------------------------------------------------------------
+# Invitations and VIP IDs
+# ---------------------------------------------------------------------------
+def new_vip_id() -> str:
+    """20 upper-case hexadecimal characters from the operating system's cryptographic source."""
+    return secrets.token_hex(10).upper()
+
+
+def _issue_vip_id(customer: Customer) -> None:
+    # 80 random bits make a collision vanishingly rare; the unique index makes it impossible.
+    for _attempt in range(5):
+        customer.vip_id = new_vip_id()
+        try:
+            with transaction.atomic():
+                customer.save(update_fields=["vip_id", "updated_at"])
+            return
+        except IntegrityError:
+            continue
+    raise DomainError(_("Could not issue a unique VIP ID; please try again."), code="vip_id_exhausted")
+
+
+def invitation_token(customer: Customer) -> str:
+    return signing.dumps({"customer": customer.pk, "vip_id": customer.vip_id}, salt=INVITATION_SALT)
+
+
+def invitation_url(customer: Customer) -> str:
+    path = reverse("invitation-accept", kwargs={"token": invitation_token(customer)})
+    return settings.CONSOLE_BASE_URL.rstrip("/") + path
+
+
+def customer_send_invitation(*, customer: Customer, actor: User) -> Customer:
+    """Send (or resend) the VIP invitation. The first sending issues the VIP ID at once.
+
+    Resending keeps the VIP ID; it is refused once the customer has accepted.
+    """
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().select_related("reseller").get(pk=customer.pk)
+        now = timezone.now()
+        if customer.status == CustomerStatus.NOT_INVITED:
+            _issue_vip_id(customer)
+            customer_set_status(customer=customer, status=CustomerStatus.INVITATION_SENT, actor=actor)
+            kind = CustomerEvent.Kind.INVITATION_SENT
+        elif customer.invitation_accepted_at is None and customer.status in (
+            CustomerStatus.INVITATION_SENT,
+            CustomerStatus.DELAYED,
+        ):
+            kind = CustomerEvent.Kind.INVITATION_RESENT
+        else:
+            raise DomainError(
+                _("%(name)s has already accepted the invitation.") % {"name": customer.company_name},
+                code="invalid_transition",
+            )
+        customer.invitation_sent_at = now
+        customer.save(update_fields=["invitation_sent_at", "updated_at"])
+        recipients = list(customer.vip_admins.values_list("email", flat=True))
+        sending = 1 + customer.events.filter(
+            kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
+        ).count()
+        _record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
+        email_queue(
+            kind=OutboundEmail.Kind.INVITATION,
+            dedupe_key=f"invitation:{customer.pk}:{sending}",
+            recipients=recipients,
+            template="invitation",
+            context={
+                "customer": customer,
+                "reseller": customer.reseller,
+                "accept_url": invitation_url(customer),
+                "valid_days": settings.INVITATION_LINK_MAX_AGE_DAYS,
+            },
+            language=customer.preferred_language,
+            customer=customer,
+        )
+    return customer
+
+
+def customer_from_invitation_token(token: str) -> Customer:
+    """The customer a signed invitation link names; a clear error when it is forged or expired."""
+    try:
+        payload = signing.loads(
+            token, salt=INVITATION_SALT, max_age=settings.INVITATION_LINK_MAX_AGE_DAYS * 24 * 3600
+        )
+    except signing.SignatureExpired:
+        raise DomainError(
+            _("This invitation link has expired. Ask your reseller to resend the invitation."), code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise DomainError(_("This invitation link is not valid."), code="invalid_token") from None
+    customer = (
+        Customer.objects.select_related("reseller")
+        .filter(pk=payload.get("customer"), vip_id=payload.get("vip_id"))
+        .first()
+    )
+    if customer is None:
+        raise DomainError(_("This invitation link is not valid."), code="invalid_token")
+    return customer
+
+
+def customer_accept_invitation(*, token: str) -> Customer:
+    """Accept the invitation: the customer becomes Active. Accepting twice changes nothing."""
+    customer = customer_from_invitation_token(token)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.invitation_accepted_at is not None:
+            return customer
+        customer.invitation_accepted_at = timezone.now()
+        customer.save(update_fields=["invitation_accepted_at", "updated_at"])
+        if customer.status == CustomerStatus.INVITATION_SENT:
+            customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
+        _record(customer, CustomerEvent.Kind.INVITATION_ACCEPTED, None, vip_id=customer.vip_id)
+    return customer

@@ -1,0 +1,158 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import console_view
+from accounts.models import Reseller
+from resellerconsole.errors import DomainError
+
+from . import selectors, services
+from .forms import CustomerForm, vip_admin_formset
+from .models import CustomerStatus, MarketSegment
+
+PAGE_SIZE = 25
+CUSTOMER_TABS = ("details", "plans", "history", "renewals")
+
+
+def _apply_error(error: DomainError, form, admins) -> None:
+    for field, field_messages in error.errors.items():
+        if field == "vip_admins":
+            admins._non_form_errors = admins.error_class(field_messages)
+        else:
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+    if error.code == "duplicate_company":
+        form.needs_duplicate_confirmation = True
+
+
+@console_view
+def customer_list(request):
+    params = request.GET
+    reseller_id = params.get("reseller", "")
+    customers = selectors.customer_list(
+        user=request.user,
+        search=params.get("q", ""),
+        status=params.get("status", "") if params.get("status") in CustomerStatus.values else "",
+        segment=params.get("segment", "") if params.get("segment") in MarketSegment.values else "",
+        reseller_id=int(reseller_id) if reseller_id.isdigit() and request.user.is_internal_sales else None,
+        ordering=params.get("sort", "name"),
+    )
+    page = Paginator(customers, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "query": query.urlencode(),
+        "filters": {
+            "q": params.get("q", ""),
+            "status": params.get("status", ""),
+            "segment": params.get("segment", ""),
+            "sort": params.get("sort", "name"),
+            "reseller": reseller_id,
+        },
+        "statuses": CustomerStatus.choices,
+        "segments": MarketSegment.choices,
+        "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
+    }
+    template = "customers/_customer_table.html" if request.htmx else "customers/customer_list.html"
+    return render(request, template, context)
+
+
+@console_view
+def customer_create(request):
+    data = request.POST if request.method == "POST" else None
+    form = CustomerForm(data, user=request.user)
+    admins = vip_admin_formset(data, add_row="add_admin" in request.POST)
+    if data is not None and "add_admin" not in request.POST and form.is_valid() and admins.is_valid():
+        reseller = form.cleaned_data.get("reseller") or request.user.reseller
+        try:
+            customer = services.customer_create(
+                reseller=reseller,
+                actor=request.user,
+                vip_admins=admins.contacts(),
+                allow_duplicate=form.cleaned_data["confirm_duplicate"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            )
+            if "send_invitation" in request.POST:
+                customer = services.customer_send_invitation(customer=customer, actor=request.user)
+                messages.success(
+                    request,
+                    _("%(name)s was created and invited. VIP ID: %(vip_id)s")
+                    % {"name": customer.company_name, "vip_id": customer.vip_id},
+                )
+            else:
+                messages.success(request, _("%(name)s was created.") % {"name": customer.company_name})
+        except DomainError as error:
+            _apply_error(error, form, admins)
+        else:
+            return redirect("customer-detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "admins": admins, "customer": None})
+
+
+@console_view
+def customer_edit(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = CustomerForm(data, instance=customer, user=request.user)
+    admins = vip_admin_formset(
+        data,
+        initial=[{"name": a.name, "email": a.email} for a in customer.vip_admins.all()],
+        add_row="add_admin" in request.POST,
+    )
+    if data is not None and "add_admin" not in request.POST and form.is_valid() and admins.is_valid():
+        try:
+            services.customer_update(
+                customer=customer,
+                actor=request.user,
+                vip_admins=admins.contacts(),
+                allow_duplicate=form.cleaned_data["confirm_duplicate"],
+                **form.changed_editable_fields(),
+            )
+        except DomainError as error:
+            _apply_error(error, form, admins)
+        else:
+            messages.success(request, _("Customer details saved."))
+            return redirect("customer-detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "admins": admins, "customer": customer})
+
+
+@console_view
+def customer_detail(request, pk: int, tab: str = "details"):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    context = {"customer": customer, "tab": tab, "tabs": CUSTOMER_TABS}
+    if tab == "details":
+        context["events"] = selectors.customer_events(customer=customer)[:50]
+    return render(request, "customers/customer_detail.html", context)
+
+
+@console_view
+@require_POST
+def customer_send_invitation(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    resend = customer.vip_id is not None
+    try:
+        customer = services.customer_send_invitation(customer=customer, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if resend:
+            messages.success(request, _("The invitation was sent again. The VIP ID stays %(vip_id)s.") % {
+                "vip_id": customer.vip_id
+            })
+        else:
+            messages.success(request, _("Invitation sent. VIP ID %(vip_id)s is issued.") % {"vip_id": customer.vip_id})
+    return redirect(reverse("customer-detail", kwargs={"pk": customer.pk}))
+
+
+def invitation_accept(request, token: str):
+    """The public page a VIP admin reaches from the invitation e-mail."""
+    try:
+        customer = services.customer_from_invitation_token(token)
+        if request.method == "POST":
+            customer = services.customer_accept_invitation(token=token)
+    except DomainError as error:
+        return render(request, "customers/invitation_accept.html", {"error": error.message}, status=400)
+    return render(request, "customers/invitation_accept.html", {"customer": customer})

@@ -1,0 +1,167 @@
+"""Writes to the outbox and delivery of its rows."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def email_render(*, template: str, context: dict, language: str) -> RenderedEmail:
+    """Render `notifications/<template>_{subject.txt,body.txt,body.html}` in `language`."""
+    with translation.override(language):
+        subject = render_to_string(f"notifications/{template}_subject.txt", context)
+        return RenderedEmail(
+            subject=" ".join(subject.split()),
+            body_text=render_to_string(f"notifications/{template}_body.txt", context),
+            body_html=render_to_string(f"notifications/{template}_body.html", context),
+        )
+
+
+def email_queue(
+    *,
+    kind: str,
+    dedupe_key: str,
+    recipients: list[str],
+    template: str,
+    context: dict,
+    language: str,
+    customer=None,
+) -> OutboundEmail:
+    """Record an e-mail in the caller's transaction; deliver it after commit.
+
+    The same `dedupe_key` twice yields the existing row: the e-mail exists once.
+    """
+    rendered = email_render(template=template, context=context, language=language)
+    email, created = OutboundEmail.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "kind": kind,
+            "customer": customer,
+            "recipients": sorted(set(recipients)),
+            "language": language,
+            "subject": rendered.subject,
+            "body_text": rendered.body_text,
+            "body_html": rendered.body_html,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    return email
+
+
+def _enqueue_delivery(email_id: int) -> None:
+    from .tasks import deliver_email
+
+    try:
+        deliver_email.delay(email_id)
+    except Exception:
+        # The row is committed; the periodic sweep will deliver it once the broker is back.
+        logger.warning("Broker unavailable; e-mail %s left for the outbox sweep", email_id, exc_info=True)
+
+
+def _deliverable(now) -> Q:
+    stale = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+    return Q(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=OutboundEmail.State.SENDING, claimed_at__lte=stale
+    )
+
+
+def _claim(*, now, ids: list[int] | None = None, limit: int) -> list[OutboundEmail]:
+    """Mark up to `limit` deliverable rows `sending` and return them; rows another worker holds are skipped."""
+    with transaction.atomic():
+        candidates = OutboundEmail.objects.filter(_deliverable(now))
+        if ids is not None:
+            candidates = candidates.filter(pk__in=ids)
+        if connection_supports_skip_locked():
+            candidates = candidates.select_for_update(skip_locked=True)
+        claimed = list(candidates.order_by("next_attempt_at", "pk")[:limit])
+        if claimed:
+            OutboundEmail.objects.filter(pk__in=[e.pk for e in claimed]).update(
+                state=OutboundEmail.State.SENDING, claimed_at=now
+            )
+    return claimed
+
+
+def connection_supports_skip_locked() -> bool:
+    from django.db import connection
+
+    return connection.features.has_select_for_update_skip_locked
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    claimed: int
+    sent: int
+
+
+def email_deliver(*, email_ids: list[int] | None = None, limit: int = 100) -> DeliveryResult:
+    """Send up to `limit` deliverable outbox rows over one SMTP connection.
+
+    Each row is marked as it goes, so a crash re-sends at most the message in flight.
+    """
+    now = timezone.now()
+    claimed = _claim(now=now, ids=email_ids, limit=limit)
+    if not claimed:
+        return DeliveryResult(claimed=0, sent=0)
+    sent = 0
+    with get_connection() as connection:
+        for email in claimed:
+            message = EmailMultiAlternatives(
+                subject=email.subject,
+                body=email.body_text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=email.recipients,
+                connection=connection,
+            )
+            if email.body_html:
+                message.attach_alternative(email.body_html, "text/html")
+            try:
+                message.send()
+            except Exception as error:  # SMTP errors come in many types; each is recorded on the row.
+                _mark_failed_attempt(email, error)
+                continue
+            OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
+                state=OutboundEmail.State.SENT, sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
+            )
+            sent += 1
+    return DeliveryResult(claimed=len(claimed), sent=sent)
+
+
+def _mark_failed_attempt(email: OutboundEmail, error: Exception) -> None:
+    attempts = email.attempts + 1
+    final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    logger.warning("E-mail %s attempt %s failed: %s", email.pk, attempts, error)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        # Exponential backoff: 1, 2, 4, 8 … minutes.
+        next_attempt_at=timezone.now() + timedelta(minutes=2 ** (attempts - 1)),
+        claimed_at=None,
+    )
+
+
+def email_retry(*, email_ids: list[int]) -> int:
+    """Put failed e-mails back in the queue (the admin's "send again")."""
+    return OutboundEmail.objects.filter(pk__in=email_ids, state=OutboundEmail.State.FAILED).update(
+        state=OutboundEmail.State.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )

@@ -1,0 +1,33 @@
+"""Test settings: the base settings with fast hashing, in-memory e-mail and an eager broker.
+
+DATABASE_URL still selects the database, so CI runs the same suite on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES, env  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # In-memory test database; the WAL pragma does not apply there.
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)
+    DATABASES["default"]["TEST"] = {"NAME": None}
+
+# Tasks queued on commit run in-process; tests that need a real broker start a real worker.
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://localhost/")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+AXES_FAILURE_LIMIT = 3

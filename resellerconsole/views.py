@@ -1,0 +1,43 @@
+import logging
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from .celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    return redirect("customer-list")
+
+
+def _database_reachable() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        logger.warning("Health check: database unreachable", exc_info=True)
+        return False
+
+
+def _broker_reachable() -> bool:
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        logger.warning("Health check: broker unreachable", exc_info=True)
+        return False
+
+
+@never_cache
+def healthz(request):
+    """200 when the database and the broker answer; 503 naming what does not."""
+    checks = {"database": _database_reachable(), "broker": _broker_reachable()}
+    failing = sorted(name for name, ok in checks.items() if not ok)
+    body = {"status": "ok" if not failing else "unavailable", "checks": checks, "failing": failing}
+    return JsonResponse(body, status=503 if failing else 200)

@@ -1,0 +1,154 @@
+"""REST API under /api/v1/: same rules and errors as the console."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from customers.models import Customer, CustomerStatus
+from tests.factories import CustomerFactory, InternalSalesFactory, InvitedCustomerFactory, ResellerFactory, SalesFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(sales):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=sales).key}")
+    return client
+
+
+def payload(**overrides):
+    body = {
+        "company_name": "Kustkonsult AB",
+        "address_line1": "Hamngatan 2",
+        "postal_code": "211 20",
+        "city": "Malmö",
+        "country": "SE",
+        "market_segment": "government",
+        "preferred_language": "en",
+        "vip_admins": [{"name": "Gun Gov", "email": "gun@kust.example"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def test_token_is_required():
+    assert APIClient().get(reverse("api-customer-list")).status_code == 401
+
+
+def test_create_then_invite_then_resend(api, sales):
+    created = api.post(reverse("api-customer-list"), payload(), format="json")
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    assert created.json()["reseller"] == sales.reseller.partner_id
+    assert created.json()["vip_id"] is None
+
+    invited = api.post(reverse("api-customer-invitation", args=[pk]))
+    resent = api.post(reverse("api-customer-invitation", args=[pk]))
+
+    assert invited.status_code == resent.status_code == 200
+    assert invited.json()["status"] == CustomerStatus.INVITATION_SENT
+    assert len(invited.json()["vip_id"]) == 20
+    assert resent.json()["vip_id"] == invited.json()["vip_id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (payload(vip_admins=[]), "vip_admins"),
+        (payload(vip_admins=[{"name": "A", "email": "nope"}]), "vip_admins"),
+        (payload(market_segment="retail"), "market_segment"),
+        (payload(company_name="x" * 10_000), "company_name"),
+        (payload(country=12), "country"),
+        (payload(vip_id="ABC"), "vip_id"),
+        (payload(status="active"), "status"),
+        (payload(vip_admins="not a list"), "vip_admins"),
+    ],
+)
+def test_bad_input_is_a_400_with_the_field_and_changes_nothing(api, body, field):
+    response = api.post(reverse("api-customer-list"), body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Customer.objects.exists()
+
+
+def test_malformed_json_is_a_400(api):
+    response = api.post(reverse("api-customer-list"), "{not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_duplicate_company_needs_confirmation(api, sales):
+    CustomerFactory(reseller=sales.reseller, company_name="Kustkonsult AB")
+    warned = api.post(reverse("api-customer-list"), payload(), format="json")
+    confirmed = api.post(reverse("api-customer-list"), payload(confirm_duplicate=True), format="json")
+    assert warned.status_code == 400
+    assert warned.json()["code"] == "duplicate_company"
+    assert "company_name" in warned.json()
+    assert confirmed.status_code == 201
+
+
+def test_resend_after_acceptance_is_a_409(api, sales):
+    from customers.services import customer_accept_invitation, invitation_token
+
+    customer = InvitedCustomerFactory(reseller=sales.reseller)
+    customer_accept_invitation(token=invitation_token(customer))
+    response = api.post(reverse("api-customer-invitation", args=[customer.pk]))
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
+
+
+def test_patch_changes_only_editable_fields(api, sales):
+    customer = InvitedCustomerFactory(reseller=sales.reseller)
+    response = api.patch(reverse("api-customer-detail", args=[customer.pk]), {"city": "Umeå"}, format="json")
+    refused = api.patch(reverse("api-customer-detail", args=[customer.pk]), {"vip_id": "A" * 20}, format="json")
+    assert response.status_code == 200
+    assert response.json()["city"] == "Umeå"
+    assert refused.status_code == 400
+    customer.refresh_from_db()
+    assert customer.vip_id != "A" * 20
+
+
+def test_list_filters_and_uses_a_fixed_number_of_queries(api, sales, django_assert_num_queries):
+    for size in (2, 20):
+        Customer.objects.all().delete()
+        CustomerFactory.create_batch(size, reseller=sales.reseller)
+        with django_assert_num_queries(4):  # token with its user, count, page with reseller, VIP admins
+            response = api.get(reverse("api-customer-list"), {"status": "not_invited"})
+        assert response.json()["count"] == size
+
+
+def test_internal_sales_must_name_the_reseller():
+    internal = InternalSalesFactory()
+    reseller = ResellerFactory()
+    client = APIClient()
+    client.force_authenticate(internal)
+    missing = client.post(reverse("api-customer-list"), payload(), format="json")
+    named = client.post(reverse("api-customer-list"), payload(reseller=reseller.partner_id), format="json")
+    assert missing.status_code == 400
+    assert "reseller" in missing.json()
+    assert named.status_code == 201
+    assert Customer.objects.get().reseller == reseller
+
+
+def test_reseller_staff_cannot_create_for_another_reseller(api, sales):
+    other = ResellerFactory()
+    response = api.post(reverse("api-customer-list"), payload(reseller=other.partner_id), format="json")
+    assert response.status_code == 201
+    assert Customer.objects.get().reseller == sales.reseller
+
+
+def test_schema_and_docs_are_served_without_internet(sales_client):
+    schema = sales_client.get(reverse("api-schema"))
+    docs = sales_client.get(reverse("api-docs"))
+    assert schema.status_code == 200
+    assert b"/api/v1/customers/" in schema.content
+    assert docs.status_code == 200
+    assert b"cdn.jsdelivr" not in docs.content
+    assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+def test_other_users_of_the_api_are_refused():
+    client = APIClient()
+    client.force_authenticate(SalesFactory(role="", reseller=None))
+    assert client.get(reverse("api-customer-list")).status_code == 403

@@ -1,0 +1,89 @@
+"""Tenants sealed: every URL that names an object answers 404 to another reseller's staff.
+
+The URL list comes from the resolver, so a view added later is covered without editing this file.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import CustomerFactory, InternalSalesFactory, ResellerAdminFactory, SalesFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"home", "login", "healthz", "invitation-accept", "set_language", "api-schema", "api-docs", "logout"}
+
+
+def named_patterns(patterns=None, namespace=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the Django admin has its own staff check, tested below
+            yield from named_patterns(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry
+
+
+def object_patterns():
+    return sorted({p.name for p in named_patterns() if "pk" in p.pattern.regex.groupindex})
+
+
+def plain_patterns():
+    return sorted({p.name for p in named_patterns() if not p.pattern.regex.groupindex} - PUBLIC)
+
+
+def test_the_url_list_is_not_empty():
+    assert "customer-detail" in object_patterns()
+    assert "api-customer-detail" in object_patterns()
+
+
+@pytest.fixture
+def two_resellers():
+    intruder = ResellerAdminFactory()
+    victim_staff = SalesFactory()
+    victim = CustomerFactory(reseller=victim_staff.reseller)
+    return intruder, victim_staff, victim
+
+
+def target_pk(name, victim_staff, victim):
+    return victim_staff.pk if name.startswith("staff-") else victim.pk
+
+
+@pytest.mark.parametrize("name", object_patterns())
+@pytest.mark.parametrize("method", ["get", "post", "patch"])
+def test_other_resellers_objects_do_not_exist(client, two_resellers, name, method):
+    intruder, victim_staff, victim = two_resellers
+    client.force_login(intruder)
+    url = reverse(name, kwargs={"pk": target_pk(name, victim_staff, victim)})
+
+    response = getattr(client, method)(url, {}, content_type="application/json") if method == "patch" else getattr(
+        client, method
+    )(url)
+
+    assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
+    victim.refresh_from_db()
+    assert victim.vip_id is None and victim.events.count() == 0
+
+
+@pytest.mark.parametrize("name", [n for n in object_patterns() if not n.startswith("staff-")])
+def test_internal_sales_see_every_resellers_customers(client, two_resellers, name):
+    _intruder, _staff, victim = two_resellers
+    client.force_login(InternalSalesFactory())
+    response = client.get(reverse(name, kwargs={"pk": victim.pk}))
+    assert response.status_code in (200, 405)
+
+
+@pytest.mark.parametrize("name", plain_patterns() + object_patterns())
+def test_anonymous_visitors_are_sent_to_log_in(client, two_resellers, name):
+    _intruder, victim_staff, victim = two_resellers
+    kwargs = {"pk": target_pk(name, victim_staff, victim)} if name in object_patterns() else {}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code in (302, 401, 403)
+    if response.status_code == 302:
+        assert response.url.startswith(reverse("login"))
+
+
+def test_admin_is_for_superusers_only(client, sales):
+    client.force_login(sales)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
