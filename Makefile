@@ -35,7 +35,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 messages: $(STAMP)
-	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --no-obsolete
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=staticfiles --no-obsolete
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,6 +19,6 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "reseller"]
     list_select_related = ["reseller"]
     search_fields = ["username", "email", "first_name", "last_name", "reseller__name"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Reseller console"), {"fields": ("role", "reseller")}))
-    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Reseller console"), {"fields": ("role", "reseller")}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Reseller Console"), {"fields": ("role", "reseller")}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Reseller Console"), {"fields": ("role", "reseller")}))
     readonly_fields = ["last_login", "date_joined"]

@@ -9,11 +9,9 @@ class StaffMemberForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
-    role = forms.ChoiceField(
-        label=_("Role"), choices=[(r.value, r.label) for r in User.RESELLER_ROLES]
-    )
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in User.RESELLER_ROLES])
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Confirm password"), widget=forms.PasswordInput, strip=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 class Reseller(models.Model):
     """A partner company that sells licences to customers."""
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("company name"), max_length=120)
     partner_id = models.CharField(_("partner ID"), max_length=20, unique=True)
     country = CountryField(_("country"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

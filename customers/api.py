@@ -78,7 +78,7 @@ class CustomerListCreateApi(GenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="Name contains, or VIP ID starts with"),
+            OpenApiParameter("q", str, description=_("Name contains, or VIP ID starts with")),
             OpenApiParameter("status", str, enum=CustomerStatus.values),
             OpenApiParameter("segment", str, enum=MarketSegment.values),
             OpenApiParameter("sort", str, enum=list(selectors.CUSTOMER_ORDERINGS)),

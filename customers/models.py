@@ -35,9 +35,7 @@ CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     CustomerStatus.INVITATION_SENT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.DELAYED}),
     CustomerStatus.ACTIVE: frozenset({CustomerStatus.DELAYED, CustomerStatus.INACTIVE}),
     # Delayed returns to the status it came from once no overdue PA is left.
-    CustomerStatus.DELAYED: frozenset(
-        {CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT, CustomerStatus.INACTIVE}
-    ),
+    CustomerStatus.DELAYED: frozenset({CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT, CustomerStatus.INACTIVE}),
     # Reinstatement after a missed renewal is a recorded reseller action.
     CustomerStatus.INACTIVE: frozenset({CustomerStatus.ACTIVE}),
 }
@@ -64,9 +62,7 @@ class Customer(models.Model):
     )
     vip_id = models.CharField(_("VIP ID"), max_length=20, unique=True, null=True, blank=True, editable=False)
     invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
-    invitation_accepted_at = models.DateTimeField(
-        _("invitation accepted at"), null=True, blank=True, editable=False
-    )
+    invitation_accepted_at = models.DateTimeField(_("invitation accepted at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -109,7 +105,7 @@ class VipAdmin(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="vip_admins"
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("full name"), max_length=120)
     email = models.EmailField(_("e-mail"))
 
     class Meta:
@@ -135,19 +131,17 @@ class CustomerEvent(models.Model):
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         STATUS_CHANGED = "status_changed", _("Status changed")
 
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events"
-    )
-    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=_("performed by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=timezone.now)
     parameters = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:

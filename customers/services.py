@@ -137,9 +137,7 @@ def customer_create(
     with transaction.atomic():
         _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
         customer.save()
-        VipAdmin.objects.bulk_create(
-            [VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts]
-        )
+        VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts])
         _record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
     return customer
 
@@ -264,9 +262,12 @@ def customer_send_invitation(*, customer: Customer, actor: User) -> Customer:
         customer.invitation_sent_at = now
         customer.save(update_fields=["invitation_sent_at", "updated_at"])
         recipients = list(customer.vip_admins.values_list("email", flat=True))
-        sending = 1 + customer.events.filter(
-            kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
-        ).count()
+        sending = (
+            1
+            + customer.events.filter(
+                kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
+            ).count()
+        )
         _record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
         email_queue(
             kind=OutboundEmail.Kind.INVITATION,
@@ -288,9 +289,7 @@ def customer_send_invitation(*, customer: Customer, actor: User) -> Customer:
 def customer_from_invitation_token(token: str) -> Customer:
     """The customer a signed invitation link names; a clear error when it is forged or expired."""
     try:
-        payload = signing.loads(
-            token, salt=INVITATION_SALT, max_age=settings.INVITATION_LINK_MAX_AGE_DAYS * 24 * 3600
-        )
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_LINK_MAX_AGE_DAYS * 24 * 3600)
     except signing.SignatureExpired:
         raise DomainError(
             _("This invitation link has expired. Ask your reseller to resend the invitation."), code="expired"

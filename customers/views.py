@@ -139,11 +139,13 @@ def customer_send_invitation(request, pk: int):
         messages.error(request, error.message)
     else:
         if resend:
-            messages.success(request, _("The invitation was sent again. The VIP ID stays %(vip_id)s.") % {
-                "vip_id": customer.vip_id
-            })
+            messages.success(
+                request, _("The invitation was sent again. The VIP ID stays %(vip_id)s.") % {"vip_id": customer.vip_id}
+            )
         else:
-            messages.success(request, _("Invitation sent. VIP ID %(vip_id)s is issued.") % {"vip_id": customer.vip_id})
+            messages.success(
+                request, _("Invitation sent. VIP ID %(vip_id)s has been issued.") % {"vip_id": customer.vip_id}
+            )
     return redirect(reverse("customer-detail", kwargs={"pk": customer.pk}))
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import OutboundEmail

@@ -19,7 +19,7 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    kind = models.CharField(_("e-mail type"), max_length=40, choices=Kind.choices)
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),

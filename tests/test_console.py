@@ -142,9 +142,13 @@ def test_bad_input_is_shown_at_its_field_and_saves_nothing(sales_client, overrid
 
 
 def test_duplicate_emails_among_vip_admins_are_refused(sales_client):
-    data = customer_form(**{
-        "admins-TOTAL_FORMS": "2", "admins-1-name": "Lena 2", "admins-1-email": "LENA@ljusdata.example",
-    })
+    data = customer_form(
+        **{
+            "admins-TOTAL_FORMS": "2",
+            "admins-1-name": "Lena 2",
+            "admins-1-email": "LENA@ljusdata.example",
+        }
+    )
     response = sales_client.post(reverse("customer-create"), data)
     assert "listed twice" in response.content.decode()
     assert not Customer.objects.exists()
@@ -170,10 +174,14 @@ def test_add_admin_row_adds_a_row_and_saves_nothing(sales_client):
 
 def test_edit_customer_changes_details_and_admins(sales_client, sales):
     customer = InvitedCustomerFactory(reseller=sales.reseller)
-    data = customer_form(**{
-        "company_name": customer.company_name, "admins-INITIAL_FORMS": "1",
-        "admins-0-name": "New Admin", "admins-0-email": "new@customer.example",
-    })
+    data = customer_form(
+        **{
+            "company_name": customer.company_name,
+            "admins-INITIAL_FORMS": "1",
+            "admins-0-name": "New Admin",
+            "admins-0-email": "new@customer.example",
+        }
+    )
     response = sales_client.post(reverse("customer-edit", args=[customer.pk]), data)
 
     assert response.status_code == 302
@@ -215,10 +223,18 @@ def test_reseller_admin_adds_and_deactivates_staff(client):
     admin = ResellerAdminFactory()
     client.force_login(admin)
 
-    response = client.post(reverse("staff-list"), {
-        "username": "new.seller", "first_name": "New", "last_name": "Seller", "email": "new@example.com",
-        "role": "sales", "password1": "a-long-password-42", "password2": "a-long-password-42",
-    })
+    response = client.post(
+        reverse("staff-list"),
+        {
+            "username": "new.seller",
+            "first_name": "New",
+            "last_name": "Seller",
+            "email": "new@example.com",
+            "role": "sales",
+            "password1": "a-long-password-42",
+            "password2": "a-long-password-42",
+        },
+    )
     member = User.objects.get(username="new.seller")
     client.post(reverse("staff-set-active", args=[member.pk]), {"active": "0"})
 
@@ -230,10 +246,18 @@ def test_reseller_admin_adds_and_deactivates_staff(client):
 
 def test_weak_staff_password_is_refused_at_its_field(client):
     client.force_login(ResellerAdminFactory())
-    response = client.post(reverse("staff-list"), {
-        "username": "weak", "first_name": "W", "last_name": "K", "email": "w@example.com",
-        "role": "sales", "password1": "123", "password2": "123",
-    })
+    response = client.post(
+        reverse("staff-list"),
+        {
+            "username": "weak",
+            "first_name": "W",
+            "last_name": "K",
+            "email": "w@example.com",
+            "role": "sales",
+            "password1": "123",
+            "password2": "123",
+        },
+    )
     assert "too short" in response.content.decode()
     assert not User.objects.filter(username="weak").exists()
 
@@ -256,9 +280,14 @@ def test_login_is_throttled_after_repeated_failures(client, settings):
 def test_login_logout_and_password_change(client):
     SalesFactory(username="walter")
     assert client.post(reverse("login"), {"username": "walter", "password": "pw-for-tests-123"}).status_code == 302
-    changed = client.post(reverse("password_change"), {
-        "old_password": "pw-for-tests-123", "new_password1": "another-long-pass-7", "new_password2": "another-long-pass-7",
-    })
+    changed = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-for-tests-123",
+            "new_password1": "another-long-pass-7",
+            "new_password2": "another-long-pass-7",
+        },
+    )
     client.post(reverse("logout"))
 
     assert changed.status_code == 302

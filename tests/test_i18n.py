@@ -15,8 +15,16 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 PO_RELATIVE = Path("locale") / "sv" / "LC_MESSAGES" / "django.po"
 PO_PATH = BASE_DIR / PO_RELATIVE
 
-#: What `make messages` ignores; the copy for the regeneration test leaves these out too.
-MAKEMESSAGES_ARGS = ["makemessages", "-l", "sv", "--ignore=.venv", "--ignore=var", "--ignore=staticfiles", "--no-obsolete"]
+#: The project's makemessages command; the copy for the regeneration test leaves the ignored trees out too.
+MAKEMESSAGES_ARGS = [
+    "makemessages",
+    "-l",
+    "sv",
+    "--ignore=.venv",
+    "--ignore=var",
+    "--ignore=staticfiles",
+    "--no-obsolete",
+]
 COPY_SKIP_TOP = {".venv", "var", "staticfiles", ".git"}
 
 #: %(name)s, %(count)d, %(total)05.2f …

@@ -55,9 +55,11 @@ def test_other_resellers_objects_do_not_exist(client, two_resellers, name, metho
     client.force_login(intruder)
     url = reverse(name, kwargs={"pk": target_pk(name, victim_staff, victim)})
 
-    response = getattr(client, method)(url, {}, content_type="application/json") if method == "patch" else getattr(
-        client, method
-    )(url)
+    response = (
+        getattr(client, method)(url, {}, content_type="application/json")
+        if method == "patch"
+        else getattr(client, method)(url)
+    )
 
     assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
     victim.refresh_from_db()

@@ -9,7 +9,7 @@ from accounts.models import Reseller, User
 from customers import services
 from customers.models import Customer, Language, MarketSegment
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `make run`, demo only
 
 RESELLERS = [
     {"partner_id": "P1000101", "name": "Nordic Software AB", "country": "SE"},
@@ -25,7 +25,13 @@ USERS = [
 PREFIXES = ["Nord", "Fjäll", "Sol", "Havs", "Berg", "Ljus", "Skogs", "Stads", "Älv", "Kust", "Vind", "Sjö", "Ek"]
 SUFFIXES = ["data", "media", "tryck", "design", "konsult", "bygg", "skolan", "kommun", "labs", "studio"]
 FORMS = {MarketSegment.COMMERCIAL: "AB", MarketSegment.EDUCATION: "gymnasium", MarketSegment.GOVERNMENT: "myndigheten"}
-CITIES = [("111 22", "Stockholm"), ("411 03", "Göteborg"), ("211 20", "Malmö"), ("753 10", "Uppsala"), ("903 26", "Umeå")]
+CITIES = [
+    ("111 22", "Stockholm"),
+    ("411 03", "Göteborg"),
+    ("211 20", "Malmö"),
+    ("753 10", "Uppsala"),
+    ("903 26", "Umeå"),
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,60 @@
+"""Project-wide promises: migrations match the models, settings stay production-safe."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def run_settings(env: dict) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND)"
+    )
+    clean_env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base", **env}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_settings({})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_development_defaults_need_no_server():
+    result = run_settings({"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://localhost/",
+        "django.core.mail.backends.filebased.EmailBackend",
+    ]
+
+
+def test_production_is_selected_by_environment_variables_alone():
+    result = run_settings(
+        {
+            "DJANGO_SECRET_KEY": "s" * 50,
+            "DJANGO_ALLOWED_HOSTS": "console.example.com",
+            "DATABASE_URL": "postgres://u:p@db:5432/rc",
+            "CELERY_BROKER_URL": "redis://redis:6379/0",
+            "EMAIL_URL": "smtp://mail:1025",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "redis://redis:6379/0",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]
