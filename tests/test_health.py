@@ -26,3 +26,12 @@ def test_healthz_names_an_unreachable_database(client, monkeypatch):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["failing"] == ["database"]
+
+
+@pytest.mark.services
+def test_healthz_with_the_real_redis_broker(client, monkeypatch):
+    from tests.conftest import redis_url
+
+    monkeypatch.setattr(celery_app.conf, "broker_url", redis_url())
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200, response.json()

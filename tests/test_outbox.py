@@ -1,5 +1,6 @@
 """The outbox: recorded with the change, delivered once, retried with backoff, visible when failed."""
 
+import importlib
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 from unittest import mock
@@ -136,8 +137,16 @@ def test_a_broker_outage_does_not_fail_the_request(sales_client, sales, django_c
     assert OutboundEmail.objects.get(customer=customer).state == "sent"
 
 
-def test_beat_schedule_has_the_outbox_sweep():
+def test_the_data_migration_puts_the_outbox_sweep_in_the_beat_schedule_once():
+    from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    migration = importlib.import_module("notifications.migrations.0002_outbox_sweep_schedule")
+    PeriodicTask.objects.filter(task="notifications.send_pending_emails").delete()
+    migration.add_schedule(apps, None)
+    PeriodicTask.objects.filter(task="notifications.send_pending_emails").update(enabled=False)  # an admin edit
+    migration.add_schedule(apps, None)
+
     sweep = PeriodicTask.objects.get(task="notifications.send_pending_emails")
-    assert sweep.enabled and sweep.interval.every == 1 and sweep.expire_seconds < 60
+    assert sweep.interval.every == 1 and sweep.expire_seconds < 60
+    assert sweep.enabled is False  # re-running kept the admin's edit

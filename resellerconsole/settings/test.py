@@ -25,6 +25,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}
 
 # Tasks queued on commit run in-process; tests that need a real broker start a real worker.
+# Celery lets a CELERY_BROKER_URL environment variable override configuration, so the suite
+# drops it (CI exports it for the services) and names its broker explicitly.
+os.environ.pop("CELERY_BROKER_URL", None)
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 CELERY_TASK_ALWAYS_EAGER = True
