@@ -29,7 +29,7 @@ run: setup
 	@echo "    admin          superuser (Django admin at /admin/)"
 	@echo "  E-mails are written to var/mail/. Ctrl-C stops web, worker and beat."
 	@echo ""
-	DJANGO_DEBUG=true $(BIN)/honcho start -f Procfile.dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=true $(BIN)/honcho start -f Procfile.dev
 
 test: setup
 	$(BIN)/python -m pytest
