@@ -72,6 +72,24 @@ class CustomerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{customer}: {customer.vip_id}", messages.SUCCESS)
 
 
+@admin.register(VipAdmin)
+class VipAdminAdmin(admin.ModelAdmin):
+    """Read-only lookup of VIP admins; they are edited on the customer in the console."""
+
+    list_display = ["name", "email", "customer"]
+    list_select_related = ["customer"]
+    search_fields = ["name", "email", "customer__company_name", "=customer__vip_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(CustomerEvent)
 class CustomerEventAdmin(admin.ModelAdmin):
     list_display = ["at", "customer", "kind", "actor"]

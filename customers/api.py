@@ -123,9 +123,16 @@ class CustomerDetailApi(APIView):
         return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
 
     @extend_schema(request=CustomerInputSerializer, responses=CustomerOutputSerializer)
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=CustomerInputSerializer, responses=CustomerOutputSerializer)
     def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk: int, *, partial: bool):
         customer = selectors.customer_get(user=request.user, pk=pk)
-        serializer = CustomerInputSerializer(customer, data=request.data, partial=True)
+        serializer = CustomerInputSerializer(customer, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("reseller", None)

@@ -152,3 +152,18 @@ class CustomerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+    @property
+    def details(self) -> str:
+        """A short, translated account of what the event changed, for history lists."""
+        parameters = self.parameters or {}
+        if self.kind == self.Kind.STATUS_CHANGED:
+            labels = dict(CustomerStatus.choices)
+            return f"{labels.get(parameters.get('from'), '?')} → {labels.get(parameters.get('to'), '?')}"
+        if self.kind == self.Kind.UPDATED:
+            names = {f.name: str(f.verbose_name) for f in Customer._meta.fields}
+            names["vip_admins"] = str(VipAdmin._meta.verbose_name_plural)
+            return ", ".join(names.get(name, name) for name in parameters.get("changes", {}))
+        if parameters.get("vip_id"):
+            return f"{_('VIP ID')} {parameters['vip_id']}"
+        return ""

@@ -152,3 +152,15 @@ def test_other_users_of_the_api_are_refused():
     client = APIClient()
     client.force_authenticate(SalesFactory(role="", reseller=None))
     assert client.get(reverse("api-customer-list")).status_code == 403
+
+
+def test_put_replaces_the_details_and_vip_admins(api, sales):
+    customer = InvitedCustomerFactory(reseller=sales.reseller)
+    response = api.put(
+        reverse("api-customer-detail", args=[customer.pk]),
+        payload(company_name=customer.company_name, vip_admins=[{"name": "New", "email": "new@kust.example"}]),
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["vip_admins"] == [{"name": "New", "email": "new@kust.example"}]
+    assert response.json()["vip_id"] == customer.vip_id

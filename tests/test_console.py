@@ -109,6 +109,7 @@ def test_create_and_invite_shows_the_vip_id(sales_client, sales):
     assert customer.status == CustomerStatus.INVITATION_SENT
     assert customer.vip_id in response.content.decode()
     assert "Invitation sent" in response.content.decode()
+    assert "Not invited → Invitation sent" in response.content.decode()  # the recorded status change
 
 
 def test_create_without_inviting_then_invite_from_the_page(sales_client):

@@ -1,0 +1,69 @@
+"""The Django admin: every model's list and change pages open, and edits go through the services."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from customers.models import CustomerEvent
+from notifications.models import OutboundEmail
+from tests.factories import InvitedCustomerFactory, SalesFactory
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = {"accounts", "customers", "authorizations", "renewals", "notifications"}
+
+
+def test_every_model_of_ours_is_in_the_admin():
+    ours = [m for m in apps.get_models() if m._meta.app_label in OUR_APPS]
+    assert ours and all(admin.site.is_registered(m) for m in ours)
+
+
+@pytest.fixture
+def some_of_everything():
+    customer = InvitedCustomerFactory()
+    SalesFactory(reseller=customer.reseller)
+    CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.CREATED)
+    OutboundEmail.objects.create(
+        kind="invitation",
+        dedupe_key="x",
+        recipients=["a@b.example"],
+        language="en",
+        subject="s",
+        body_text="b",
+        customer=customer,
+    )
+    return customer
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in admin.site._registry if m._meta.app_label in OUR_APPS], ids=lambda m: m._meta.label
+)
+def test_admin_list_search_and_change_pages_open(admin_client, some_of_everything, model):
+    info = model._meta.app_label, model._meta.model_name
+    listing = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "x"})
+    obj = model.objects.first()
+    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+    assert listing.status_code == 200
+    assert change.status_code == 200
+
+
+def test_admin_edit_of_a_customer_is_recorded(admin_client, some_of_everything):
+    customer = some_of_everything
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {
+            "city": "Kiruna",
+            "vip_admins-TOTAL_FORMS": "0",
+            "vip_admins-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    customer.refresh_from_db()
+    assert customer.city == "Kiruna"
+    assert customer.events.filter(kind=CustomerEvent.Kind.UPDATED).exists()
