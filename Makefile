@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 	mkdir -p var/mail
-	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	$(BIN)/python scripts/compile_translations.py
 
 run: setup
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input -v0

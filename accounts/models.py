@@ -27,6 +27,8 @@ class User(AbstractUser):
         RESELLER_ADMIN = "reseller_admin", _("Reseller admin")
         SALES = "sales", _("Sales")
         INTERNAL_SALES = "internal_sales", _("Internal sales")
+        VIP_ADMIN = "vip_admin", _("VIP admin")
+        LICENSING_WEBSITE = "licensing_website", _("Licensing website integration")
 
     #: Roles that belong to one reseller and see only its customers.
     RESELLER_ROLES = (Role.RESELLER_ADMIN, Role.SALES)
@@ -37,6 +39,15 @@ class User(AbstractUser):
         verbose_name=_("reseller"),
         on_delete=models.PROTECT,
         related_name="staff",
+        null=True,
+        blank=True,
+    )
+    #: The organisation a VIP admin administers in the customer-side admin console.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="admin_console_users",
         null=True,
         blank=True,
     )
@@ -51,6 +62,12 @@ class User(AbstractUser):
                 | (~Q(role__in=["reseller_admin", "sales"]) & Q(reseller__isnull=True)),
                 name="user_reseller_matches_role",
             ),
+            # VIP admins belong to exactly one customer; nobody else belongs to any.
+            models.CheckConstraint(
+                condition=Q(role="vip_admin", customer__isnull=False)
+                | (~Q(role="vip_admin") & Q(customer__isnull=True)),
+                name="user_customer_matches_role",
+            ),
         ]
 
     @property
@@ -64,6 +81,14 @@ class User(AbstractUser):
     @property
     def is_internal_sales(self) -> bool:
         return self.role == self.Role.INTERNAL_SALES
+
+    @property
+    def is_vip_admin(self) -> bool:
+        return self.is_active and self.role == self.Role.VIP_ADMIN and self.customer_id is not None
+
+    @property
+    def is_licensing_website(self) -> bool:
+        return self.is_active and self.role == self.Role.LICENSING_WEBSITE
 
     @property
     def is_console_user(self) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from resellerconsole.errors import DomainError
@@ -33,12 +33,20 @@ def staff_member_create(
         reseller=reseller,
     )
     try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise DomainError.from_validation_error(error) from None
+    try:
         validate_password(password, user)
     except ValidationError as error:
         raise DomainError(" ".join(error.messages), code="weak_password", field="password1") from None
     user.set_password(password)
-    with transaction.atomic():
-        user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Someone took the username between the check and the insert.
+        raise DomainError(_("That username is taken."), code="duplicate_username", field="username") from None
     return user
 
 

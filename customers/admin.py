@@ -53,6 +53,10 @@ class CustomerAdmin(admin.ModelAdmin):
         # Customers are signed up by their reseller in the console or the API.
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Nothing is deleted: the history stays and a VIP ID is never reused (domain.md).
+        return False
+
     def save_model(self, request, obj, form, change) -> None:
         # Edits go through the service so they are validated and recorded like any other.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from accounts.models import Reseller
 
 from . import selectors, services
+from .forms import CustomerFilterForm
 from .models import Customer, CustomerStatus, MarketSegment, VipAdmin
 
 
@@ -82,17 +83,16 @@ class CustomerListCreateApi(GenericAPIView):
             OpenApiParameter("status", str, enum=CustomerStatus.values),
             OpenApiParameter("segment", str, enum=MarketSegment.values),
             OpenApiParameter("sort", str, enum=list(selectors.CUSTOMER_ORDERINGS)),
+            OpenApiParameter("requests", str, enum=["no_products", "pending_requests", "past_due"]),
+            OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
         ],
         responses=CustomerOutputSerializer(many=True),
     )
     def get(self, request):
-        customers = selectors.customer_list(
-            user=request.user,
-            search=request.query_params.get("q", ""),
-            status=request.query_params.get("status", ""),
-            segment=request.query_params.get("segment", ""),
-            ordering=request.query_params.get("sort", "name"),
-        ).prefetch_related("vip_admins")
+        filters = CustomerFilterForm(request.query_params).filters()
+        if not request.user.is_internal_sales:
+            filters["reseller_id"] = None
+        customers = selectors.customer_list(user=request.user, **filters).prefetch_related("vip_admins")
         page = self.paginate_queryset(customers)
         return self.get_paginated_response(CustomerOutputSerializer(page, many=True).data)
 
@@ -103,6 +103,8 @@ class CustomerListCreateApi(GenericAPIView):
         data = dict(serializer.validated_data)
         reseller = data.pop("reseller", None)
         if not request.user.is_internal_sales:
+            if reseller is not None or "reseller" in request.data:
+                raise serializers.ValidationError({"reseller": [_("Only internal sales choose the reseller.")]})
             reseller = request.user.reseller
         elif reseller is None:
             raise serializers.ValidationError({"reseller": [_("Internal sales must name the reseller.")]})
@@ -147,13 +149,23 @@ class CustomerDetailApi(APIView):
         return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
 
 
+class InvitationInputSerializer(serializers.Serializer):
+    resend = serializers.BooleanField(
+        default=False, help_text=_("Send again to a customer already invited (the VIP ID stays).")
+    )
+
+
 class CustomerInvitationApi(APIView):
     @extend_schema(
-        request=None,
+        request=InvitationInputSerializer,
         responses=CustomerOutputSerializer,
-        description="Send the VIP invitation (issuing the VIP ID at once) or resend it (the VIP ID stays).",
+        description=_("Send the VIP invitation (issuing the VIP ID at once) or, with resend, send it again."),
     )
     def post(self, request, pk: int):
         customer = selectors.customer_get(user=request.user, pk=pk)
-        services.customer_send_invitation(customer=customer, actor=request.user)
+        serializer = InvitationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.customer_send_invitation(
+            customer=customer, actor=request.user, resend=serializer.validated_data["resend"]
+        )
         return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)

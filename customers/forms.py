@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reseller
 
-from .models import Customer
+from .models import Customer, CustomerStatus, MarketSegment
+from .selectors import CUSTOMER_ORDERINGS
 from .services import EDITABLE_FIELDS, VipAdminContact
 
 
@@ -27,6 +28,32 @@ class CustomerForm(forms.ModelForm):
 
     def changed_editable_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.changed_data}
+
+
+class CustomerFilterForm(forms.Form):
+    """The list's query parameters; anything malformed is simply ignored, never an error page."""
+
+    q = forms.CharField(required=False, max_length=120)
+    status = forms.ChoiceField(required=False, choices=[("", "")] + CustomerStatus.choices)
+    segment = forms.ChoiceField(required=False, choices=[("", "")] + MarketSegment.choices)
+    requests = forms.ChoiceField(
+        required=False, choices=[("", ""), ("no_products", ""), ("pending_requests", ""), ("past_due", "")]
+    )
+    reseller = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in CUSTOMER_ORDERINGS])
+
+    def filters(self) -> dict:
+        """Valid parameters as selector arguments; an invalid one falls back to its default."""
+        self.is_valid()
+        cleaned = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        return {
+            "search": cleaned.get("q") or "",
+            "status": cleaned.get("status") or "",
+            "segment": cleaned.get("segment") or "",
+            "requests": cleaned.get("requests") or "",
+            "reseller_id": cleaned.get("reseller"),
+            "ordering": cleaned.get("sort") or "name",
+        }
 
 
 class VipAdminForm(forms.Form):

@@ -63,6 +63,10 @@ class Customer(models.Model):
     vip_id = models.CharField(_("VIP ID"), max_length=20, unique=True, null=True, blank=True, editable=False)
     invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True, editable=False)
     invitation_accepted_at = models.DateTimeField(_("invitation accepted at"), null=True, blank=True, editable=False)
+    #: Set by the first order (12 months after it); moved one year on by each renewal.
+    anniversary_date = models.DateField(_("anniversary date"), null=True, blank=True, editable=False)
+    #: The anniversary's own day of month, so a 29 February anniversary comes back in leap years.
+    anniversary_day = models.PositiveSmallIntegerField(_("anniversary day"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -130,6 +134,14 @@ class CustomerEvent(models.Model):
         INVITATION_RESENT = "invitation_resent", _("Invitation resent")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
         STATUS_CHANGED = "status_changed", _("Status changed")
+        PA_CREATED = "pa_created", _("Purchase authorization created")
+        PA_WITHDRAWN = "pa_withdrawn", _("Purchase authorization withdrawn")
+        PA_PRODUCTS_REMOVED = "pa_products_removed", _("Products removed from purchase authorization")
+        ORDER_PLACED = "order_placed", _("Order placed")
+        DURATION_SET = "duration_set", _("Order duration set")
+        RETURN_REQUESTED = "return_requested", _("Return authorization")
+        LICENSE_ASSIGNED = "license_assigned", _("Licence assigned")
+        LICENSE_RELEASED = "license_released", _("Licence released")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)

@@ -39,8 +39,11 @@ def customer_list(
     status: str = "",
     segment: str = "",
     reseller_id: int | None = None,
+    requests: str = "",
     ordering: str = "name",
 ) -> QuerySet[Customer]:
+    from authorizations.selectors import customer_request_filter
+
     customers = customers_visible_to(user).select_related("reseller").annotate(vip_admin_count=Count("vip_admins"))
     search = search.strip()
     if search:
@@ -54,6 +57,8 @@ def customer_list(
         customers = customers.filter(market_segment=segment)
     if reseller_id:
         customers = customers.filter(reseller_id=reseller_id)
+    if requests:
+        customers = customer_request_filter(customers, requests)
     return customers.order_by(*CUSTOMER_ORDERINGS.get(ordering, CUSTOMER_ORDERINGS["name"]))
 
 

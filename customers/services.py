@@ -20,7 +20,7 @@ from notifications.models import OutboundEmail
 from notifications.services import email_queue
 from resellerconsole.errors import DomainError
 
-from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, VipAdmin
+from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, Language, VipAdmin
 
 #: Fields a reseller edits on a customer (the VIP ID, status and audit fields are never edited).
 EDITABLE_FIELDS = (
@@ -115,8 +115,8 @@ def customer_create(
     city: str,
     country: str,
     market_segment: str,
-    preferred_language: str,
     vip_admins: Sequence[VipAdminContact],
+    preferred_language: str = Language.ENGLISH,
     address_line2: str = "",
     allow_duplicate: bool = False,
 ) -> Customer:
@@ -237,10 +237,11 @@ def invitation_url(customer: Customer) -> str:
     return settings.CONSOLE_BASE_URL.rstrip("/") + path
 
 
-def customer_send_invitation(*, customer: Customer, actor: User) -> Customer:
-    """Send (or resend) the VIP invitation. The first sending issues the VIP ID at once.
+def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = False) -> Customer:
+    """Send the VIP invitation, issuing the VIP ID at once; with `resend`, send it again (same VIP ID).
 
-    Resending keeps the VIP ID; it is refused once the customer has accepted.
+    A plain "send" to a customer already invited is refused (a double click must not e-mail twice), and
+    resending is refused once the customer has accepted.
     """
     with transaction.atomic():
         customer = Customer.objects.select_for_update().select_related("reseller").get(pk=customer.pk)
@@ -253,6 +254,12 @@ def customer_send_invitation(*, customer: Customer, actor: User) -> Customer:
             CustomerStatus.INVITATION_SENT,
             CustomerStatus.DELAYED,
         ):
+            if not resend:
+                raise DomainError(
+                    _("%(name)s was already invited (VIP ID %(vip_id)s). Use “Resend invitation” to send it again.")
+                    % {"name": customer.company_name, "vip_id": customer.vip_id},
+                    code="already_invited",
+                )
             kind = CustomerEvent.Kind.INVITATION_RESENT
         else:
             raise DomainError(

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,10 +9,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
+from authorizations import selectors as authorization_selectors
+from authorizations import services as authorization_services
 from resellerconsole.errors import DomainError
 
 from . import selectors, services
-from .forms import CustomerForm, vip_admin_formset
+from .forms import CustomerFilterForm, CustomerForm, vip_admin_formset
 from .models import CustomerStatus, MarketSegment
 
 PAGE_SIZE = 25
@@ -31,15 +35,10 @@ def _apply_error(error: DomainError, form, admins) -> None:
 @console_view
 def customer_list(request):
     params = request.GET
-    reseller_id = params.get("reseller", "")
-    customers = selectors.customer_list(
-        user=request.user,
-        search=params.get("q", ""),
-        status=params.get("status", "") if params.get("status") in CustomerStatus.values else "",
-        segment=params.get("segment", "") if params.get("segment") in MarketSegment.values else "",
-        reseller_id=int(reseller_id) if reseller_id.isdigit() and request.user.is_internal_sales else None,
-        ordering=params.get("sort", "name"),
-    )
+    filters = CustomerFilterForm(params).filters()
+    if not request.user.is_internal_sales:
+        filters["reseller_id"] = None
+    customers = selectors.customer_list(user=request.user, **filters)
     page = Paginator(customers, PAGE_SIZE).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
@@ -47,12 +46,18 @@ def customer_list(request):
         "page": page,
         "query": query.urlencode(),
         "filters": {
-            "q": params.get("q", ""),
-            "status": params.get("status", ""),
-            "segment": params.get("segment", ""),
-            "sort": params.get("sort", "name"),
-            "reseller": reseller_id,
+            "q": filters["search"],
+            "status": filters["status"],
+            "segment": filters["segment"],
+            "sort": filters["ordering"],
+            "reseller": str(filters["reseller_id"] or ""),
+            "requests": filters["requests"],
         },
+        "request_filters": [
+            ("no_products", _("No products")),
+            ("pending_requests", _("Pending requests")),
+            ("past_due", _("Past due requests")),
+        ],
         "statuses": CustomerStatus.choices,
         "segments": MarketSegment.choices,
         "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
@@ -69,15 +74,18 @@ def customer_create(request):
     if data is not None and "add_admin" not in request.POST and form.is_valid() and admins.is_valid():
         reseller = form.cleaned_data.get("reseller") or request.user.reseller
         try:
-            customer = services.customer_create(
-                reseller=reseller,
-                actor=request.user,
-                vip_admins=admins.contacts(),
-                allow_duplicate=form.cleaned_data["confirm_duplicate"],
-                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-            )
+            # Created and invited together or not at all.
+            with transaction.atomic():
+                customer = services.customer_create(
+                    reseller=reseller,
+                    actor=request.user,
+                    vip_admins=admins.contacts(),
+                    allow_duplicate=form.cleaned_data["confirm_duplicate"],
+                    **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                )
+                if "send_invitation" in request.POST:
+                    customer = services.customer_send_invitation(customer=customer, actor=request.user)
             if "send_invitation" in request.POST:
-                customer = services.customer_send_invitation(customer=customer, actor=request.user)
                 messages.success(
                     request,
                     _("%(name)s was created and invited. VIP ID: %(vip_id)s")
@@ -122,9 +130,14 @@ def customer_edit(request, pk: int):
 @console_view
 def customer_detail(request, pk: int, tab: str = "details"):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    context = {"customer": customer, "tab": tab, "tabs": CUSTOMER_TABS}
+    context = {"customer": customer, "tab": tab, "tabs": CUSTOMER_TABS, "today": authorization_services.today()}
     if tab == "details":
         context["events"] = selectors.customer_events(customer=customer)[:50]
+    elif tab == "plans":
+        context["holdings"] = authorization_selectors.holdings_for(customer=customer)
+    elif tab == "history":
+        context["authorizations"] = authorization_selectors.purchase_authorization_history(customer=customer)
+        context["return_window_days"] = settings.RETURN_WINDOW_DAYS
     return render(request, "customers/customer_detail.html", context)
 
 
@@ -132,9 +145,9 @@ def customer_detail(request, pk: int, tab: str = "details"):
 @require_POST
 def customer_send_invitation(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    resend = customer.vip_id is not None
+    resend = request.POST.get("resend") == "1"
     try:
-        customer = services.customer_send_invitation(customer=customer, actor=request.user)
+        customer = services.customer_send_invitation(customer=customer, actor=request.user, resend=resend)
     except DomainError as error:
         messages.error(request, error.message)
     else:

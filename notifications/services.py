@@ -113,7 +113,7 @@ class DeliveryResult:
     sent: int
 
 
-def email_deliver(*, email_ids: list[int] | None = None, limit: int = 100) -> DeliveryResult:
+def email_deliver(*, email_ids: list[int] | None = None, limit: int = 20) -> DeliveryResult:
     """Send up to `limit` deliverable outbox rows over one SMTP connection.
 
     Each row is marked as it goes, so a crash re-sends at most the message in flight.
@@ -123,7 +123,14 @@ def email_deliver(*, email_ids: list[int] | None = None, limit: int = 100) -> De
     if not claimed:
         return DeliveryResult(claimed=0, sent=0)
     sent = 0
-    with get_connection() as connection:
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # the server refused us: every claimed row gets its retry and backoff
+        for email in claimed:
+            _mark_failed_attempt(email, error)
+        return DeliveryResult(claimed=len(claimed), sent=0)
+    with connection:
         for email in claimed:
             message = EmailMultiAlternatives(
                 subject=email.subject,

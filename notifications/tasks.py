@@ -12,6 +12,6 @@ def deliver_email(email_id: int) -> int:
 def send_pending_emails() -> int:
     """The outbox sweep: delivers what was never queued (broker outage) or is due for a retry."""
     total = 0
-    while (result := services.email_deliver(limit=100)).claimed:
+    while (result := services.email_deliver()).claimed:
         total += result.sent
     return total

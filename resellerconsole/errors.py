@@ -12,7 +12,9 @@ class DomainError(Exception):
     """A refused change: `errors` maps a field name (or None for the whole request) to messages."""
 
     #: Codes that mean "the request is fine but the current state forbids it" (HTTP 409).
-    CONFLICT_CODES = frozenset({"invalid_transition", "locked"})
+    CONFLICT_CODES = frozenset(
+        {"invalid_transition", "locked", "already_invited", "already_ordered", "order_number_conflict", "withdrawn"}
+    )
 
     def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
         super().__init__(str(message))

@@ -71,3 +71,25 @@ class InvitedCustomerFactory(CustomerFactory):
     status = CustomerStatus.INVITATION_SENT
     vip_id = factory.LazyFunction(new_vip_id)
     invitation_sent_at = factory.Faker("past_datetime", tzinfo=datetime.UTC)
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalogue.Product"
+        django_get_or_create = ("sku_new",)
+
+    name = factory.Sequence(lambda n: f"Product {n:03d}")
+    license_type = "team"
+    for_commercial = True
+    for_education = False
+    for_government = True
+    is_education_device_license = False
+    sku_new = factory.Sequence(lambda n: f"{65300000 + n:08d}CA01A12")
+    sku_renewal = factory.Sequence(lambda n: f"{65300000 + n:08d}CA02A12")
+    unit_price = "100.00"
+    currency = "EUR"
+
+
+class ActiveCustomerFactory(InvitedCustomerFactory):
+    status = CustomerStatus.ACTIVE
+    invitation_accepted_at = factory.Faker("past_datetime", tzinfo=datetime.UTC)

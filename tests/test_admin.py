@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from customers.models import CustomerEvent
 from notifications.models import OutboundEmail
-from tests.factories import InvitedCustomerFactory, SalesFactory
+from tests.factories import InvitedCustomerFactory, ProductFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "customers", "authorizations", "renewals", "notifications"}
+OUR_APPS = {"accounts", "customers", "catalogue", "authorizations", "renewals", "notifications"}
 
 
 def test_every_model_of_ours_is_in_the_admin():
@@ -21,8 +21,22 @@ def test_every_model_of_ours_is_in_the_admin():
 
 @pytest.fixture
 def some_of_everything():
+    from authorizations import services as pa
+
     customer = InvitedCustomerFactory()
-    SalesFactory(reseller=customer.reseller)
+    sales = SalesFactory(reseller=customer.reseller)
+    kept, returned = ProductFactory(), ProductFactory()
+    lines = [pa.LineRequest(kept, 2), pa.LineRequest(returned, 1)]
+    authorization = pa.purchase_authorization_create(customer=customer, license_type="team", lines=lines, actor=sales)
+    order, _ = pa.order_place(
+        order_number="LWS-1",
+        order_date=pa.today(),
+        pa_reference=authorization.reference,
+        actor=sales,
+        lines=[pa.OrderLineRequest(line.product.sku_new, line.quantity) for line in lines],
+    )
+    pa.return_request(order=order, order_line_ids=[order.lines.get(product=returned).pk], actor=sales)
+    pa.assignment_add(customer=customer, product=kept, email="user@customer.example", actor=sales)
     CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.CREATED)
     OutboundEmail.objects.create(
         kind="invitation",

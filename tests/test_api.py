@@ -45,9 +45,11 @@ def test_create_then_invite_then_resend(api, sales):
     assert created.json()["vip_id"] is None
 
     invited = api.post(reverse("api-customer-invitation", args=[pk]))
-    resent = api.post(reverse("api-customer-invitation", args=[pk]))
+    twice = api.post(reverse("api-customer-invitation", args=[pk]))
+    resent = api.post(reverse("api-customer-invitation", args=[pk]), {"resend": True}, format="json")
 
     assert invited.status_code == resent.status_code == 200
+    assert (twice.status_code, twice.json()["code"]) == (409, "already_invited")
     assert invited.json()["status"] == CustomerStatus.INVITATION_SENT
     assert len(invited.json()["vip_id"]) == 20
     assert resent.json()["vip_id"] == invited.json()["vip_id"]
@@ -93,7 +95,7 @@ def test_resend_after_acceptance_is_a_409(api, sales):
 
     customer = InvitedCustomerFactory(reseller=sales.reseller)
     customer_accept_invitation(token=invitation_token(customer))
-    response = api.post(reverse("api-customer-invitation", args=[customer.pk]))
+    response = api.post(reverse("api-customer-invitation", args=[customer.pk]), {"resend": True}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
 
@@ -131,11 +133,26 @@ def test_internal_sales_must_name_the_reseller():
     assert Customer.objects.get().reseller == reseller
 
 
-def test_reseller_staff_cannot_create_for_another_reseller(api, sales):
+def test_reseller_staff_cannot_choose_a_reseller(api, sales):
     other = ResellerFactory()
     response = api.post(reverse("api-customer-list"), payload(reseller=other.partner_id), format="json")
+    assert response.status_code == 400
+    assert "reseller" in response.json()
+    assert not Customer.objects.exists()
+
+
+def test_missing_language_defaults_to_english(api):
+    body = payload()
+    del body["preferred_language"]
+    response = api.post(reverse("api-customer-list"), body, format="json")
     assert response.status_code == 201
-    assert Customer.objects.get().reseller == sales.reseller
+    assert response.json()["preferred_language"] == "en"
+
+
+@pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"status": "x\x00"}, {"sort": "\x00"}, {"page": "9" * 30}])
+def test_hostile_list_parameters_are_harmless(api, params):
+    response = api.get(reverse("api-customer-list"), params)
+    assert response.status_code in (200, 404)
 
 
 def test_schema_and_docs_are_served_without_internet(sales_client):

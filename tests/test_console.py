@@ -88,10 +88,25 @@ def test_list_sorts_and_survives_malformed_parameters(sales_client, sales):
     url = reverse("customer-list")
 
     newest = sales_client.get(url, {"sort": "-name"}).context["page"].object_list
-    odd = sales_client.get(url, {"sort": "drop table", "page": "x", "status": "nope", "reseller": "1;"})
+    odd = sales_client.get(url, {"sort": "drop table", "page": "x", "status": "nope", "reseller": "²", "q": "a\x00"})
 
     assert [c.company_name for c in newest] == ["Beta AB", "Alfa AB"]
     assert odd.status_code == 200
+
+
+def test_internal_sales_reseller_filter_survives_odd_numbers(client):
+    client.force_login(InternalSalesFactory())
+    for value in ["²", "9" * 40, "-1", "1\x00"]:
+        assert client.get(reverse("customer-list"), {"reseller": value}).status_code == 200
+
+
+def test_resend_keeps_the_vip_id_and_plain_send_is_refused(sales_client, sales):
+    customer = InvitedCustomerFactory(reseller=sales.reseller)
+    url = reverse("customer-send-invitation", args=[customer.pk])
+    twice = sales_client.post(url, follow=True)
+    resent = sales_client.post(url, {"resend": "1"}, follow=True)
+    assert "already invited" in twice.content.decode()
+    assert "sent again" in resent.content.decode()
 
 
 def test_htmx_search_returns_only_the_table(sales_client, sales):

@@ -127,7 +127,7 @@ def test_resend_keeps_the_vip_id_and_sends_again(django_capture_on_commit_callba
     customer = create(sales)
     with django_capture_on_commit_callbacks(execute=True):
         first = services.customer_send_invitation(customer=customer, actor=sales).vip_id
-        second = services.customer_send_invitation(customer=customer, actor=sales).vip_id
+        second = services.customer_send_invitation(customer=customer, actor=sales, resend=True).vip_id
 
     assert first == second
     assert len(mail.outbox) == 2
@@ -152,8 +152,21 @@ def test_resend_is_refused_after_acceptance():
     services.customer_accept_invitation(token=services.invitation_token(customer))
 
     with pytest.raises(DomainError) as refused:
-        services.customer_send_invitation(customer=customer, actor=SalesFactory(reseller=customer.reseller))
+        services.customer_send_invitation(
+            customer=customer, actor=SalesFactory(reseller=customer.reseller), resend=True
+        )
     assert refused.value.code == "invalid_transition"
+
+
+def test_sending_twice_without_resend_is_refused_and_emails_once(django_capture_on_commit_callbacks):
+    sales = SalesFactory()
+    customer = create(sales)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_send_invitation(customer=customer, actor=sales)
+        with pytest.raises(DomainError) as refused:
+            services.customer_send_invitation(customer=customer, actor=sales)
+    assert refused.value.code == "already_invited"
+    assert len(mail.outbox) == 1
 
 
 def test_forged_invitation_link_is_refused():

@@ -91,6 +91,10 @@ def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
 
 def test_catalogue_is_complete_for_the_current_source(tmp_path):
     """Regenerate the catalogue from a copy of the source: every msgid it finds must already be in the .po."""
+    if not shutil.which("xgettext"):
+        from tests.conftest import missing
+
+        missing("GNU gettext's xgettext (apt-get install gettext)")
     committed = _catalogue()
     copy = tmp_path / "src"
     shutil.copytree(BASE_DIR, copy, ignore=_ignore_for_copy, symlinks=True)

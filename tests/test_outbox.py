@@ -150,3 +150,14 @@ def test_the_data_migration_puts_the_outbox_sweep_in_the_beat_schedule_once():
     sweep = PeriodicTask.objects.get(task="notifications.send_pending_emails")
     assert sweep.interval.every == 1 and sweep.expire_seconds < 60
     assert sweep.enabled is False  # re-running kept the admin's edit
+
+
+def test_an_smtp_server_refusing_connections_counts_as_a_failed_attempt(settings):
+    rows = [pending_email() for _ in range(2)]
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.open", side_effect=ConnectionRefusedError("no")):
+        result = services.email_deliver()
+    assert (result.claimed, result.sent) == (2, 0)
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.state, row.attempts) == ("pending", 1)
+        assert "ConnectionRefusedError" in row.last_error

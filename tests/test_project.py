@@ -50,6 +50,7 @@ def test_production_is_selected_by_environment_variables_alone():
             "DATABASE_URL": "postgres://u:p@db:5432/rc",
             "CELERY_BROKER_URL": "redis://redis:6379/0",
             "EMAIL_URL": "smtp://mail:1025",
+            "CONSOLE_BASE_URL": "https://console.example.com",
         }
     )
     assert result.returncode == 0, result.stderr
@@ -58,3 +59,32 @@ def test_production_is_selected_by_environment_variables_alone():
         "redis://redis:6379/0",
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_every_status_and_twice_gives_the_same_data(settings):
+    from authorizations.models import PurchaseAuthorization
+    from customers.models import Customer
+
+    def census():
+        return (
+            sorted(Customer.objects.values_list("company_name", "status", "vip_id")),
+            sorted(PurchaseAuthorization.objects.values_list("reference", "status")),
+        )
+
+    settings.DEBUG = True
+    call_command("load_demo_data", verbosity=0)
+    first = census()
+    call_command("load_demo_data", verbosity=0)
+
+    assert census() == first
+    assert {status for _name, status, _vip in first[0]} >= {"not_invited", "invitation_sent", "active", "delayed"}
+    assert {status for _ref, status in first[1]} == {"pending", "ordered"}
+
+
+def test_demo_data_refuses_to_run_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo_data")

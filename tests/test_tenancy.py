@@ -6,7 +6,13 @@ The URL list comes from the resolver, so a view added later is covered without e
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import CustomerFactory, InternalSalesFactory, ResellerAdminFactory, SalesFactory
+from tests.factories import (
+    ActiveCustomerFactory,
+    InternalSalesFactory,
+    ProductFactory,
+    ResellerAdminFactory,
+    SalesFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +33,10 @@ def object_patterns():
     return sorted({p.name for p in named_patterns() if "pk" in p.pattern.regex.groupindex})
 
 
+def pattern_kwargs(name: str) -> set[str]:
+    return {key for p in named_patterns() if p.name == name for key in p.pattern.regex.groupindex}
+
+
 def plain_patterns():
     return sorted({p.name for p in named_patterns() if not p.pattern.regex.groupindex} - PUBLIC)
 
@@ -38,14 +48,45 @@ def test_the_url_list_is_not_empty():
 
 @pytest.fixture
 def two_resellers():
+    from authorizations import services as pa
+
     intruder = ResellerAdminFactory()
     victim_staff = SalesFactory()
-    victim = CustomerFactory(reseller=victim_staff.reseller)
+    victim = ActiveCustomerFactory(reseller=victim_staff.reseller)
+    product = ProductFactory()
+    ordered = pa.purchase_authorization_create(
+        customer=victim, license_type="team", lines=[pa.LineRequest(product, 2)], actor=victim_staff
+    )
+    pa.order_place(
+        order_number="V-1",
+        order_date=pa.today(),
+        pa_reference=ordered.reference,
+        lines=[pa.OrderLineRequest(product.sku_new, 2)],
+        actor=victim_staff,
+    )
+    pending = pa.purchase_authorization_create(
+        customer=victim, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=victim_staff
+    )
+    victim.objects = {"pa_pk": pending.pk, "order_pk": ordered.order.pk}
     return intruder, victim_staff, victim
 
 
-def target_pk(name, victim_staff, victim):
-    return victim_staff.pk if name.startswith("staff-") else victim.pk
+def target_kwargs(name, victim_staff, victim) -> dict:
+    kwargs = {"pk": victim_staff.pk if name.startswith("staff-") else victim.pk}
+    kwargs.update({key: victim.objects[key] for key in pattern_kwargs(name) if key != "pk"})
+    return kwargs
+
+
+def snapshot(victim) -> tuple:
+    from authorizations.models import Holding, PurchaseAuthorization
+
+    return (
+        victim.vip_id,
+        victim.status,
+        victim.events.count(),
+        sorted(PurchaseAuthorization.objects.filter(customer=victim).values_list("status", flat=True)),
+        sorted(Holding.objects.filter(customer=victim).values_list("deployed", flat=True)),
+    )
 
 
 @pytest.mark.parametrize("name", object_patterns())
@@ -53,7 +94,8 @@ def target_pk(name, victim_staff, victim):
 def test_other_resellers_objects_do_not_exist(client, two_resellers, name, method):
     intruder, victim_staff, victim = two_resellers
     client.force_login(intruder)
-    url = reverse(name, kwargs={"pk": target_pk(name, victim_staff, victim)})
+    url = reverse(name, kwargs=target_kwargs(name, victim_staff, victim))
+    before = snapshot(victim)
 
     response = (
         getattr(client, method)(url, {}, content_type="application/json")
@@ -63,21 +105,21 @@ def test_other_resellers_objects_do_not_exist(client, two_resellers, name, metho
 
     assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
     victim.refresh_from_db()
-    assert victim.vip_id is None and victim.events.count() == 0
+    assert snapshot(victim) == before
 
 
 @pytest.mark.parametrize("name", [n for n in object_patterns() if not n.startswith("staff-")])
 def test_internal_sales_see_every_resellers_customers(client, two_resellers, name):
     _intruder, _staff, victim = two_resellers
     client.force_login(InternalSalesFactory())
-    response = client.get(reverse(name, kwargs={"pk": victim.pk}))
-    assert response.status_code in (200, 405)
+    response = client.get(reverse(name, kwargs=target_kwargs(name, _staff, victim)))
+    assert response.status_code in (200, 302, 405)
 
 
 @pytest.mark.parametrize("name", plain_patterns() + object_patterns())
 def test_anonymous_visitors_are_sent_to_log_in(client, two_resellers, name):
     _intruder, victim_staff, victim = two_resellers
-    kwargs = {"pk": target_pk(name, victim_staff, victim)} if name in object_patterns() else {}
+    kwargs = target_kwargs(name, victim_staff, victim) if name in object_patterns() else {}
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code in (302, 401, 403)
     if response.status_code == 302:

@@ -34,7 +34,7 @@ ROOT_URLCONF = "resellerconsole.urls"
 WSGI_APPLICATION = "resellerconsole.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Absolute base of links in e-mails (invitation links are opened outside the console).
-CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000")
+CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else environ.Env.NOTSET)
 
 # ---------------------------------------------------------------------------
 # Applications
@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "authorizations",
     "renewals",
     "notifications",
+    "catalogue",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -256,8 +257,19 @@ SPECTACULAR_SETTINGS = {
 # Domain (numbers from ../shared/domain.md; each one a setting)
 # ---------------------------------------------------------------------------
 INVITATION_LINK_MAX_AGE_DAYS = env.int("INVITATION_LINK_MAX_AGE_DAYS", default=30)
-# Outbox: a row left "sending" longer than this by a crashed worker is retried.
-OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=600)
+# An order must reference a purchase authorization within this many days (some programme pages say 14).
+PA_ORDER_DEADLINE_DAYS = env.int("PA_ORDER_DEADLINE_DAYS", default=30)
+PA_MAX_LINES = env.int("PA_MAX_LINES", default=499)
+PA_MAX_QUANTITY = {
+    "team": env.int("PA_MAX_QUANTITY_TEAM", default=10_000),
+    "enterprise": env.int("PA_MAX_QUANTITY_ENTERPRISE", default=200_000),
+}
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=14)
+# The daily sweeps work through customers in primary-key batches of this size.
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5_000)
+# Outbox: a row left "sending" longer than this by a crashed worker is retried. It must exceed the
+# longest a batch can take (20 messages x EMAIL_TIMEOUT of 30 s = 10 minutes).
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=1800)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+os.environ.setdefault("CONSOLE_BASE_URL", "http://testserver")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, env  # noqa: E402

@@ -1,11 +1,19 @@
 """Demo data for `make run`: running it twice gives the same data (everything is looked up first)."""
 
 import random
+from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Reseller, User
+from authorizations import services as pa_services
+from authorizations.models import PurchaseAuthorization
+from authorizations.services import enforce_order_deadlines
+from catalogue.demo import load_demo_catalogue
+from catalogue.selectors import products_for
 from customers import services
 from customers.models import Customer, Language, MarketSegment
 
@@ -37,7 +45,15 @@ CITIES = [
 class Command(BaseCommand):
     help = "Load the demo resellers, users and customers (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Load even with DEBUG off (the demo users have a published password)."
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("Demo data has users with a published password: run it with DEBUG on, or --force.")
+        load_demo_catalogue()
         with transaction.atomic():
             resellers = {
                 r["partner_id"]: Reseller.objects.get_or_create(
@@ -52,6 +68,8 @@ class Command(BaseCommand):
         other_sales = User.objects.get(username="bea.sales")
         created = self._customers(resellers["P1000101"], sales, count=48, seed=1)
         created += self._customers(resellers["P1000202"], other_sales, count=8, seed=2)
+        # Accounts whose demo purchase authorization is overdue become Delayed the way production does it.
+        enforce_order_deadlines(on=timezone.localdate())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} customers added)."))
 
     def _user(self, username, first, last, *, role, reseller, superuser=False) -> None:
@@ -71,18 +89,57 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
 
+    def _licences(self, customer, actor, rng, stage: float) -> None:
+        """Purchase authorizations in every state. History is backdated directly: demo data only."""
+        products = list(products_for(license_type="team", segment=customer.market_segment)[:12])
+        chosen = rng.sample(products, k=min(2, len(products)))
+        quantities = [rng.choice([3, 5, 10, 25, 60]) for _ in chosen]
+        pa = pa_services.purchase_authorization_create(
+            customer=customer,
+            license_type="team",
+            lines=[pa_services.LineRequest(p, q) for p, q in zip(chosen, quantities, strict=True)],
+            po_number=f"PO-{customer.pk:05d}",
+            actor=actor,
+        )
+        today = timezone.localdate()
+        if stage > 0.6:  # ordered some months ago: an anniversary within the coming year
+            created = today - timedelta(days=rng.randint(30, 330))
+        elif stage > 0.5:  # overdue: the account becomes Delayed
+            created = today - timedelta(days=rng.randint(32, 45))
+        else:  # pending, deadline ahead
+            created = today - timedelta(days=rng.randint(0, 25))
+        PurchaseAuthorization.objects.filter(pk=pa.pk).update(
+            deployed_at=timezone.now() - (today - created),
+            order_deadline=created + timedelta(days=settings.PA_ORDER_DEADLINE_DAYS),
+        )
+        if stage > 0.6:
+            pa_services.order_place(
+                order_number=f"LWS-{customer.pk:06d}",
+                order_date=created + timedelta(days=rng.randint(0, 5)),
+                pa_reference=pa.reference,
+                lines=[pa_services.OrderLineRequest(p.sku_new, q) for p, q in zip(chosen, quantities, strict=True)],
+                actor=actor,
+            )
+            for n in range(min(2, quantities[0])):
+                pa_services.assignment_add(
+                    customer=customer,
+                    product=chosen[0],
+                    email=f"user{n + 1}@customer{customer.pk}.example",
+                    actor=actor,
+                )
+
     def _customers(self, reseller, actor, *, count: int, seed: int) -> int:
-        rng = random.Random(seed)  # noqa: S311 - demo names, not secrets
         existing = set(Customer.objects.filter(reseller=reseller).values_list("company_name", flat=True))
         created = 0
         for number in range(count):
+            # One generator per row: the same row always gets the same data, whatever was created before.
+            rng = random.Random(f"{seed}-{number}")  # noqa: S311 - demo names, not secrets
             segment = rng.choice(list(MarketSegment))
             name = f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)} {FORMS[segment]} {number + 1:02d}"
             postal_code, city = rng.choice(CITIES)
             street = f"{rng.choice(['Storgatan', 'Kungsgatan', 'Drottninggatan'])} {rng.randint(1, 90)}"
             language = Language.SWEDISH if rng.random() < 0.6 else Language.ENGLISH
             stage = rng.random()
-            # Every random draw above happens for every row, so a second run sees the same names.
             if name in existing:
                 continue
             customer = services.customer_create(
@@ -108,4 +165,6 @@ class Command(BaseCommand):
             customer = services.customer_send_invitation(customer=customer, actor=actor)
             if stage > 0.5:
                 services.customer_accept_invitation(token=services.invitation_token(customer))
+            if stage > 0.35:
+                self._licences(customer, actor, rng, stage)
         return created

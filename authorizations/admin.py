@@ -1,0 +1,157 @@
+"""Read-only views of PAs, orders and returns: changes go through the console and API services."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from resellerconsole.errors import DomainError
+
+from . import services
+from .models import (
+    Assignment,
+    Holding,
+    Order,
+    OrderLine,
+    PurchaseAuthorization,
+    PurchaseAuthorizationLine,
+    ReturnAuthorization,
+    ReturnLine,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PurchaseAuthorizationLineInline(ReadOnlyInline):
+    model = PurchaseAuthorizationLine
+    fields = ["product", "quantity", "removed_at", "removed_by"]
+
+
+@admin.register(PurchaseAuthorization)
+class PurchaseAuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "customer", "license_type", "status", "po_number", "deployed_at", "order_deadline"]
+    list_filter = ["status", "license_type", ("order_deadline", admin.DateFieldListFilter), "customer__reseller"]
+    list_select_related = ["customer"]
+    search_fields = ["=reference", "po_number", "customer__company_name", "=customer__vip_id"]
+    date_hierarchy = "order_deadline"
+    inlines = [PurchaseAuthorizationLineInline]
+    actions = ["withdraw"]
+
+    @admin.action(description=_("Withdraw the selected pending purchase authorizations"))
+    def withdraw(self, request, queryset):
+        for pa in queryset.select_related("customer"):
+            try:
+                services.purchase_authorization_withdraw(purchase_authorization=pa, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{pa.reference}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{pa.reference}: {_('withdrawn')}", messages.SUCCESS)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Actions need change permission; the form itself stays read-only (no editable fields).
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["product", "quantity"]
+
+
+class ReturnInline(ReadOnlyInline):
+    model = ReturnAuthorization
+    fields = ["created_at", "created_by"]
+    show_change_link = True
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order_number",
+        "customer",
+        "purchase_authorization",
+        "order_date",
+        "duration_months_proposed",
+        "duration_months",
+    ]
+    list_filter = [("order_date", admin.DateFieldListFilter), "customer__reseller"]
+    list_select_related = ["customer", "purchase_authorization"]
+    search_fields = [
+        "=order_number",
+        "=purchase_authorization__reference",
+        "customer__company_name",
+        "=customer__vip_id",
+    ]
+    date_hierarchy = "order_date"
+    inlines = [OrderLineInline, ReturnInline]
+
+
+class ReturnLineInline(ReadOnlyInline):
+    model = ReturnLine
+    fields = ["order_line"]
+
+
+@admin.register(ReturnAuthorization)
+class ReturnAuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "order", "created_at", "created_by"]
+    list_select_related = ["order", "created_by"]
+    search_fields = ["=order__order_number", "order__customer__company_name"]
+    date_hierarchy = "created_at"
+    inlines = [ReturnLineInline]
+
+
+@admin.register(Holding)
+class HoldingAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "product", "deployed"]
+    list_select_related = ["customer", "product"]
+    search_fields = ["customer__company_name", "=customer__vip_id", "product__name", "=product__sku_new"]
+    list_filter = ["product__license_type"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["email", "product", "customer", "assigned_at", "released_at"]
+    list_select_related = ["customer", "product"]
+    search_fields = ["email", "customer__company_name", "=customer__vip_id"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(PurchaseAuthorizationLine)
+class PurchaseAuthorizationLineAdmin(ReadOnlyAdmin):
+    list_display = ["purchase_authorization", "product", "quantity", "removed_at"]
+    list_select_related = ["purchase_authorization", "product"]
+    search_fields = ["=purchase_authorization__reference", "=product__sku_new"]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "product", "quantity"]
+    list_select_related = ["order", "product"]
+    search_fields = ["=order__order_number", "=product__sku_new"]
+
+
+@admin.register(ReturnLine)
+class ReturnLineAdmin(ReadOnlyAdmin):
+    list_display = ["return_authorization", "order_line"]
+    list_select_related = ["return_authorization", "order_line__product", "order_line__order"]
+    search_fields = ["=order_line__order__order_number"]

@@ -1,0 +1,260 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import LicenseType
+
+
+class PurchaseAuthorizationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ORDERED = "ordered", _("Ordered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The only status changes a purchase authorization can make.
+PURCHASE_AUTHORIZATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    PurchaseAuthorizationStatus.PENDING: frozenset(
+        {PurchaseAuthorizationStatus.ORDERED, PurchaseAuthorizationStatus.WITHDRAWN}
+    ),
+    PurchaseAuthorizationStatus.ORDERED: frozenset(),
+    PurchaseAuthorizationStatus.WITHDRAWN: frozenset(),
+}
+
+
+class PurchaseAuthorization(models.Model):
+    """Products deployed to a customer at once, to be ordered on the licensing website within the deadline."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="purchase_authorizations",
+    )
+    license_type = models.CharField(_("licence type"), max_length=20, choices=LicenseType.choices)
+    po_number = models.CharField(_("customer PO number"), max_length=35, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PurchaseAuthorizationStatus.choices,
+        default=PurchaseAuthorizationStatus.PENDING,
+    )
+    deployed_at = models.DateTimeField(_("deployment date"), default=timezone.now)
+    order_deadline = models.DateField(_("order deadline"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-deployed_at", "-pk"]
+        verbose_name = _("purchase authorization")
+        verbose_name_plural = _("purchase authorizations")
+        indexes = [
+            models.Index(fields=["customer", "-deployed_at"], name="pa_customer_deployed_idx"),
+            # The deadline sweep reads only pending PAs by deadline.
+            models.Index(
+                fields=["order_deadline", "customer"],
+                name="pa_pending_deadline_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PurchaseAuthorizationLine(models.Model):
+    purchase_authorization = models.ForeignKey(
+        PurchaseAuthorization, verbose_name=_("purchase authorization"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(_("number of licences"))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("purchase authorization line")
+        verbose_name_plural = _("purchase authorization lines")
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_authorization", "product"], name="pa_line_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="pa_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class Order(models.Model):
+    """An order placed on the licensing website (LWS) that references one purchase authorization."""
+
+    order_number = models.CharField(_("order number"), max_length=40, unique=True)
+    purchase_authorization = models.OneToOneField(
+        PurchaseAuthorization, verbose_name=_("purchase authorization"), on_delete=models.PROTECT, related_name="order"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    order_date = models.DateField(_("order date"))
+    #: Digest of the order's content: a retried request with the same number must carry the same content.
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    duration_months_proposed = models.PositiveSmallIntegerField(_("proposed duration (months)"))
+    duration_months = models.PositiveSmallIntegerField(_("duration (months)"), null=True, blank=True)
+    duration_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("duration set by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    duration_set_at = models.DateTimeField(_("duration set at"), null=True, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-order_date", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_months__isnull=True) | Q(duration_months__gte=1, duration_months__lte=12),
+                name="order_duration_1_to_12",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(_("number of licences"))
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [models.UniqueConstraint(fields=["order", "product"], name="order_line_one_per_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class ReturnAuthorization(models.Model):
+    """Whole order lines given back within the return window; their licences are no longer deployed."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("return authorization")
+        verbose_name_plural = _("return authorizations")
+
+    def __str__(self) -> str:
+        return f"RA-{self.pk}"
+
+
+class ReturnLine(models.Model):
+    return_authorization = models.ForeignKey(
+        ReturnAuthorization, verbose_name=_("return authorization"), on_delete=models.CASCADE, related_name="lines"
+    )
+    order_line = models.OneToOneField(
+        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="return_line"
+    )
+
+    class Meta:
+        verbose_name = _("returned line")
+        verbose_name_plural = _("returned lines")
+
+    def __str__(self) -> str:
+        return str(self.order_line)
+
+
+class Holding(models.Model):
+    """Licences of one product deployed to a customer: what purchase authorizations added, less what left."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="holdings"
+    )
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    deployed = models.PositiveIntegerField(_("licences deployed"), default=0)
+
+    class Meta:
+        ordering = ["product__name"]
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+        constraints = [models.UniqueConstraint(fields=["customer", "product"], name="holding_one_per_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.deployed}"
+
+
+class Assignment(models.Model):
+    """A licence assigned by a VIP admin to one of the customer's users (identified by e-mail)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    email = models.EmailField(_("user's e-mail"))
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["product__name", "email"]
+        verbose_name = _("licence assignment")
+        verbose_name_plural = _("licence assignments")
+        constraints = [
+            models.UniqueConstraint(
+                "customer",
+                "product",
+                Lower("email"),
+                condition=Q(released_at__isnull=True),
+                name="assignment_one_active_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.product}"

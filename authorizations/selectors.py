@@ -1,0 +1,106 @@
+"""Reads for purchase authorizations, orders, holdings and assignments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from catalogue.models import Product
+from customers.models import Customer
+
+from .models import Assignment, Holding, Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
+
+#: Volume levels by licences held (domain.md): level 1 = 1–9, 2 = 10–49, 3 = 50–99, 4 = 100+.
+VOLUME_LEVEL_FLOORS = ((100, 4), (50, 3), (10, 2), (1, 1))
+
+
+def volume_level(licences: int) -> int | None:
+    return next((level for floor, level in VOLUME_LEVEL_FLOORS if licences >= floor), None)
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    product: Product
+    deployed: int
+    assigned: int
+    holders: list[str]
+
+    @property
+    def volume_level(self) -> int | None:
+        return volume_level(self.deployed)
+
+    @property
+    def free(self) -> int:
+        return max(self.deployed - self.assigned, 0)
+
+
+def holdings_for(*, customer: Customer) -> list[HoldingRow]:
+    """Per product: deployed, assigned and who holds the licences (two queries)."""
+    holdings = list(Holding.objects.filter(customer=customer).exclude(deployed=0).select_related("product"))
+    holders: dict[int, list[str]] = {}
+    for product_id, email in (
+        Assignment.objects.filter(customer=customer, released_at__isnull=True)
+        .order_by("email")
+        .values_list("product_id", "email")
+    ):
+        holders.setdefault(product_id, []).append(email)
+    rows = [
+        HoldingRow(h.product, h.deployed, len(holders.get(h.product_id, [])), holders.get(h.product_id, []))
+        for h in holdings
+    ]
+    # Licences still assigned to a product no longer deployed (after a return) stay visible.
+    for product in Product.objects.filter(pk__in=set(holders) - {h.product_id for h in holdings}):
+        rows.append(HoldingRow(product, 0, len(holders[product.pk]), holders[product.pk]))
+    return sorted(rows, key=lambda row: row.product.name)
+
+
+def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAuthorization]:
+    """Newest first, each with its lines, its order (with lines and returns) and who acted: a fixed query count."""
+    return (
+        PurchaseAuthorization.objects.filter(customer=customer)
+        .select_related("created_by", "withdrawn_by", "order", "order__placed_by", "order__duration_set_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=PurchaseAuthorizationLine.objects.select_related("product", "removed_by")),
+            Prefetch(
+                "order__lines",
+                queryset=OrderLine.objects.select_related("product", "return_line__return_authorization__created_by"),
+            ),
+        )
+        .order_by("-deployed_at", "-pk")
+    )
+
+
+def purchase_authorization_get(*, customer: Customer, pk: int) -> PurchaseAuthorization:
+    return purchase_authorization_history(customer=customer).get(pk=pk)
+
+
+def purchase_authorizations_visible_to(user) -> QuerySet[PurchaseAuthorization]:
+    from customers.selectors import customers_visible_to
+
+    return PurchaseAuthorization.objects.filter(customer__in=customers_visible_to(user))
+
+
+def orders_visible_to(user) -> QuerySet[Order]:
+    from customers.selectors import customers_visible_to
+
+    return Order.objects.filter(customer__in=customers_visible_to(user))
+
+
+def active_assignments(*, customer: Customer) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(customer=customer, released_at__isnull=True).select_related("product")
+
+
+def customer_request_filter(customers: QuerySet[Customer], name: str) -> QuerySet[Customer]:
+    """The console list filters resellers know: No products, Pending requests, Past due requests."""
+    if name == "no_products":
+        return customers.filter(~Exists(Holding.objects.filter(customer=OuterRef("pk"), deployed__gt=0)))
+    if name == "pending_requests":
+        return customers.filter(Exists(PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status="pending")))
+    if name == "past_due":
+        return customers.filter(status="delayed")
+    return customers
+
+
+#: The list filter choices, in the console's words.
+REQUEST_FILTERS = ("no_products", "pending_requests", "past_due")

@@ -1,0 +1,264 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.decorators import console_view
+from customers.selectors import customer_get
+from resellerconsole.errors import DomainError
+
+from . import selectors, services
+from .forms import (
+    LINE_PREFIX,
+    DurationForm,
+    LineFormSet,
+    OrderForm,
+    PurchaseAuthorizationForm,
+    posted_rows,
+    rows_as_data,
+)
+from .models import Order, PurchaseAuthorizationStatus
+
+
+def _pa_or_404(customer, pk):
+    try:
+        return selectors.purchase_authorization_get(customer=customer, pk=pk)
+    except (ValueError, TypeError, LookupError) as error:
+        raise Http404 from error
+    except Exception as error:  # DoesNotExist
+        if error.__class__.__name__ == "DoesNotExist":
+            raise Http404 from error
+        raise
+
+
+def _history_url(customer) -> str:
+    return reverse("customer-history", kwargs={"pk": customer.pk})
+
+
+def _apply_pa_error(error: DomainError, form, lines) -> None:
+    for name, field_messages in error.errors.items():
+        parts = (name or "").split(".")
+        for message in field_messages:
+            if len(parts) == 3 and parts[0] == LINE_PREFIX and parts[1].isdigit() and int(parts[1]) < len(lines.forms):
+                lines.forms[int(parts[1])].add_error(parts[2] if parts[2] in ("product", "quantity") else None, message)
+            elif name in form.fields:
+                form.add_error(name, message)
+            elif name == LINE_PREFIX:
+                lines._non_form_errors = lines.error_class([message])
+            else:
+                form.add_error(None, message)
+
+
+@console_view
+def purchase_authorization_create(request, pk: int):
+    """The seven steps of the dialog: licence type, products and quantities (rows added with the plus
+    button, removed with ✕), optional PO number, then "Create purchase authorization".
+
+    Every button posts the whole form, so the dialog works the same without JavaScript; with HTMX it is
+    swapped in place inside a <dialog>.
+    """
+    customer = customer_get(user=request.user, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    action = (data or {}).get("action", "create")
+    if data is not None and action != "create":
+        rows = posted_rows(data)
+        if action == "add_line":
+            rows.append({"product": "", "quantity": ""})
+        elif action.startswith("remove_line:") and action.split(":")[1].isdigit():
+            index = int(action.split(":")[1])
+            rows = [row for i, row in enumerate(rows) if i != index] or [{"product": "", "quantity": ""}]
+        data = rows_as_data(data, rows)
+    form = PurchaseAuthorizationForm(data)
+    license_type = (data or {}).get("license_type", "")
+    lines = LineFormSet(data, prefix=LINE_PREFIX, license_type=license_type, segment=customer.market_segment)
+    if data is not None and action == "create" and form.is_valid() and lines.is_valid():
+        try:
+            pa = services.purchase_authorization_create(
+                customer=customer,
+                license_type=form.cleaned_data["license_type"],
+                lines=lines.line_requests(),
+                po_number=form.cleaned_data["po_number"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            _apply_pa_error(error, form, lines)
+        else:
+            messages.success(
+                request,
+                _("Purchase authorization %(reference)s created. Order it by %(deadline)s.")
+                % {"reference": pa.reference, "deadline": pa.order_deadline.isoformat()},
+            )
+            if request.htmx:
+                return HttpResponseClientRedirect(_history_url(customer))
+            return redirect(_history_url(customer))
+    context = {"customer": customer, "form": form, "lines": lines, "dialog": bool(request.htmx)}
+    template = "authorizations/_pa_dialog.html" if request.htmx else "authorizations/pa_create.html"
+    return render(request, template, context)
+
+
+@console_view
+def purchase_authorization_withdraw(request, pk: int, pa_pk: int):
+    """[X] in the history: shows exactly what will be withdrawn (a dry run of the rule), then withdraws."""
+    customer = customer_get(user=request.user, pk=pk)
+    pa = _pa_or_404(customer, pa_pk)
+    lines = [ln for ln in pa.lines.all() if ln.removed_at is None]
+    if request.method == "POST":
+        try:
+            services.purchase_authorization_withdraw(purchase_authorization=pa, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Purchase authorization %(reference)s was withdrawn.") % {"reference": pa.reference}
+            )
+        return redirect(_history_url(customer))
+    blockers = services.release_blockers(customer=customer, releases={ln.product_id: ln.quantity for ln in lines})
+    return render(
+        request,
+        "authorizations/pa_confirm.html",
+        {"customer": customer, "pa": pa, "lines": lines, "blockers": blockers, "mode": "withdraw"},
+    )
+
+
+@console_view
+def purchase_authorization_remove_products(request, pk: int, pa_pk: int):
+    customer = customer_get(user=request.user, pk=pk)
+    pa = _pa_or_404(customer, pa_pk)
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = {int(v) for v in source.getlist("product") if v.isdigit()}
+    lines = [ln for ln in pa.lines.all() if ln.removed_at is None and ln.product_id in chosen]
+    if request.method == "POST":
+        try:
+            services.purchase_authorization_remove_products(
+                purchase_authorization=pa, product_ids=chosen, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Removed from %(reference)s: %(products)s.")
+                % {"reference": pa.reference, "products": ", ".join(ln.product.name for ln in lines)},
+            )
+        return redirect(_history_url(customer))
+    blockers = services.release_blockers(customer=customer, releases={ln.product_id: ln.quantity for ln in lines})
+    return render(
+        request,
+        "authorizations/pa_confirm.html",
+        {
+            "customer": customer,
+            "pa": pa,
+            "lines": lines,
+            "all_lines": [ln for ln in pa.lines.all() if ln.removed_at is None],
+            "chosen": chosen,
+            "blockers": blockers,
+            "mode": "remove",
+        },
+    )
+
+
+@console_view
+def order_record(request, pk: int, pa_pk: int):
+    """The account manager records the LWS order for a pending PA (the same intake as the API)."""
+    customer = customer_get(user=request.user, pk=pk)
+    pa = _pa_or_404(customer, pa_pk)
+    if pa.status != PurchaseAuthorizationStatus.PENDING:
+        messages.error(request, _("Only a pending purchase authorization can be ordered."))
+        return redirect(_history_url(customer))
+    lines = [ln for ln in pa.lines.all() if ln.removed_at is None]
+    form = OrderForm(request.POST or None, initial={"order_date": services.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            order, _created = services.order_place(
+                order_number=form.cleaned_data["order_number"],
+                order_date=form.cleaned_data["order_date"],
+                pa_reference=pa.reference,
+                lines=[services.OrderLineRequest(ln.product.sku_new, ln.quantity) for ln in lines],
+                actor=request.user,
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s recorded. Proposed duration: %(months)s months; confirm it in the history.")
+                % {"number": order.order_number, "months": order.duration_months_proposed},
+            )
+            return redirect(_history_url(customer))
+    return render(
+        request, "authorizations/order_form.html", {"customer": customer, "pa": pa, "lines": lines, "form": form}
+    )
+
+
+def _order_or_404(customer, order_pk) -> Order:
+    order = Order.objects.filter(customer=customer, pk=order_pk).select_related("customer").first()
+    if order is None:
+        raise Http404
+    return order
+
+
+@console_view
+@require_POST
+def order_set_duration(request, pk: int, order_pk: int):
+    customer = customer_get(user=request.user, pk=pk)
+    order = _order_or_404(customer, order_pk)
+    form = DurationForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(form.errors.get("duration_months", [_("Enter a duration from 1 to 12 months.")]))
+        )
+        return redirect(_history_url(customer))
+    try:
+        services.order_set_duration(order=order, months=form.cleaned_data["duration_months"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Order %(number)s covers %(months)s months.")
+            % {"number": order.order_number, "months": form.cleaned_data["duration_months"]},
+        )
+    return redirect(_history_url(customer))
+
+
+@console_view
+def return_request(request, pk: int, order_pk: int):
+    """Request return authorization for whole order lines; the page shows who would block it."""
+    customer = customer_get(user=request.user, pk=pk)
+    order = _order_or_404(customer, order_pk)
+    order_lines = list(order.lines.select_related("product", "return_line").all())
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = {int(v) for v in source.getlist("line") if v.isdigit()} or {
+        ln.pk for ln in order_lines if not hasattr(ln, "return_line")
+    }
+    error_message, blockers = None, []
+    try:
+        blockers = services.return_check(order=order, order_line_ids=chosen)
+    except DomainError as error:
+        error_message = error.message
+    if request.method == "POST" and error_message is None:
+        try:
+            services.return_request(order=order, order_line_ids=chosen, actor=request.user)
+        except DomainError as error:
+            error_message = error.message
+        else:
+            messages.success(
+                request, _("Return authorization recorded for order %(number)s.") % {"number": order.order_number}
+            )
+            return redirect(_history_url(customer))
+    return render(
+        request,
+        "authorizations/return_form.html",
+        {
+            "customer": customer,
+            "order": order,
+            "order_lines": order_lines,
+            "chosen": chosen,
+            "blockers": blockers,
+            "error": error_message,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

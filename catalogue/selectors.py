@@ -1,0 +1,24 @@
+"""Reads of the product catalogue."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Product, segment_filter
+
+
+def products_for(*, license_type: str, segment: str) -> QuerySet[Product]:
+    """Active products of `license_type` that a `segment` customer may put on a purchase authorization.
+
+    Education device licences are left out: they are ordered directly from the programme owner.
+    """
+    return (
+        Product.objects.filter(is_active=True, license_type=license_type, is_education_device_license=False)
+        .filter(segment_filter(segment))
+        .order_by("name", "pk")
+    )
+
+
+def product_by_sku(sku: str) -> Product | None:
+    """The product whose new-purchase SKU is `sku` (active or not), or None."""
+    return Product.objects.filter(sku_new=sku.strip().upper()).first()
