@@ -17,6 +17,19 @@ def console_view(view):
     return wrapper
 
 
+def vip_admin_view(view):
+    """The customer-side admin console: only a customer's own VIP admins."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_vip_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def reseller_admin_view(view):
     """Only a reseller's admins manage its staff."""
 

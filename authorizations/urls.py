@@ -22,3 +22,10 @@ urlpatterns = [
     path("customers/<int:pk>/orders/<int:order_pk>/duration/", views.order_set_duration, name="order-set-duration"),
     path("customers/<int:pk>/orders/<int:order_pk>/return/", views.return_request, name="return-request"),
 ]
+
+from . import admin_console  # noqa: E402
+
+urlpatterns += [
+    path("admin-console/", admin_console.admin_console, name="admin-console"),
+    path("admin-console/assignments/<int:pk>/release/", admin_console.assignment_release, name="assignment-release"),
+]

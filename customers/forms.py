@@ -56,6 +56,18 @@ class CustomerFilterForm(forms.Form):
         }
 
 
+class VipAdminSignInForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Confirm password"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
 class VipAdminForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     email = forms.EmailField(label=_("E-mail"), max_length=254)

@@ -142,6 +142,7 @@ class CustomerEvent(models.Model):
         RETURN_REQUESTED = "return_requested", _("Return authorization")
         LICENSE_ASSIGNED = "license_assigned", _("Licence assigned")
         LICENSE_RELEASED = "license_released", _("Licence released")
+        VIP_ADMIN_SIGN_IN_CREATED = "vip_admin_sign_in_created", _("VIP admin sign-in created")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)

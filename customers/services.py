@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -311,6 +312,44 @@ def customer_from_invitation_token(token: str) -> Customer:
     if customer is None:
         raise DomainError(_("This invitation link is not valid."), code="invalid_token")
     return customer
+
+
+def vip_admin_sign_in_create(*, token: str, email: str, password: str) -> User:
+    """A VIP admin named on the customer sets up their admin-console sign-in from the invitation link."""
+    customer = customer_from_invitation_token(token)
+    if customer.invitation_accepted_at is None:
+        raise DomainError(_("Accept the invitation first."), code="not_accepted")
+    email = (email or "").strip()
+    if not customer.vip_admins.filter(email__iexact=email).exists():
+        raise DomainError(
+            _("%(email)s is not a VIP admin of %(name)s. Ask your reseller to add you.")
+            % {"email": email, "name": customer.company_name},
+            code="not_a_vip_admin",
+            field="email",
+        )
+    if User.objects.filter(username__iexact=email).exists():
+        raise DomainError(
+            _("%(email)s already has a sign-in. Log in instead.") % {"email": email},
+            code="duplicate_username",
+            field="email",
+        )
+    user = User(username=email.lower(), email=email, role=User.Role.VIP_ADMIN, customer=customer)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="weak_password", field="password1") from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            _record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=email)
+    except IntegrityError:
+        raise DomainError(
+            _("%(email)s already has a sign-in. Log in instead.") % {"email": email},
+            code="duplicate_username",
+            field="email",
+        ) from None
+    return user
 
 
 def customer_accept_invitation(*, token: str) -> Customer:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -14,7 +15,7 @@ from authorizations import services as authorization_services
 from resellerconsole.errors import DomainError
 
 from . import selectors, services
-from .forms import CustomerFilterForm, CustomerForm, vip_admin_formset
+from .forms import CustomerFilterForm, CustomerForm, VipAdminSignInForm, vip_admin_formset
 from .models import CustomerStatus, MarketSegment
 
 PAGE_SIZE = 25
@@ -166,8 +167,19 @@ def invitation_accept(request, token: str):
     """The public page a VIP admin reaches from the invitation e-mail."""
     try:
         customer = services.customer_from_invitation_token(token)
-        if request.method == "POST":
-            customer = services.customer_accept_invitation(token=token)
     except DomainError as error:
         return render(request, "customers/invitation_accept.html", {"error": error.message}, status=400)
-    return render(request, "customers/invitation_accept.html", {"customer": customer})
+    sign_in = VipAdminSignInForm(request.POST if request.POST.get("action") == "sign_in" else None)
+    if request.method == "POST" and request.POST.get("action") != "sign_in":
+        customer = services.customer_accept_invitation(token=token)
+    elif sign_in.is_bound and sign_in.is_valid():
+        try:
+            user = services.vip_admin_sign_in_create(
+                token=token, email=sign_in.cleaned_data["email"], password=sign_in.cleaned_data["password1"]
+            )
+        except DomainError as error:
+            error.add_to_form(sign_in)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("admin-console")
+    return render(request, "customers/invitation_accept.html", {"customer": customer, "form": sign_in})

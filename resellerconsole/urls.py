@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from authorizations import api as authorizations_api
 from customers import api as customers_api
 
 from . import views
@@ -14,6 +15,30 @@ api_v1 = [
         customers_api.CustomerInvitationApi.as_view(),
         name="api-customer-invitation",
     ),
+    path(
+        "purchase-authorizations/",
+        authorizations_api.PurchaseAuthorizationListCreateApi.as_view(),
+        name="api-purchase-authorization-list",
+    ),
+    path(
+        "purchase-authorizations/<int:pk>/",
+        authorizations_api.PurchaseAuthorizationDetailApi.as_view(),
+        name="api-purchase-authorization-detail",
+    ),
+    path(
+        "purchase-authorizations/<int:pk>/withdraw/",
+        authorizations_api.PurchaseAuthorizationWithdrawApi.as_view(),
+        name="api-purchase-authorization-withdraw",
+    ),
+    path(
+        "purchase-authorizations/<int:pk>/remove-products/",
+        authorizations_api.PurchaseAuthorizationRemoveProductsApi.as_view(),
+        name="api-purchase-authorization-remove-products",
+    ),
+    path("orders/", authorizations_api.OrderIntakeApi.as_view(), name="api-order-intake"),
+    path("orders/<int:pk>/", authorizations_api.OrderDetailApi.as_view(), name="api-order-detail"),
+    path("orders/<int:pk>/duration/", authorizations_api.OrderDurationApi.as_view(), name="api-order-duration"),
+    path("orders/<int:pk>/returns/", authorizations_api.OrderReturnApi.as_view(), name="api-order-returns"),
 ]
 
 urlpatterns = [

@@ -11,6 +11,8 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
+    if request.user.is_authenticated and request.user.is_vip_admin:
+        return redirect("admin-console")
     return redirect("customer-list")
 
 

@@ -17,6 +17,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"home", "login", "healthz", "invitation-accept", "set_language", "api-schema", "api-docs", "logout"}
+#: URLs of the customer-side admin console: their intruder is another customer's VIP admin.
+ADMIN_CONSOLE_PREFIXES = ("admin-console", "assignment-")
+
+
+def for_vip_admins(name: str) -> bool:
+    return name.startswith(ADMIN_CONSOLE_PREFIXES)
 
 
 def named_patterns(patterns=None, namespace=""):
@@ -67,11 +73,14 @@ def two_resellers():
     pending = pa.purchase_authorization_create(
         customer=victim, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=victim_staff
     )
-    victim.objects = {"pa_pk": pending.pk, "order_pk": ordered.order.pk}
+    assignment = pa.assignment_add(customer=victim, product=product, email="held@victim.example", actor=victim_staff)
+    victim.objects = {"pa_pk": pending.pk, "order_pk": ordered.order.pk, "assignment": assignment.pk}
     return intruder, victim_staff, victim
 
 
 def target_kwargs(name, victim_staff, victim) -> dict:
+    if name.startswith("assignment-"):
+        return {"pk": victim.objects["assignment"]}
     kwargs = {"pk": victim_staff.pk if name.startswith("staff-") else victim.pk}
     kwargs.update({key: victim.objects[key] for key in pattern_kwargs(name) if key != "pk"})
     return kwargs
@@ -86,6 +95,7 @@ def snapshot(victim) -> tuple:
         victim.events.count(),
         sorted(PurchaseAuthorization.objects.filter(customer=victim).values_list("status", flat=True)),
         sorted(Holding.objects.filter(customer=victim).values_list("deployed", flat=True)),
+        victim.assignments.filter(released_at__isnull=True).count(),
     )
 
 
@@ -93,6 +103,10 @@ def snapshot(victim) -> tuple:
 @pytest.mark.parametrize("method", ["get", "post", "patch"])
 def test_other_resellers_objects_do_not_exist(client, two_resellers, name, method):
     intruder, victim_staff, victim = two_resellers
+    if for_vip_admins(name):
+        from accounts.models import User
+
+        intruder = User.objects.create_user("vip@other.example", role="vip_admin", customer=ActiveCustomerFactory())
     client.force_login(intruder)
     url = reverse(name, kwargs=target_kwargs(name, victim_staff, victim))
     before = snapshot(victim)
@@ -108,7 +122,7 @@ def test_other_resellers_objects_do_not_exist(client, two_resellers, name, metho
     assert snapshot(victim) == before
 
 
-@pytest.mark.parametrize("name", [n for n in object_patterns() if not n.startswith("staff-")])
+@pytest.mark.parametrize("name", [n for n in object_patterns() if not n.startswith("staff-") and not for_vip_admins(n)])
 def test_internal_sales_see_every_resellers_customers(client, two_resellers, name):
     _intruder, _staff, victim = two_resellers
     client.force_login(InternalSalesFactory())
@@ -131,3 +145,28 @@ def test_admin_is_for_superusers_only(client, sales):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+@pytest.mark.parametrize("name", [n for n in plain_patterns() + object_patterns() if for_vip_admins(n)])
+def test_reseller_staff_cannot_open_a_customers_admin_console(client, two_resellers, name):
+    _intruder, victim_staff, victim = two_resellers
+    client.force_login(victim_staff)
+    kwargs = target_kwargs(name, victim_staff, victim) if name in object_patterns() else {}
+    assert client.get(reverse(name, kwargs=kwargs)).status_code in (403, 405)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in plain_patterns() + object_patterns()
+        if not for_vip_admins(n) and not n.startswith("api-") and n not in {"password_change", "password_change_done"}
+    ],
+)
+def test_vip_admins_cannot_open_the_reseller_console(client, two_resellers, name):
+    from accounts.models import User
+
+    _intruder, victim_staff, victim = two_resellers
+    client.force_login(User.objects.create_user("vip@victim.example", role="vip_admin", customer=victim))
+    kwargs = target_kwargs(name, victim_staff, victim) if name in object_patterns() else {}
+    assert client.get(reverse(name, kwargs=kwargs)).status_code in (403, 405)

@@ -1,0 +1,338 @@
+"""API for purchase authorizations, orders (the licensing website's intake) and returns.
+
+Views stay thin: they parse with serializers, call the services and answer with the same errors as the console.
+"""
+
+from django.conf import settings
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue.models import LicenseType
+from catalogue.selectors import product_by_sku
+from customers.selectors import customer_get
+from resellerconsole.errors import DomainError
+
+from . import dates, selectors, services
+from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
+
+MAX_INT = 2**31 - 1
+
+
+class IsLicensingWebsiteOrConsoleUser(BasePermission):
+    """The order intake: the LWS integration's own token, or console users recording an order."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_licensing_website or user.is_console_user))
+
+
+# ---------------------------------------------------------------------------
+# Serializers
+# ---------------------------------------------------------------------------
+class LineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=30, help_text=_("The product's new-purchase SKU"))
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+
+class PurchaseAuthorizationLineOutput(serializers.Serializer):
+    sku = serializers.CharField(source="product.sku_new")
+    product = serializers.CharField(source="product.name")
+    quantity = serializers.IntegerField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrderLineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField(source="product.sku_new")
+    product = serializers.CharField(source="product.name")
+    quantity = serializers.IntegerField()
+    returned = serializers.SerializerMethodField()
+
+    def get_returned(self, line) -> bool:
+        return hasattr(line, "return_line")
+
+
+class OrderOutput(serializers.ModelSerializer):
+    purchase_authorization = serializers.CharField(source="purchase_authorization.reference")
+    customer = serializers.IntegerField(source="customer_id")
+    lines = OrderLineOutput(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "order_number",
+            "order_date",
+            "purchase_authorization",
+            "customer",
+            "duration_months_proposed",
+            "duration_months",
+            "lines",
+            "created_at",
+        ]
+
+
+class PurchaseAuthorizationOutput(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    vip_id = serializers.CharField(source="customer.vip_id")
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    lines = PurchaseAuthorizationLineOutput(many=True)
+    days_left = serializers.SerializerMethodField()
+    order = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PurchaseAuthorization
+        fields = [
+            "id",
+            "reference",
+            "customer",
+            "vip_id",
+            "license_type",
+            "status",
+            "po_number",
+            "deployed_at",
+            "order_deadline",
+            "days_left",
+            "created_by",
+            "withdrawn_at",
+            "lines",
+            "order",
+        ]
+
+    def get_days_left(self, pa) -> int | None:
+        if pa.status != PurchaseAuthorizationStatus.PENDING:
+            return None
+        return dates.days_left(pa.order_deadline, services.today())
+
+    @extend_schema_field(OrderOutput(allow_null=True))
+    def get_order(self, pa) -> dict | None:
+        order = getattr(pa, "order", None) if pa.status == PurchaseAuthorizationStatus.ORDERED else None
+        return OrderOutput(order).data if order else None
+
+
+class PurchaseAuthorizationInput(serializers.Serializer):
+    customer = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    license_type = serializers.ChoiceField(choices=LicenseType.choices)
+    po_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    lines = LineSerializer(many=True, allow_empty=True)
+
+    def validate_lines(self, lines):
+        if len(lines) > settings.PA_MAX_LINES:
+            raise serializers.ValidationError(
+                _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES}
+            )
+        return lines
+
+
+class RemoveProductsInput(serializers.Serializer):
+    products = serializers.ListField(
+        child=serializers.CharField(max_length=30), allow_empty=False, max_length=1000, help_text=_("SKUs to remove")
+    )
+
+
+class OrderInput(serializers.Serializer):
+    order_number = serializers.CharField(max_length=40)
+    order_date = serializers.DateField()
+    purchase_authorization = serializers.CharField(max_length=20, help_text=_("The PA reference, e.g. PA00000042"))
+    lines = LineSerializer(many=True, allow_empty=True, max_length=1000)
+
+
+class DurationInput(serializers.Serializer):
+    duration_months = serializers.IntegerField(min_value=1, max_value=12)
+
+
+class ReturnInput(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=1000,
+        help_text=_("Ids of the order lines to return (whole lines)"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+def _visible_pa(request, pk) -> PurchaseAuthorization:
+    pa = selectors.purchase_authorizations_visible_to(request.user).filter(pk=pk).select_related("customer").first()
+    if pa is None:
+        raise Http404
+    return pa
+
+
+def _visible_order(request, pk) -> Order:
+    order = selectors.orders_visible_to(request.user).filter(pk=pk).select_related("customer").first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def _pa_response(pa_pk: int, code=status.HTTP_200_OK) -> Response:
+    pa = selectors.purchase_authorization_history(customer=PurchaseAuthorization.objects.get(pk=pa_pk).customer).get(
+        pk=pa_pk
+    )
+    return Response(PurchaseAuthorizationOutput(pa).data, status=code)
+
+
+class PurchaseAuthorizationListCreateApi(GenericAPIView):
+    serializer_class = PurchaseAuthorizationOutput
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("customer", int, required=True, description=_("Customer id")),
+            OpenApiParameter("status", str, enum=PurchaseAuthorizationStatus.values),
+        ],
+        responses=PurchaseAuthorizationOutput(many=True),
+    )
+    def get(self, request):
+        raw = request.query_params.get("customer", "")
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            raise serializers.ValidationError({"customer": [_("Give the customer's id.")]})
+        customer = customer_get(user=request.user, pk=int(raw))
+        authorizations = selectors.purchase_authorization_history(customer=customer).select_related("customer")
+        wanted = request.query_params.get("status", "")
+        if wanted in PurchaseAuthorizationStatus.values:
+            authorizations = authorizations.filter(status=wanted)
+        page = self.paginate_queryset(authorizations)
+        return self.get_paginated_response(PurchaseAuthorizationOutput(page, many=True).data)
+
+    @extend_schema(request=PurchaseAuthorizationInput, responses={201: PurchaseAuthorizationOutput})
+    def post(self, request):
+        serializer = PurchaseAuthorizationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        customer = customer_get(user=request.user, pk=data["customer"])
+        lines = []
+        for index, line in enumerate(data["lines"]):
+            product = product_by_sku(line["sku"])
+            if product is None:
+                raise DomainError(
+                    _("There is no product with SKU %(sku)s.") % {"sku": line["sku"]},
+                    code="unknown_product",
+                    field=f"lines.{index}.product",
+                )
+            lines.append(services.LineRequest(product, line["quantity"]))
+        pa = services.purchase_authorization_create(
+            customer=customer,
+            license_type=data["license_type"],
+            lines=lines,
+            po_number=data["po_number"],
+            actor=request.user,
+        )
+        return _pa_response(pa.pk, status.HTTP_201_CREATED)
+
+
+class PurchaseAuthorizationDetailApi(APIView):
+    @extend_schema(responses=PurchaseAuthorizationOutput)
+    def get(self, request, pk: int):
+        return _pa_response(_visible_pa(request, pk).pk)
+
+
+class PurchaseAuthorizationWithdrawApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: PurchaseAuthorizationOutput,
+            409: OpenApiResponse(description=_("Not pending, or users hold the licences")),
+        },
+        description=_("Undo a pending purchase authorization; refused while users hold its licences."),
+    )
+    def post(self, request, pk: int):
+        pa = _visible_pa(request, pk)
+        services.purchase_authorization_withdraw(purchase_authorization=pa, actor=request.user)
+        return _pa_response(pa.pk)
+
+
+class PurchaseAuthorizationRemoveProductsApi(APIView):
+    @extend_schema(request=RemoveProductsInput, responses=PurchaseAuthorizationOutput)
+    def post(self, request, pk: int):
+        pa = _visible_pa(request, pk)
+        serializer = RemoveProductsInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        skus = {sku.strip().upper() for sku in serializer.validated_data["products"]}
+        product_ids = {ln.product_id for ln in pa.lines.select_related("product") if ln.product.sku_new in skus}
+        if len(product_ids) != len(skus):
+            raise DomainError(
+                _("Choose products that are on purchase authorization %(reference)s.") % {"reference": pa.reference},
+                code="unknown_product",
+                field="products",
+            )
+        services.purchase_authorization_remove_products(
+            purchase_authorization=pa, product_ids=product_ids, actor=request.user
+        )
+        return _pa_response(pa.pk)
+
+
+class OrderIntakeApi(APIView):
+    permission_classes = [IsLicensingWebsiteOrConsoleUser]
+
+    @extend_schema(
+        request=OrderInput,
+        responses={
+            201: OrderOutput,
+            200: OpenApiResponse(OrderOutput, description=_("The same order was already received (idempotent)")),
+        },
+        description=_(
+            "The licensing website's order intake: an order referencing a purchase authorization, whose lines must "
+            "match it. Retrying with the same order number and content returns the first result."
+        ),
+    )
+    def post(self, request):
+        serializer = OrderInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not request.user.is_licensing_website:
+            # Console users may record orders only for their own customers' authorizations.
+            reference = data["purchase_authorization"].strip().upper()
+            if not selectors.purchase_authorizations_visible_to(request.user).filter(reference=reference).exists():
+                raise DomainError(
+                    _("There is no purchase authorization %(reference)s.") % {"reference": reference},
+                    code="unknown_purchase_authorization",
+                    field="purchase_authorization",
+                )
+        order, created = services.order_place(
+            order_number=data["order_number"],
+            order_date=data["order_date"],
+            pa_reference=data["purchase_authorization"],
+            lines=[services.OrderLineRequest(ln["sku"], ln["quantity"]) for ln in data["lines"]],
+            actor=request.user,
+        )
+        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses=OrderOutput)
+    def get(self, request, pk: int):
+        return Response(OrderOutput(_visible_order(request, pk)).data)
+
+
+class OrderDurationApi(APIView):
+    @extend_schema(request=DurationInput, responses=OrderOutput)
+    def post(self, request, pk: int):
+        order = _visible_order(request, pk)
+        serializer = DurationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_set_duration(
+            order=order, months=serializer.validated_data["duration_months"], actor=request.user
+        )
+        return Response(OrderOutput(order).data)
+
+
+class OrderReturnApi(APIView):
+    @extend_schema(
+        request=ReturnInput,
+        responses=OrderOutput,
+        description=_("Request return authorization for whole order lines within the return window."),
+    )
+    def post(self, request, pk: int):
+        order = _visible_order(request, pk)
+        serializer = ReturnInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.return_request(order=order, order_line_ids=serializer.validated_data["lines"], actor=request.user)
+        return Response(OrderOutput(Order.objects.get(pk=order.pk)).data)
