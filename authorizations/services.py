@@ -17,7 +17,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -571,15 +571,24 @@ def order_place(
         pa_lines = _active_lines(pa)
         _require_matching_lines(pa, pa_lines, lines)
         proposed = _proposed_duration(customer, order_date)
-        order = Order.objects.create(
-            order_number=order_number,
-            purchase_authorization=pa,
-            customer=customer,
-            order_date=order_date,
-            fingerprint=fingerprint,
-            duration_months_proposed=proposed,
-            placed_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    order_number=order_number,
+                    purchase_authorization=pa,
+                    customer=customer,
+                    order_date=order_date,
+                    fingerprint=fingerprint,
+                    duration_months_proposed=proposed,
+                    placed_by=actor,
+                )
+        except IntegrityError:
+            # The same number was just used for another customer's authorization (their lock is not ours).
+            raise DomainError(
+                _("Order number %(number)s was already received with other content.") % {"number": order_number},
+                code="order_number_conflict",
+                field="order_number",
+            ) from None
         OrderLine.objects.bulk_create(
             [OrderLine(order=order, product=ln.product, quantity=ln.quantity) for ln in pa_lines]
         )

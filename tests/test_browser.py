@@ -72,3 +72,86 @@ def test_a_field_error_is_shown_at_the_field_and_nothing_is_saved(page: Page, li
     expect(page.locator("#id_admins-0-email")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_admins-0-email_error")).to_contain_text("valid email address")
     assert not Customer.objects.exists()
+
+
+def make_pa_customer():
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    sales = SalesFactory(username="sam")
+    customer = ActiveCustomerFactory(reseller=sales.reseller, company_name="Planmedia AB")
+    products = [ProductFactory(name="Photoshop"), ProductFactory(name="InDesign")]
+    ProductFactory(name="Acrobat Pro Enterprise", license_type="enterprise")
+    return sales, customer, products
+
+
+def test_the_seven_steps_then_undo(page: Page, live_server):
+    from authorizations.models import PurchaseAuthorization
+
+    _sales, customer, (photoshop, indesign) = make_pa_customer()
+    log_in(page, live_server, "sam", "en")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/plans/")
+
+    # 1. "Create a new purchase authorization" on the Plans tab; 2. the dialog opens.
+    page.get_by_role("link", name="Create a new purchase authorization").click()
+    dialog = page.locator("dialog#pa-dialog")
+    expect(dialog).to_be_visible()
+    # 3. Licence type: the product list fills with that type's products.
+    dialog.get_by_label("Licence type").select_option("team")
+    expect(dialog.locator("#id_lines-0-product option", has_text="Photoshop")).to_have_count(1)
+    expect(dialog.locator("#id_lines-0-product option", has_text="Enterprise")).to_have_count(0)
+    # 4. Product and number of licences.
+    dialog.locator("#id_lines-0-product").select_option(str(photoshop.pk))
+    dialog.locator("#id_lines-0-quantity").fill("5")
+    # 5. The plus icon adds a row.
+    dialog.get_by_role("button", name="Add another product").click()
+    expect(dialog.locator("#id_lines-1-product")).to_be_visible()
+    dialog.locator("#id_lines-1-product").select_option(str(indesign.pk))
+    dialog.locator("#id_lines-1-quantity").fill("2")
+    # 6. The customer's PO number.
+    dialog.get_by_label("Customer PO number (optional)").fill("PO-2026-42")
+    # 7. Create.
+    dialog.get_by_role("button", name="Create purchase authorization").click()
+
+    expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/history/$"))
+    pa = PurchaseAuthorization.objects.get()
+    entry = page.locator(f"#pa-{pa.pk}")
+    expect(entry).to_contain_text(pa.reference)
+    expect(entry).to_contain_text("PO-2026-42")
+    expect(entry).to_contain_text("30 days left")
+    expect(entry).to_contain_text("Photoshop")
+    expect(entry).to_contain_text("InDesign")
+
+    entry.get_by_role("link", name=f"Withdraw purchase authorization {pa.reference}").click()
+    expect(page.locator("main")).to_contain_text("Photoshop")
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.locator(".messages")).to_contain_text("was withdrawn")
+    pa.refresh_from_db()
+    assert pa.status == "withdrawn"
+
+
+def test_undo_is_refused_while_a_user_holds_a_licence(page: Page, live_server):
+    from authorizations import services
+
+    sales, customer, (photoshop, _indesign) = make_pa_customer()
+    pa = services.purchase_authorization_create(
+        customer=customer, license_type="team", lines=[services.LineRequest(photoshop, 1)], actor=sales
+    )
+    services.assignment_add(customer=customer, product=photoshop, email="holder@planmedia.example", actor=sales)
+    log_in(page, live_server, "sam", "en")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/history/")
+    page.get_by_role("link", name=f"Withdraw purchase authorization {pa.reference}").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("holder@planmedia.example")
+    expect(page.get_by_role("button", name="Withdraw")).to_have_count(0)
+    pa.refresh_from_db()
+    assert pa.status == "pending"
+
+
+def test_the_dialog_closes_with_escape(page: Page, live_server):
+    _sales, customer, _products = make_pa_customer()
+    log_in(page, live_server, "sam", "en")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/plans/")
+    page.get_by_role("link", name="Create a new purchase authorization").click()
+    expect(page.locator("dialog#pa-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog#pa-dialog")).to_be_hidden()

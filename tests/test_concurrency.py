@@ -89,3 +89,140 @@ def test_concurrent_edits_keep_both_changes():
     assert not [r for r in results if isinstance(r, Exception)]
     customer = Customer.objects.get(pk=customer.pk)
     assert (customer.city, customer.postal_code) == ("Malmö", "211 20")
+
+
+# ---------------------------------------------------------------------------
+# Purchase authorizations: exactly one of two racing transitions wins
+# ---------------------------------------------------------------------------
+def _pa_world(quantity=1):
+    from authorizations import services as pa
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    sales = SalesFactory()
+    customer = ActiveCustomerFactory(reseller=sales.reseller)
+    product = ProductFactory()
+    authorization = pa.purchase_authorization_create(
+        customer=customer, license_type="team", lines=[pa.LineRequest(product, quantity)], actor=sales
+    )
+    return pa, sales, customer, product, authorization
+
+
+def _order(pa, sales, authorization, product, number, quantity=1):
+    return pa.order_place(
+        order_number=number,
+        order_date=pa.today(),
+        pa_reference=authorization.reference,
+        lines=[pa.OrderLineRequest(product.sku_new, quantity)],
+        actor=sales,
+    )
+
+
+def split(results):
+    return [r for r in results if not isinstance(r, Exception)], [r for r in results if isinstance(r, Exception)]
+
+
+def test_withdraw_against_order_one_wins():
+    pa, sales, customer, product, authorization = _pa_world()
+
+    winners, losers = split(
+        run_together(
+            lambda: pa.purchase_authorization_withdraw(purchase_authorization=authorization, actor=sales),
+            lambda: _order(pa, sales, authorization, product, "RACE-1"),
+        )
+    )
+
+    assert len(winners) == 1 and len(losers) == 1
+    assert isinstance(losers[0], DomainError) and losers[0].code in {"invalid_transition", "withdrawn"}
+    authorization.refresh_from_db()
+    from authorizations.models import Holding, Order
+
+    if authorization.status == "withdrawn":
+        assert not Order.objects.exists() and Holding.objects.get(customer=customer).deployed == 0
+    else:
+        assert Order.objects.count() == 1 and Holding.objects.get(customer=customer).deployed == 1
+
+
+def test_two_orders_for_one_pa_one_wins():
+    pa, sales, _customer, product, authorization = _pa_world()
+
+    winners, losers = split(
+        run_together(*[lambda n=n: _order(pa, sales, authorization, product, f"RACE-{n}") for n in range(3)])
+    )
+
+    assert len(winners) == 1
+    assert [e.code for e in losers] == ["already_ordered"] * 2
+    from authorizations.models import Order
+
+    assert Order.objects.count() == 1
+
+
+def test_the_same_order_retried_in_parallel_is_recorded_once():
+    pa, sales, _customer, product, authorization = _pa_world()
+
+    winners, losers = split(run_together(*[lambda: _order(pa, sales, authorization, product, "SAME") for _ in range(3)]))
+
+    assert not losers
+    assert len({order.pk for order, _created in winners}) == 1
+    assert sorted(created for _order_, created in winners) == [False, False, True]
+
+
+def test_return_against_assignment_one_wins():
+    pa, sales, customer, product, authorization = _pa_world(quantity=1)
+    order, _ = _order(pa, sales, authorization, product, "RET-1")
+    line = order.lines.get()
+
+    winners, losers = split(
+        run_together(
+            lambda: pa.return_request(order=order, order_line_ids=[line.pk], actor=sales),
+            lambda: pa.assignment_add(customer=customer, product=product, email="u@c.example", actor=sales),
+        )
+    )
+
+    assert len(winners) == 1 and len(losers) == 1
+    assert losers[0].code in {"licences_assigned", "no_free_licence"}
+    from authorizations.models import Assignment, Holding
+
+    deployed = Holding.objects.get(customer=customer, product=product).deployed
+    assigned = Assignment.objects.filter(customer=customer, released_at__isnull=True).count()
+    assert assigned <= deployed and (deployed, assigned) in {(0, 0), (1, 1)}
+
+
+def test_parallel_deadline_sweeps_change_and_record_each_account_once():
+    from datetime import timedelta
+
+    import time_machine
+
+    from authorizations import services as pa
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    sales = SalesFactory()
+    product = ProductFactory()
+    with time_machine.travel(pa.today() - timedelta(days=40)):
+        for _ in range(12):
+            customer = ActiveCustomerFactory(reseller=sales.reseller)
+            pa.purchase_authorization_create(
+                customer=customer, license_type="team", lines=[pa.LineRequest(product, 1)], actor=sales
+            )
+
+    results = run_together(*[lambda: pa.enforce_order_deadlines(on=pa.today(), batch_size=5) for _ in range(3)])
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert sorted(pk for r in results for pk in r.delayed) == sorted(
+        Customer.objects.filter(status="delayed").values_list("pk", flat=True)
+    )
+    assert Customer.objects.filter(status="delayed").count() == 12
+    assert CustomerEvent.objects.filter(kind="status_changed", parameters__to="delayed").count() == 12
+
+
+def test_one_order_number_for_two_customers_pas_in_parallel_is_refused_once():
+    pa, sales, _customer, product, first = _pa_world()
+    _pa2, sales2, _customer2, product2, second = _pa_world()
+
+    winners, losers = split(
+        run_together(
+            lambda: _order(pa, sales, first, product, "DUP-1"),
+            lambda: _order(pa, sales2, second, product2, "DUP-1"),
+        )
+    )
+
+    assert len(winners) == 1 and [e.code for e in losers] == ["order_number_conflict"]
