@@ -159,7 +159,9 @@ def test_two_orders_for_one_pa_one_wins():
 def test_the_same_order_retried_in_parallel_is_recorded_once():
     pa, sales, _customer, product, authorization = _pa_world()
 
-    winners, losers = split(run_together(*[lambda: _order(pa, sales, authorization, product, "SAME") for _ in range(3)]))
+    winners, losers = split(
+        run_together(*[lambda: _order(pa, sales, authorization, product, "SAME") for _ in range(3)])
+    )
 
     assert not losers
     assert len({order.pk for order, _created in winners}) == 1

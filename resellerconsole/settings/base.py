@@ -10,11 +10,12 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
+# The embedded defaults' working files: SQLite database, filesystem broker, e-mail files.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
 # ---------------------------------------------------------------------------
 # Core
