@@ -177,6 +177,18 @@ class CustomerEvent(models.Model):
             names = {f.name: str(f.verbose_name) for f in Customer._meta.fields}
             names["vip_admins"] = str(VipAdmin._meta.verbose_name_plural)
             return ", ".join(names.get(name, name) for name in parameters.get("changes", {}))
+        lines = ", ".join(f"{line['product']} × {line['quantity']}" for line in parameters.get("lines", []))
+        if self.kind in (self.Kind.PA_CREATED, self.Kind.PA_WITHDRAWN, self.Kind.PA_PRODUCTS_REMOVED):
+            return f"{parameters.get('reference', '')}: {lines}"
+        if self.kind == self.Kind.ORDER_PLACED:
+            return f"{parameters.get('order_number', '')} → {parameters.get('reference', '')}"
+        if self.kind == self.Kind.DURATION_SET:
+            before = parameters.get("previous") or parameters.get("proposed")
+            return f"{parameters.get('order_number', '')}: {before} → {parameters.get('months')}"
+        if self.kind == self.Kind.RETURN_REQUESTED:
+            return f"{parameters.get('order_number', '')}: {lines}"
+        if self.kind in (self.Kind.LICENSE_ASSIGNED, self.Kind.LICENSE_RELEASED):
+            return f"{parameters.get('email', '')}: {parameters.get('product', '')}"
         if parameters.get("vip_id"):
             return f"{_('VIP ID')} {parameters['vip_id']}"
         return ""

@@ -323,3 +323,17 @@ def test_enforce_order_deadlines_task_and_its_beat_schedule():
     migration.add_schedule(apps, None)
     entry = PeriodicTask.objects.get(task="authorizations.enforce_order_deadlines")
     assert (entry.crontab.hour, entry.crontab.minute) == ("0", "15") and entry.expire_seconds < 24 * 3600
+
+
+def test_account_activity_says_what_each_change_did(sales_client, customer, sales):
+    product = ProductFactory(name="Premiere Pro")
+    pa = services.purchase_authorization_create(
+        customer=customer, license_type="team", lines=[services.LineRequest(product, 3)], actor=sales
+    )
+    order, _ = services.order_place(order_number="LWS-5", order_date=services.today(), pa_reference=pa.reference,
+                                    lines=[services.OrderLineRequest(product.sku_new, 3)], actor=sales)
+    services.order_set_duration(order=order, months=10, actor=sales)
+    page = sales_client.get(reverse("customer-detail", args=[customer.pk])).content.decode()
+    assert f"{pa.reference}: Premiere Pro × 3" in page
+    assert f"LWS-5 → {pa.reference}" in page
+    assert "LWS-5: 12 → 10" in page
