@@ -78,9 +78,14 @@ def two_resellers():
     return intruder, victim_staff, victim
 
 
+#: URL names whose `pk` is not a customer's, and the victim object it names.
+PK_OF = {"assignment-": "assignment", "api-order-": "order_pk", "api-purchase-authorization-": "pa_pk"}
+
+
 def target_kwargs(name, victim_staff, victim) -> dict:
-    if name.startswith("assignment-"):
-        return {"pk": victim.objects["assignment"]}
+    for prefix, key in PK_OF.items():
+        if name.startswith(prefix):
+            return {"pk": victim.objects[key]}
     kwargs = {"pk": victim_staff.pk if name.startswith("staff-") else victim.pk}
     kwargs.update({key: victim.objects[key] for key in pattern_kwargs(name) if key != "pk"})
     return kwargs
