@@ -67,6 +67,8 @@ class Customer(models.Model):
     anniversary_date = models.DateField(_("anniversary date"), null=True, blank=True, editable=False)
     #: The anniversary's own day of month, so a 29 February anniversary comes back in leap years.
     anniversary_day = models.PositiveSmallIntegerField(_("anniversary day"), null=True, blank=True, editable=False)
+    #: The lapsed anniversary for which the reseller reinstated the account (a late renewal is then accepted).
+    reinstated_for = models.DateField(_("reinstated for the anniversary"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -143,6 +145,10 @@ class CustomerEvent(models.Model):
         LICENSE_ASSIGNED = "license_assigned", _("Licence assigned")
         LICENSE_RELEASED = "license_released", _("Licence released")
         VIP_ADMIN_SIGN_IN_CREATED = "vip_admin_sign_in_created", _("VIP admin sign-in created")
+        RENEWAL_QUANTITY_CHOSEN = "renewal_quantity_chosen", _("Renewal quantity chosen")
+        RENEWED = "renewed", _("Renewal processed")
+        ACCESS_REMOVED = "access_removed", _("Access removed")
+        REINSTATED = "reinstated", _("Account reinstated")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)

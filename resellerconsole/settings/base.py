@@ -266,6 +266,11 @@ PA_MAX_QUANTITY = {
     "enterprise": env.int("PA_MAX_QUANTITY_ENTERPRISE", default=200_000),
 }
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=14)
+# Renewals: the overview fills this many days before the anniversary; the window opens before it and
+# closes at the end of the grace period after it.
+RENEWAL_OVERVIEW_DAYS = env.int("RENEWAL_OVERVIEW_DAYS", default=90)
+RENEWAL_WINDOW_OPENS_DAYS = env.int("RENEWAL_WINDOW_OPENS_DAYS", default=30)
+RENEWAL_GRACE_DAYS = env.int("RENEWAL_GRACE_DAYS", default=30)
 # The daily sweeps work through customers in primary-key batches of this size.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5_000)
 # Outbox: a row left "sending" longer than this by a crashed worker is retried. It must exceed the

@@ -1,0 +1,119 @@
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class WindowState(models.TextChoices):
+    """Where a customer stands relative to its anniversary (domain.md, Renewals)."""
+
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Window open")
+    GRACE = "grace", _("Grace period")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+def window_state(anniversary: date, today: date) -> str:
+    before, grace = settings.RENEWAL_WINDOW_OPENS_DAYS, settings.RENEWAL_GRACE_DAYS
+    if today < anniversary - timedelta(days=before):
+        return WindowState.UPCOMING
+    if today <= anniversary:
+        return WindowState.OPEN
+    if today <= anniversary + timedelta(days=grace):
+        return WindowState.GRACE
+    return WindowState.LAPSED
+
+
+def window_state_filter(state: str, today: date, field: str = "anniversary_date") -> Q:
+    """The same states as `window_state`, as a condition on an anniversary column (index-friendly ranges)."""
+    before, grace = settings.RENEWAL_WINDOW_OPENS_DAYS, settings.RENEWAL_GRACE_DAYS
+    ranges = {
+        WindowState.UPCOMING: Q(**{f"{field}__gt": today + timedelta(days=before)}),
+        WindowState.OPEN: Q(**{f"{field}__gte": today, f"{field}__lte": today + timedelta(days=before)}),
+        WindowState.GRACE: Q(**{f"{field}__lt": today, f"{field}__gte": today - timedelta(days=grace)}),
+        WindowState.LAPSED: Q(**{f"{field}__lt": today - timedelta(days=grace)}),
+    }
+    return ranges[state]
+
+
+class RenewalRow(models.Model):
+    """One renewable product of a customer in the renewal overview, for one anniversary."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="renewal_rows"
+    )
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    anniversary_date = models.DateField(_("anniversary date"))
+    quantity_held = models.PositiveIntegerField(_("quantity held"))
+    proposed_quantity = models.PositiveIntegerField(_("renewal quantity"))
+    #: Set when a person chose the quantity; the daily refresh then keeps it.
+    quantity_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("quantity chosen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quantity_edited_at = models.DateTimeField(_("quantity chosen at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("in the overview since"), default=timezone.now)
+
+    class Meta:
+        ordering = ["anniversary_date", "customer_id", "product__name"]
+        verbose_name = _("renewal overview row")
+        verbose_name_plural = _("renewal overview")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "product", "anniversary_date"], name="renewal_row_once"),
+        ]
+        indexes = [models.Index(fields=["anniversary_date", "customer"], name="renewal_row_anniversary_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.proposed_quantity}"
+
+
+class Renewal(models.Model):
+    """A processed renewal order: the Renewal history of the customer's VIP details."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="renewals"
+    )
+    order_number = models.CharField(_("order number"), max_length=40, unique=True)
+    order_date = models.DateField(_("order date"))
+    anniversary_before = models.DateField(_("anniversary renewed"))
+    anniversary_after = models.DateField(_("new anniversary"))
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64, editable=False)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("processed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewal history")
+        constraints = [
+            # One renewal per customer and anniversary.
+            models.UniqueConstraint(fields=["customer", "anniversary_before"], name="renewal_once_per_anniversary"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class RenewalLine(models.Model):
+    renewal = models.ForeignKey(Renewal, verbose_name=_("renewal"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT)
+    quantity_before = models.PositiveIntegerField(_("quantity before"))
+    quantity_after = models.PositiveIntegerField(_("quantity renewed"))
+    released_users = models.JSONField(_("users who lost access"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["product__name"]
+        verbose_name = _("renewal line")
+        verbose_name_plural = _("renewal lines")
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.quantity_before} → {self.quantity_after}"
