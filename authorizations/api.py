@@ -4,9 +4,16 @@ Views stay thin: they parse with serializers, call the services and answer with 
 """
 
 from django.conf import settings
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
@@ -15,7 +22,9 @@ from rest_framework.views import APIView
 
 from catalogue.models import LicenseType
 from catalogue.selectors import product_by_sku
-from customers.selectors import customer_get
+from customers.selectors import customer_get, customers_visible_to
+from renewals import services as renewal_services
+from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.errors import DomainError
 
 from . import dates, selectors, services
@@ -136,11 +145,52 @@ class RemoveProductsInput(serializers.Serializer):
     )
 
 
+class OrderType(models.TextChoices):
+    NEW = "new", _("New purchase")
+    RENEWAL = "renewal", _("Renewal")
+
+
 class OrderInput(serializers.Serializer):
+    order_type = serializers.ChoiceField(
+        choices=OrderType.choices,
+        default=OrderType.NEW,
+        help_text=_("new: an order referencing a purchase authorization; renewal: a renewal of a VIP ID's licences"),
+    )
     order_number = serializers.CharField(max_length=40)
     order_date = serializers.DateField()
-    purchase_authorization = serializers.CharField(max_length=20, help_text=_("The PA reference, e.g. PA00000042"))
-    lines = LineSerializer(many=True, allow_empty=True, max_length=1000)
+    purchase_authorization = serializers.CharField(
+        max_length=20, required=False, help_text=_("The PA reference, e.g. PA00000042; required for new orders")
+    )
+    vip_id = serializers.CharField(
+        max_length=20, required=False, help_text=_("The customer's VIP ID; required for renewal orders")
+    )
+    lines = LineSerializer(
+        many=True,
+        allow_empty=True,
+        max_length=1000,
+        help_text=_("New orders: the products' new-purchase SKUs; renewal orders: their renewal SKUs"),
+    )
+
+    def validate(self, attrs):
+        if attrs["order_type"] == OrderType.RENEWAL:
+            if not attrs.get("vip_id", "").strip():
+                raise serializers.ValidationError(
+                    {"vip_id": [_("A renewal order names the customer's VIP ID.")]}, code="required"
+                )
+        elif not attrs.get("purchase_authorization", "").strip():
+            raise serializers.ValidationError(
+                {"purchase_authorization": [_("A new order references its purchase authorization.")]},
+                code="required",
+            )
+        return attrs
+
+
+#: What the order intake answers: an order for order_type new, a renewal for order_type renewal.
+ORDER_INTAKE_RESULT = PolymorphicProxySerializer(
+    component_name="OrderIntakeResult",
+    serializers=[OrderOutput, RenewalOutput],
+    resource_type_field_name=None,
+)
 
 
 class DurationInput(serializers.Serializer):
@@ -275,18 +325,25 @@ class OrderIntakeApi(APIView):
     @extend_schema(
         request=OrderInput,
         responses={
-            201: OrderOutput,
-            200: OpenApiResponse(OrderOutput, description=_("The same order was already received (idempotent)")),
+            201: ORDER_INTAKE_RESULT,
+            200: OpenApiResponse(
+                ORDER_INTAKE_RESULT, description=_("The same order was already received (idempotent)")
+            ),
         },
         description=_(
-            "The licensing website's order intake: an order referencing a purchase authorization, whose lines must "
-            "match it. Retrying with the same order number and content returns the first result."
+            "The licensing website's order intake. order_type new (the default): an order referencing a purchase "
+            "authorization, whose lines must match it; the answer is an order. order_type renewal: a renewal order "
+            "for the customer with vip_id, one line per renewal SKU (quantity 0 renews none), inside the renewal "
+            "window; the answer is the renewal. Retrying with the same order number and content returns the first "
+            "result."
         ),
     )
     def post(self, request):
         serializer = OrderInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["order_type"] == OrderType.RENEWAL:
+            return self._renewal(request, data)
         if not request.user.is_licensing_website:
             # Console users may record orders only for their own customers' authorizations.
             reference = data["purchase_authorization"].strip().upper()
@@ -304,6 +361,27 @@ class OrderIntakeApi(APIView):
             actor=request.user,
         )
         return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def _renewal(self, request, data) -> Response:
+        vip_id = data["vip_id"].strip().upper()
+        if (
+            not request.user.is_licensing_website
+            and not customers_visible_to(request.user).filter(vip_id=vip_id).exists()
+        ):
+            # Console users may renew only their own customers; others' VIP IDs do not exist for them.
+            raise DomainError(
+                _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id},
+                code="unknown_vip_id",
+                field="vip_id",
+            )
+        renewal, created = renewal_services.renewal_place(
+            order_number=data["order_number"],
+            order_date=data["order_date"],
+            vip_id=vip_id,
+            lines=[renewal_services.RenewalLineRequest(ln["sku"], ln["quantity"]) for ln in data["lines"]],
+            actor=request.user,
+        )
+        return Response(renewal_output(renewal), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class OrderDetailApi(APIView):

@@ -12,6 +12,8 @@ from accounts.decorators import console_view
 from accounts.models import Reseller
 from authorizations import selectors as authorization_selectors
 from authorizations import services as authorization_services
+from renewals import selectors as renewal_selectors
+from renewals.models import WindowState, window_state
 from resellerconsole.errors import DomainError
 
 from . import selectors, services
@@ -134,8 +136,16 @@ def customer_detail(request, pk: int, tab: str = "details"):
     context = {"customer": customer, "tab": tab, "tabs": CUSTOMER_TABS, "today": authorization_services.today()}
     if tab == "details":
         context["events"] = selectors.customer_events(customer=customer)[:50]
+        context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=context["today"])
     elif tab == "plans":
         context["holdings"] = authorization_selectors.holdings_for(customer=customer)
+    elif tab == "renewals":
+        on = authorization_services.today()
+        context["renewal"] = renewal_selectors.customer_overview_entry(customer=customer, on=on)
+        context["renewal_history"] = renewal_selectors.renewal_history(customer=customer)
+        context["renewal_window_open"] = customer.anniversary_date is not None and window_state(
+            customer.anniversary_date, on
+        ) in (WindowState.OPEN, WindowState.GRACE)
     elif tab == "history":
         context["authorizations"] = authorization_selectors.purchase_authorization_history(customer=customer)
         context["return_window_days"] = settings.RETURN_WINDOW_DAYS

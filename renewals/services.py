@@ -292,7 +292,9 @@ def renewal_place(
     customer = Customer.objects.filter(vip_id=(vip_id or "").strip().upper()).first()
     if customer is None:
         raise DomainError(
-            _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id}, code="unknown_vip_id", field="vip_id"
+            _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id},
+            code="unknown_vip_id",
+            field="vip_id",
         )
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -350,7 +352,11 @@ def renewal_place(
             Holding.objects.update_or_create(customer=customer, product=product, defaults={"deployed": after})
             renewal_lines.append(
                 RenewalLine(
-                    renewal=renewal, product=product, quantity_before=before, quantity_after=after, released_users=losing
+                    renewal=renewal,
+                    product=product,
+                    quantity_before=before,
+                    quantity_after=after,
+                    released_users=losing,
                 )
             )
         RenewalLine.objects.bulk_create(renewal_lines)

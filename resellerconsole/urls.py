@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from authorizations import api as authorizations_api
 from customers import api as customers_api
+from renewals import api as renewals_api
 
 from . import views
 
@@ -39,6 +40,8 @@ api_v1 = [
     path("orders/<int:pk>/", authorizations_api.OrderDetailApi.as_view(), name="api-order-detail"),
     path("orders/<int:pk>/duration/", authorizations_api.OrderDurationApi.as_view(), name="api-order-duration"),
     path("orders/<int:pk>/returns/", authorizations_api.OrderReturnApi.as_view(), name="api-order-returns"),
+    path("renewals/", renewals_api.RenewalOverviewApi.as_view(), name="api-renewal-overview"),
+    path("customers/<int:pk>/renewal/", renewals_api.CustomerRenewalApi.as_view(), name="api-customer-renewal"),
 ]
 
 urlpatterns = [
@@ -52,4 +55,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("customers.urls")),
     path("", include("authorizations.urls")),
+    path("", include("renewals.urls")),
 ]

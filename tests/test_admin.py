@@ -11,7 +11,7 @@ from tests.factories import InvitedCustomerFactory, ProductFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "customers", "catalogue", "authorizations", "renewals", "notifications"}
+OUR_APPS = {"accounts", "customers", "catalogue", "authorizations", "renewals", "notifications"}  # noqa: E501
 
 
 def test_every_model_of_ours_is_in_the_admin():
@@ -37,6 +37,22 @@ def some_of_everything():
     )
     pa.return_request(order=order, order_line_ids=[order.lines.get(product=returned).pk], actor=sales)
     pa.assignment_add(customer=customer, product=kept, email="user@customer.example", actor=sales)
+    import time_machine
+
+    from renewals import services as renewals
+
+    customer.refresh_from_db()
+    with time_machine.travel(customer.anniversary_date, tick=False):
+        renewals.refresh_renewal_overview(on=customer.anniversary_date)
+        renewals.renewal_place(
+            order_number="REN-1",
+            order_date=customer.anniversary_date,
+            vip_id=customer.vip_id,
+            actor=sales,
+            lines=[renewals.RenewalLineRequest(kept.sku_renewal, 2)],
+        )
+    customer.refresh_from_db()
+    renewals.refresh_renewal_overview(on=customer.anniversary_date)  # the next year's rows
     CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.CREATED)
     OutboundEmail.objects.create(
         kind="invitation",

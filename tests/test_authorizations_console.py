@@ -330,8 +330,13 @@ def test_account_activity_says_what_each_change_did(sales_client, customer, sale
     pa = services.purchase_authorization_create(
         customer=customer, license_type="team", lines=[services.LineRequest(product, 3)], actor=sales
     )
-    order, _ = services.order_place(order_number="LWS-5", order_date=services.today(), pa_reference=pa.reference,
-                                    lines=[services.OrderLineRequest(product.sku_new, 3)], actor=sales)
+    order, _ = services.order_place(
+        order_number="LWS-5",
+        order_date=services.today(),
+        pa_reference=pa.reference,
+        lines=[services.OrderLineRequest(product.sku_new, 3)],
+        actor=sales,
+    )
     services.order_set_duration(order=order, months=10, actor=sales)
     page = sales_client.get(reverse("customer-detail", args=[customer.pk])).content.decode()
     assert f"{pa.reference}: Premiere Pro × 3" in page

@@ -155,3 +155,42 @@ def test_the_dialog_closes_with_escape(page: Page, live_server):
     expect(page.locator("dialog#pa-dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("dialog#pa-dialog")).to_be_hidden()
+
+
+def test_internal_sales_renews_from_the_overview(page: Page, live_server):
+    from datetime import timedelta
+
+    from authorizations.models import Holding
+    from renewals.services import refresh_renewal_overview
+    from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory
+
+    InternalSalesFactory(username="ines")
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    anniversary = today + timedelta(days=20)
+    customer = ActiveCustomerFactory(
+        company_name="Förnyelse AB", anniversary_date=anniversary, anniversary_day=anniversary.day
+    )
+    product = ProductFactory(name="After Effects")
+    Holding.objects.create(customer=customer, product=product, deployed=8)
+    refresh_renewal_overview(on=today)
+
+    log_in(page, live_server, "ines", "en")
+    page.get_by_role("link", name="Renewals", exact=True).click()
+    page.get_by_role("link", name="Förnyelse AB").click()
+    page.get_by_label("Renewal quantity of After Effects").fill("6")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("6 licences will be renewed")
+    page.get_by_label("Order number").fill("LWS-REN-77")
+    page.get_by_role("button", name="Process renewal").click()
+
+    expect(page.locator(".messages")).to_contain_text("LWS-REN-77")
+    history = page.locator("article", has_text="LWS-REN-77")
+    expect(history).to_contain_text("After Effects")
+    expect(history).to_contain_text("8")
+    expect(history).to_contain_text("6")
+    customer.refresh_from_db()
+    from authorizations.dates import next_anniversary
+
+    assert customer.anniversary_date == next_anniversary(anniversary, original_day=anniversary.day)

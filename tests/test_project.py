@@ -78,7 +78,13 @@ def test_demo_data_loads_every_status_and_twice_gives_the_same_data(settings):
     call_command("load_demo_data", verbosity=0)
 
     assert census() == first
-    assert {status for _name, status, _vip in first[0]} >= {"not_invited", "invitation_sent", "active", "delayed"}
+    assert {status for _name, status, _vip in first[0]} >= {
+        "not_invited",
+        "invitation_sent",
+        "active",
+        "delayed",
+        "inactive",
+    }
     assert {status for _ref, status in first[1]} == {"pending", "ordered"}
 
 

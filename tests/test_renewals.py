@@ -71,8 +71,13 @@ def test_day_by_day_without_a_renewal(world):
             run_jobs(day)
             rows, status, deployed = snapshot(customer)
         expected_state = (
-            WindowState.UPCOMING if offset < -30 else WindowState.OPEN if offset <= 0
-            else WindowState.GRACE if offset <= 30 else WindowState.LAPSED
+            WindowState.UPCOMING
+            if offset < -30
+            else WindowState.OPEN
+            if offset <= 0
+            else WindowState.GRACE
+            if offset <= 30
+            else WindowState.LAPSED
         )
         assert window_state(ANNIVERSARY, day) == expected_state, offset
         if offset < -90:
@@ -93,7 +98,10 @@ def test_day_by_day_with_a_renewal_10_days_before(world):
             run_jobs(day)
             if offset == -10:
                 services.renewal_place(
-                    order_number="REN-1", order_date=day, vip_id=customer.vip_id, actor=sales,
+                    order_number="REN-1",
+                    order_date=day,
+                    vip_id=customer.vip_id,
+                    actor=sales,
                     lines=[RenewalLineRequest(photoshop.sku_renewal, 4), RenewalLineRequest(indesign.sku_renewal, 2)],
                 )
             rows, status, deployed = snapshot(customer)
@@ -113,7 +121,10 @@ def test_the_renewal_window_edges(world, offset, accepted):
     day = ANNIVERSARY + timedelta(days=offset)
     with time_machine.travel(day, tick=False):
         place = lambda: services.renewal_place(  # noqa: E731
-            order_number="R", order_date=day, vip_id=customer.vip_id, actor=sales,
+            order_number="R",
+            order_date=day,
+            vip_id=customer.vip_id,
+            actor=sales,
             lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
         )
         if accepted:
@@ -131,16 +142,25 @@ def test_renewal_releases_unrenewed_licences_and_records_history(world):
     with time_machine.travel(day, tick=False):
         services.refresh_renewal_overview(on=day)
         renewal, created = services.renewal_place(
-            order_number="REN-2", order_date=day, vip_id=customer.vip_id, actor=sales,
+            order_number="REN-2",
+            order_date=day,
+            vip_id=customer.vip_id,
+            actor=sales,
             lines=[RenewalLineRequest(photoshop.sku_renewal, 2)],  # InDesign not renewed
         )
         again, created_again = services.renewal_place(
-            order_number="REN-2", order_date=day, vip_id=customer.vip_id, actor=sales,
+            order_number="REN-2",
+            order_date=day,
+            vip_id=customer.vip_id,
+            actor=sales,
             lines=[RenewalLineRequest(photoshop.sku_renewal, 2)],
         )
         with pytest.raises(DomainError) as conflict:
             services.renewal_place(
-                order_number="REN-2", order_date=day, vip_id=customer.vip_id, actor=sales,
+                order_number="REN-2",
+                order_date=day,
+                vip_id=customer.vip_id,
+                actor=sales,
                 lines=[RenewalLineRequest(photoshop.sku_renewal, 3)],
             )
 
@@ -165,8 +185,9 @@ def test_renewal_lines_must_be_renewal_skus_of_held_products(world):
             ([], "required"),
         ]:
             with pytest.raises(DomainError) as refused:
-                services.renewal_place(order_number="X", order_date=day, vip_id=customer.vip_id, lines=lines,
-                                       actor=sales)
+                services.renewal_place(
+                    order_number="X", order_date=day, vip_id=customer.vip_id, lines=lines, actor=sales
+                )
             assert refused.value.code == code
     assert not Renewal.objects.exists()
 
@@ -174,17 +195,24 @@ def test_renewal_lines_must_be_renewal_skus_of_held_products(world):
 def test_29_february_anniversary_moves_to_28_february_then_back():
     sales = SalesFactory()
     # A first order on 2027-02-28 would give 2028-02-28; this customer's first order was on 29 February.
-    customer = ActiveCustomerFactory(
-        reseller=sales.reseller, anniversary_date=date(2028, 2, 29), anniversary_day=29
-    )
+    customer = ActiveCustomerFactory(reseller=sales.reseller, anniversary_date=date(2028, 2, 29), anniversary_day=29)
     product = ProductFactory()
     Holding.objects.create(customer=customer, product=product, deployed=1)
-    for order_day, expected in [(date(2028, 2, 20), date(2029, 2, 28)), (date(2029, 2, 20), date(2030, 2, 28)),
-                                (date(2030, 2, 20), date(2031, 2, 28)), (date(2031, 2, 20), date(2032, 2, 29))]:
+    for order_day, expected in [
+        (date(2028, 2, 20), date(2029, 2, 28)),
+        (date(2029, 2, 20), date(2030, 2, 28)),
+        (date(2030, 2, 20), date(2031, 2, 28)),
+        (date(2031, 2, 20), date(2032, 2, 29)),
+    ]:
         with time_machine.travel(order_day, tick=False):
             services.refresh_renewal_overview(on=order_day)
-            services.renewal_place(order_number=f"R{order_day.year}", order_date=order_day, vip_id=customer.vip_id,
-                                   lines=[RenewalLineRequest(product.sku_renewal, 1)], actor=sales)
+            services.renewal_place(
+                order_number=f"R{order_day.year}",
+                order_date=order_day,
+                vip_id=customer.vip_id,
+                lines=[RenewalLineRequest(product.sku_renewal, 1)],
+                actor=sales,
+            )
         customer.refresh_from_db()
         assert customer.anniversary_date == expected
 
@@ -196,18 +224,23 @@ def test_an_edited_quantity_survives_the_refresh_and_below_assigned_needs_confir
         services.refresh_renewal_overview(on=day)
         with pytest.raises(DomainError) as ask:
             services.renewal_quantity_set(customer=customer, product=photoshop, quantity=1, actor=sales)
-        services.renewal_quantity_set(customer=customer, product=photoshop, quantity=1, actor=sales,
-                                      confirm_release=True)
+        services.renewal_quantity_set(
+            customer=customer, product=photoshop, quantity=1, actor=sales, confirm_release=True
+        )
         # Holdings change: a new PA adds licences of both products.
         pa.purchase_authorization_create(
-            customer=customer, license_type="team",
-            lines=[pa.LineRequest(photoshop, 3), pa.LineRequest(indesign, 1)], actor=sales,
+            customer=customer,
+            license_type="team",
+            lines=[pa.LineRequest(photoshop, 3), pa.LineRequest(indesign, 1)],
+            actor=sales,
         )
         result = services.refresh_renewal_overview(on=day)
 
     assert ask.value.code == "confirm_release"
     assert "user2@c.example" in ask.value.message and "user1@c.example" in ask.value.message
-    rows = {r.product.name: (r.quantity_held, r.proposed_quantity) for r in RenewalRow.objects.filter(customer=customer)}
+    rows = {
+        r.product.name: (r.quantity_held, r.proposed_quantity) for r in RenewalRow.objects.filter(customer=customer)
+    }
     assert rows == {"Photoshop": (8, 1), "InDesign": (3, 3)}
     assert result.updated == 2
 
@@ -219,18 +252,30 @@ def test_an_inactive_account_must_be_reinstated_before_a_late_renewal(world):
         services.refresh_renewal_overview(on=late - timedelta(days=40))
         assert services.remove_expired_access(on=late) == [customer.pk]
         with pytest.raises(DomainError) as refused:
-            services.renewal_place(order_number="LATE", order_date=late, vip_id=customer.vip_id, actor=sales,
-                                   lines=[RenewalLineRequest(photoshop.sku_renewal, 5)])
+            services.renewal_place(
+                order_number="LATE",
+                order_date=late,
+                vip_id=customer.vip_id,
+                actor=sales,
+                lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+            )
         services.customer_reinstate(customer=customer, actor=sales)
         assert services.remove_expired_access(on=late + timedelta(days=1)) == []  # left alone once reinstated
-        renewal, _ = services.renewal_place(order_number="LATE", order_date=late, vip_id=customer.vip_id, actor=sales,
-                                            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)])
+        renewal, _ = services.renewal_place(
+            order_number="LATE",
+            order_date=late,
+            vip_id=customer.vip_id,
+            actor=sales,
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+        )
 
     assert refused.value.code == "account_inactive" and "reinstated" in refused.value.message
     customer.refresh_from_db()
     assert customer.status == CustomerStatus.ACTIVE and customer.anniversary_date == date(2027, 3, 10)
     assert [(ln.product.name, ln.quantity_before, ln.quantity_after) for ln in renewal.lines.all()][0] == (
-        "InDesign", 0, 0
+        "InDesign",
+        0,
+        0,
     )
     reinstated = customer.events.get(kind=CustomerEvent.Kind.REINSTATED)
     assert reinstated.actor == sales
@@ -245,3 +290,32 @@ def test_dry_runs_change_nothing(world):
     assert not RenewalRow.objects.exists()
     customer.refresh_from_db()
     assert customer.status == "active"
+
+
+def test_commands_tasks_and_beat_schedules(world, capsys):
+    import importlib
+
+    from django.apps import apps
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from renewals import tasks
+
+    _sales, customer, *_ = world
+    day = ANNIVERSARY - timedelta(days=80)
+    call_command("refresh_renewal_overview", "--date", day.isoformat(), "--dry-run")
+    assert "2 rows would be added" in capsys.readouterr().out and not RenewalRow.objects.exists()
+    assert tasks.refresh_renewal_overview(day.isoformat()) == {"customers": 1, "added": 2, "updated": 0}
+    late = ANNIVERSARY + timedelta(days=31)
+    call_command("remove_expired_access", "--date", late.isoformat(), "--dry-run")
+    assert "1 customers would lose access" in capsys.readouterr().out
+    assert tasks.remove_expired_access(late.isoformat()) == {"removed": 1}
+
+    migration = importlib.import_module("renewals.migrations.0002_daily_schedules")
+    PeriodicTask.objects.filter(task__startswith="renewals.").delete()
+    migration.add_schedules(apps, None)
+    migration.add_schedules(apps, None)
+    assert sorted(PeriodicTask.objects.filter(task__startswith="renewals.").values_list("task", flat=True)) == [
+        "renewals.refresh_renewal_overview",
+        "renewals.remove_expired_access",
+    ]

@@ -16,6 +16,7 @@ from catalogue.demo import load_demo_catalogue
 from catalogue.selectors import products_for
 from customers import services
 from customers.models import Customer, Language, MarketSegment
+from renewals.services import refresh_renewal_overview, remove_expired_access
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `make run`, demo only
 
@@ -70,6 +71,8 @@ class Command(BaseCommand):
         created += self._customers(resellers["P1000202"], other_sales, count=8, seed=2)
         # Accounts whose demo purchase authorization is overdue become Delayed the way production does it.
         enforce_order_deadlines(on=timezone.localdate())
+        refresh_renewal_overview(on=timezone.localdate())
+        remove_expired_access(on=timezone.localdate())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} customers added)."))
 
     def _user(self, username, first, last, *, role, reseller, superuser=False) -> None:
@@ -102,8 +105,8 @@ class Command(BaseCommand):
             actor=actor,
         )
         today = timezone.localdate()
-        if stage > 0.6:  # ordered some months ago: an anniversary within the coming year
-            created = today - timedelta(days=rng.randint(30, 330))
+        if stage > 0.6:  # ordered 1–14 months ago: anniversaries ahead, in the window, in grace or lapsed
+            created = today - timedelta(days=rng.choice([45, 120, 210, 290, 300, 340, 355, 370, 385, 410, 420]))
         elif stage > 0.5:  # overdue: the account becomes Delayed
             created = today - timedelta(days=rng.randint(32, 45))
         else:  # pending, deadline ahead

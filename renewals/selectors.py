@@ -1,0 +1,190 @@
+"""Reads for the renewal overview, a customer's renewal rows and its renewal history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+
+from authorizations.models import Assignment
+from authorizations.selectors import volume_level
+from customers.models import Customer
+from customers.selectors import customers_visible_to
+
+from .models import Renewal, RenewalLine, RenewalRow, window_state, window_state_filter
+
+OVERVIEW_ORDERINGS = {"days_left": ("anniversary_date", "pk"), "-days_left": ("-anniversary_date", "-pk")}
+
+
+def _current_rows() -> Exists:
+    return Exists(RenewalRow.objects.filter(customer=OuterRef("pk"), anniversary_date=OuterRef("anniversary_date")))
+
+
+def renewal_overview(
+    *,
+    user,
+    on: date,
+    window: str = "",
+    segment: str = "",
+    reseller_id: int | None = None,
+    ordering: str = "days_left",
+) -> QuerySet[Customer]:
+    """Customers with renewable licences in the overview, with their rows: two queries per page."""
+    customers = (
+        customers_visible_to(user)
+        .filter(_current_rows())
+        .select_related("reseller")
+        .prefetch_related(
+            Prefetch(
+                "renewal_rows",
+                queryset=RenewalRow.objects.select_related("product").order_by("product__name"),
+                to_attr="overview_rows",
+            )
+        )
+    )
+    if window:
+        customers = customers.filter(window_state_filter(window, on))
+    if segment:
+        customers = customers.filter(market_segment=segment)
+    if reseller_id:
+        customers = customers.filter(reseller_id=reseller_id)
+    return customers.order_by(*OVERVIEW_ORDERINGS.get(ordering, OVERVIEW_ORDERINGS["days_left"]))
+
+
+def assigned_counts(customer_ids) -> dict[tuple[int, int], int]:
+    """Users assigned per (customer, product), for a page of customers in one query."""
+    return {
+        (row["customer_id"], row["product_id"]): row["n"]
+        for row in Assignment.objects.filter(customer_id__in=customer_ids, released_at__isnull=True)
+        .values("customer_id", "product_id")
+        .annotate(n=Count("pk"))
+    }
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    row: RenewalRow
+    assigned: int
+
+    @property
+    def below_assigned(self) -> bool:
+        return self.row.proposed_quantity < self.assigned
+
+
+@dataclass(frozen=True)
+class OverviewEntry:
+    customer: Customer
+    lines: list[OverviewLine]
+    on: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.customer.anniversary_date - self.on).days
+
+    @property
+    def window_state(self) -> str:
+        return window_state(self.customer.anniversary_date, self.on)
+
+    @property
+    def licences_held(self) -> int:
+        return sum(line.row.quantity_held for line in self.lines)
+
+    @property
+    def licences_proposed(self) -> int:
+        return sum(line.row.proposed_quantity for line in self.lines)
+
+    @property
+    def level_now(self) -> int | None:
+        return volume_level(self.licences_held)
+
+    @property
+    def level_after(self) -> int | None:
+        return volume_level(self.licences_proposed)
+
+    @property
+    def level_drops(self) -> bool:
+        return (self.level_after or 0) < (self.level_now or 0)
+
+
+def overview_entries(customers, *, on: date) -> list[OverviewEntry]:
+    customers = list(customers)
+    counts = assigned_counts([c.pk for c in customers])
+    return [
+        OverviewEntry(
+            customer=c,
+            lines=[
+                OverviewLine(row, counts.get((c.pk, row.product_id), 0))
+                for row in getattr(c, "overview_rows", [])
+                if row.anniversary_date == c.anniversary_date
+            ],
+            on=on,
+        )
+        for c in customers
+    ]
+
+
+def customer_overview_entry(*, customer: Customer, on: date) -> OverviewEntry:
+    customer.overview_rows = list(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date)
+        .select_related("product")
+        .order_by("product__name")
+    )
+    return overview_entries([customer], on=on)[0]
+
+
+def renewal_history(*, customer: Customer) -> QuerySet[Renewal]:
+    return (
+        Renewal.objects.filter(customer=customer)
+        .select_related("placed_by")
+        .prefetch_related(Prefetch("lines", queryset=RenewalLine.objects.select_related("product")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    day: date
+    label: str
+    past: bool
+
+
+def customer_timeline(*, customer: Customer, on: date) -> list[TimelineItem]:
+    """One customer's dates in order: PA deadlines, return windows, and the renewal year around the anniversary."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from authorizations.models import Order, PurchaseAuthorization
+
+    items: list[tuple[date, str]] = []
+    for reference, deadline in PurchaseAuthorization.objects.filter(customer=customer, status="pending").values_list(
+        "reference", "order_deadline"
+    ):
+        items.append((deadline, _("Order deadline of %(reference)s") % {"reference": reference}))
+    returnable_since = on - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    for number, ordered in Order.objects.filter(customer=customer, order_date__gte=returnable_since).values_list(
+        "order_number", "order_date"
+    ):
+        items.append(
+            (
+                ordered + timedelta(days=settings.RETURN_WINDOW_DAYS),
+                _("Last day to return lines of order %(number)s") % {"number": number},
+            )
+        )
+    anniversary = customer.anniversary_date
+    if anniversary:
+        grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+        items += [
+            (anniversary - timedelta(days=settings.RENEWAL_OVERVIEW_DAYS), _("Licences enter the renewal overview")),
+            (
+                anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS),
+                _("Renewal window opens; “time to renew” e-mail"),
+            ),
+            (anniversary, _("Anniversary date; reminder e-mail if not renewed")),
+            (grace_end - timedelta(days=7), _("Last-chance e-mail before access is removed")),
+            (grace_end, _("Grace period ends")),
+            (grace_end + timedelta(days=1), _("Access removed if not renewed")),
+        ]
+    return [TimelineItem(day, label, day < on) for day, label in sorted(items, key=lambda item: item[0])]

@@ -1,0 +1,189 @@
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import console_view
+from accounts.models import Reseller
+from catalogue.models import Product
+from customers.selectors import customer_get
+from resellerconsole.errors import DomainError
+
+from . import selectors, services
+from .forms import OverviewFilterForm, RenewalOrderForm, RenewalQuantityForm
+from .models import WindowState
+
+PAGE_SIZE = 25
+
+
+def _overview(request):
+    filters = OverviewFilterForm(request.GET).filters()
+    if not request.user.is_internal_sales:
+        filters["reseller_id"] = None
+    on = timezone.localdate()
+    return selectors.renewal_overview(user=request.user, on=on, **filters), filters, on
+
+
+@console_view
+def renewal_overview(request):
+    """Resellers' and internal sales' view of renewable licences, soonest anniversary first."""
+    customers, filters, on = _overview(request)
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "renewals/overview.html",
+        {
+            "page": page,
+            "entries": selectors.overview_entries(page.object_list, on=on),
+            "filters": filters,
+            "query": query.urlencode(),
+            "windows": WindowState.choices,
+            "form": OverviewFilterForm(request.GET),
+            "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
+        },
+    )
+
+
+@console_view
+def renewal_overview_csv(request):
+    """The same rows, filters and order as the page (every page), one line per product."""
+    customers, _filters, on = _overview(request)
+    page_number = request.GET.get("page")
+    if page_number:
+        customers = Paginator(customers, PAGE_SIZE).get_page(page_number).object_list
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="renewal-overview-{on.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Customer"),
+            _("VIP ID"),
+            _("Reseller"),
+            _("Anniversary date"),
+            _("Days left"),
+            _("Window"),
+            _("Product"),
+            _("Renewal SKU"),
+            _("Quantity held"),
+            _("Assigned to users"),
+            _("Renewal quantity"),
+        ]
+    )
+    for entry in selectors.overview_entries(customers, on=on):
+        for line in entry.lines:
+            writer.writerow(
+                [
+                    entry.customer.company_name,
+                    entry.customer.vip_id,
+                    entry.customer.reseller.name,
+                    entry.customer.anniversary_date.isoformat(),
+                    entry.days_left,
+                    WindowState(entry.window_state).label,
+                    line.row.product.name,
+                    line.row.product.sku_renewal,
+                    line.row.quantity_held,
+                    line.assigned,
+                    line.row.proposed_quantity,
+                ]
+            )
+    return response
+
+
+def _renewals_tab(customer) -> str:
+    return reverse("customer-renewals", kwargs={"pk": customer.pk})
+
+
+@console_view
+@require_POST
+def renewal_quantity(request, pk: int):
+    customer = customer_get(user=request.user, pk=pk)
+    form = RenewalQuantityForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(_renewals_tab(customer))
+    product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+    if product is None:
+        messages.error(request, _("Choose a product of the renewal overview."))
+        return redirect(_renewals_tab(customer))
+    try:
+        services.renewal_quantity_set(
+            customer=customer,
+            product=product,
+            quantity=form.cleaned_data["proposed_quantity"],
+            actor=request.user,
+            confirm_release=form.cleaned_data["confirm_release"],
+        )
+    except DomainError as error:
+        if error.code != "confirm_release":
+            messages.error(request, error.message)
+            return redirect(_renewals_tab(customer))
+        # Going below the users assigned: say who loses access and ask again.
+        return render(
+            request,
+            "renewals/confirm_release.html",
+            {
+                "customer": customer,
+                "product": product,
+                "quantity": form.cleaned_data["proposed_quantity"],
+                "message": error.message,
+            },
+        )
+    messages.success(
+        request,
+        _("%(product)s: %(quantity)s licences will be renewed.")
+        % {"product": product.name, "quantity": form.cleaned_data["proposed_quantity"]},
+    )
+    return redirect(_renewals_tab(customer))
+
+
+@console_view
+@require_POST
+def renewal_order(request, pk: int):
+    """The console form for the renewal order: the overview's quantities under the LWS order number."""
+    customer = customer_get(user=request.user, pk=pk)
+    form = RenewalOrderForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(_renewals_tab(customer))
+    entry = selectors.customer_overview_entry(customer=customer, on=timezone.localdate())
+    lines = [services.RenewalLineRequest(ln.row.product.sku_renewal, ln.row.proposed_quantity) for ln in entry.lines]
+    try:
+        renewal, _created = services.renewal_place(
+            order_number=form.cleaned_data["order_number"],
+            order_date=form.cleaned_data["order_date"],
+            vip_id=customer.vip_id or "",
+            lines=lines,
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Renewal %(number)s processed. The new anniversary date is %(date)s.")
+            % {"number": renewal.order_number, "date": renewal.anniversary_after.isoformat()},
+        )
+    return redirect(_renewals_tab(customer))
+
+
+@console_view
+@require_POST
+def customer_reinstate(request, pk: int):
+    customer = customer_get(user=request.user, pk=pk)
+    try:
+        services.customer_reinstate(customer=customer, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s was reinstated.") % {"name": customer.company_name})
+    return redirect(_renewals_tab(customer))
