@@ -228,3 +228,63 @@ def test_one_order_number_for_two_customers_pas_in_parallel_is_refused_once():
     )
 
     assert len(winners) == 1 and [e.code for e in losers] == ["order_number_conflict"]
+
+
+def test_parallel_renewal_jobs_change_and_record_each_customer_once():
+    from datetime import date
+
+    from authorizations.models import Holding
+    from renewals import services as renewals
+    from renewals.models import RenewalRow
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    on = date(2026, 6, 1)
+    product = ProductFactory()
+    due = [ActiveCustomerFactory(anniversary_date=date(2026, 7, 1), anniversary_day=1) for _ in range(6)]
+    lapsed = [ActiveCustomerFactory(anniversary_date=date(2026, 4, 1), anniversary_day=1) for _ in range(6)]
+    for customer in due + lapsed:
+        Holding.objects.create(customer=customer, product=product, deployed=3)
+
+    refreshed = run_together(*[lambda: renewals.refresh_renewal_overview(on=on, batch_size=2) for _ in range(3)])
+    removed = run_together(*[lambda: renewals.remove_expired_access(on=on, batch_size=2) for _ in range(3)])
+
+    assert not [r for r in refreshed + removed if isinstance(r, Exception)]
+    assert RenewalRow.objects.count() == 6
+    assert sorted(pk for r in removed for pk in r) == sorted(c.pk for c in lapsed)
+    assert CustomerEvent.objects.filter(kind="access_removed").count() == 6
+    assert Customer.objects.filter(status="inactive").count() == 6
+
+
+def test_renewal_order_against_removal_of_access_one_wins():
+    from datetime import date
+
+    import time_machine
+
+    from authorizations.models import Holding
+    from renewals import services as renewals
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    sales = SalesFactory()
+    product = ProductFactory()
+    customer = ActiveCustomerFactory(reseller=sales.reseller, anniversary_date=date(2026, 5, 1), anniversary_day=1)
+    Holding.objects.create(customer=customer, product=product, deployed=3)
+    renewals.refresh_renewal_overview(on=date(2026, 5, 1))
+    with time_machine.travel(date(2026, 6, 1), tick=False):  # day 31 after the anniversary: grace is over
+        results = run_together(
+            lambda: renewals.remove_expired_access(on=date(2026, 6, 1)),
+            lambda: renewals.renewal_place(
+                order_number="LATE",
+                order_date=date(2026, 5, 31),
+                vip_id=customer.vip_id,
+                actor=sales,
+                lines=[renewals.RenewalLineRequest(product.sku_renewal, 3)],
+            ),
+        )
+    customer.refresh_from_db()
+    removal, renewal = results
+    assert not isinstance(removal, Exception)
+    if removal:  # access removed first: the renewal is refused with the reinstatement message
+        assert isinstance(renewal, DomainError) and renewal.code == "account_inactive"
+        assert customer.status == "inactive"
+    else:  # renewed first: the anniversary moved, nothing to remove
+        assert customer.anniversary_date == date(2027, 5, 1) and customer.status == "active"
