@@ -27,6 +27,8 @@ from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_set_status
+from notifications.notices import delayed_notices
+from notifications.services import emails_insert
 from resellerconsole.errors import DomainError
 
 from . import dates
@@ -122,6 +124,7 @@ def customer_refresh_delay(*, customer: Customer, on: date, actor: User | None) 
     overdue = list(overdue_pending(on=on).filter(customer=customer).values_list("reference", flat=True))
     if overdue and customer.status in OPEN_ACCOUNT_STATUSES:
         customer_set_status(customer=customer, status=CustomerStatus.DELAYED, actor=actor, overdue=overdue)
+        emails_insert(delayed_notices([customer.pk], {customer.pk: overdue}))
     elif not overdue and customer.status == CustomerStatus.DELAYED:
         back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
         customer_set_status(customer=customer, status=back, actor=actor, reason="no overdue purchase authorization")
@@ -184,6 +187,8 @@ def _apply_deadline_batch(ids: list[int], previous: dict[int, str], *, action: s
             )
             for pk in ids
         ]
+        # The reseller's staff hear of it in the same transaction (the outbox sends after commit).
+        emails_insert(delayed_notices(ids, references))
     else:
         customers.update(status=_undelayed_status(), updated_at=now)
         events = [

@@ -133,7 +133,14 @@ def customer_edit(request, pk: int):
 @console_view
 def customer_detail(request, pk: int, tab: str = "details"):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    context = {"customer": customer, "tab": tab, "tabs": CUSTOMER_TABS, "today": authorization_services.today()}
+    today = authorization_services.today()
+    context = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": CUSTOMER_TABS,
+        "today": today,
+        "banner": renewal_selectors.renewal_banner(customer=customer, on=today),
+    }
     if tab == "details":
         context["events"] = selectors.customer_events(customer=customer)[:50]
         context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=context["today"])

@@ -12,6 +12,10 @@ class OutboundEmail(models.Model):
 
     class Kind(models.TextChoices):
         INVITATION = "invitation", _("Invitation to VIP")
+        RENEWAL_DUE = "renewal_due", _("Time to renew (30 days before the anniversary)")
+        RENEWAL_OVERDUE = "renewal_overdue", _("Renewal should have been made (on the anniversary)")
+        ACCESS_REMOVAL = "access_removal", _("Access will be removed (7 days before the grace period ends)")
+        ACCOUNT_DELAYED = "account_delayed", _("Account Delayed (to the reseller's staff)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -29,6 +33,8 @@ class OutboundEmail(models.Model):
         blank=True,
     )
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    #: The anniversary a renewal notice is about: each kind is sent once per customer and anniversary.
+    anniversary = models.DateField(_("anniversary"), null=True, blank=True)
     recipients = models.JSONField(_("recipients"), default=list)
     language = models.CharField(_("language"), max_length=5)
     subject = models.CharField(_("subject"), max_length=250)
@@ -51,6 +57,13 @@ class OutboundEmail(models.Model):
                 fields=["next_attempt_at"],
                 name="outbox_pending_idx",
                 condition=models.Q(state__in=["pending", "sending"]),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "anniversary"],
+                condition=models.Q(anniversary__isnull=False),
+                name="outbox_notice_once_per_anniversary",
             ),
         ]
 

@@ -50,22 +50,64 @@ def email_queue(
 
     The same `dedupe_key` twice yields the existing row: the e-mail exists once.
     """
-    rendered = email_render(template=template, context=context, language=language)
+    built = email_build(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipients=recipients,
+        template=template,
+        context=context,
+        language=language,
+        customer=customer,
+    )
     email, created = OutboundEmail.objects.get_or_create(
         dedupe_key=dedupe_key,
-        defaults={
-            "kind": kind,
-            "customer": customer,
-            "recipients": sorted(set(recipients)),
-            "language": language,
-            "subject": rendered.subject,
-            "body_text": rendered.body_text,
-            "body_html": rendered.body_html,
-        },
+        defaults={f.name: getattr(built, f.name) for f in OutboundEmail._meta.concrete_fields if not f.primary_key},
     )
     if created:
         transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
+
+
+def email_build(
+    *,
+    kind: str,
+    dedupe_key: str,
+    recipients: list[str],
+    template: str,
+    context: dict,
+    language: str,
+    customer=None,
+    anniversary=None,
+) -> OutboundEmail:
+    """An unsaved outbox row, rendered in `language`, for callers that insert many at once."""
+    rendered = email_render(template=template, context=context, language=language)
+    return OutboundEmail(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        customer=customer,
+        anniversary=anniversary,
+        recipients=sorted(set(recipients)),
+        language=language,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+    )
+
+
+def emails_insert(emails: list[OutboundEmail]) -> None:
+    """Insert rows that do not exist yet (the unique keys make a second run a no-op); send after commit."""
+    if emails:
+        OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        transaction.on_commit(_enqueue_sweep)
+
+
+def _enqueue_sweep() -> None:
+    from .tasks import send_pending_emails
+
+    try:
+        send_pending_emails.delay()
+    except Exception:
+        logger.warning("Broker unavailable; the outbox sweep will send the new e-mails", exc_info=True)
 
 
 def _enqueue_delivery(email_id: int) -> None:

@@ -15,3 +15,11 @@ def send_pending_emails() -> int:
     while (result := services.email_deliver()).claimed:
         total += result.sent
     return total
+
+
+@shared_task(name="notifications.send_renewal_notices", ignore_result=True, expires=6 * 3600)
+def send_renewal_notices(on: str | None = None) -> dict:
+    """Daily: the due renewal notices into the outbox (sent after commit by the sender)."""
+    from jobs.tasks import run_daily_job
+
+    return run_daily_job("send_renewal_notices", on)

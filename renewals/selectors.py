@@ -188,3 +188,31 @@ def customer_timeline(*, customer: Customer, on: date) -> list[TimelineItem]:
             (grace_end + timedelta(days=1), _("Access removed if not renewed")),
         ]
     return [TimelineItem(day, label, day < on) for day, label in sorted(items, key=lambda item: item[0])]
+
+
+@dataclass(frozen=True)
+class RenewalBanner:
+    """What a VIP admin (and the reseller) is told while a renewal is due, overdue or access removal is near."""
+
+    state: str  # "due", "overdue" or "removal_near"
+    anniversary: date
+    grace_end: date
+    removal_date: date
+    reseller_name: str
+
+
+def renewal_banner(*, customer: Customer, on: date) -> RenewalBanner | None:
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    anniversary = customer.anniversary_date
+    if anniversary is None or customer.status == "inactive":
+        return None
+    opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
+    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+    warning = grace_end - timedelta(days=settings.ACCESS_REMOVAL_NOTICE_DAYS)
+    if on < opens or on > grace_end:
+        return None
+    state = "due" if on < anniversary else "overdue" if on < warning else "removal_near"
+    return RenewalBanner(state, anniversary, grace_end, grace_end + timedelta(days=1), customer.reseller.name)

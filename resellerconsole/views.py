@@ -38,8 +38,19 @@ def _broker_reachable() -> bool:
 
 @never_cache
 def healthz(request):
-    """200 when the database and the broker answer; 503 naming what does not."""
+    """200 when the database and the broker answer and no daily job is overdue; 503 naming what is wrong."""
     checks = {"database": _database_reachable(), "broker": _broker_reachable()}
     failing = sorted(name for name, ok in checks.items() if not ok)
-    body = {"status": "ok" if not failing else "unavailable", "checks": checks, "failing": failing}
+    last_runs, stale = ({}, [])
+    if checks["database"]:
+        from jobs.services import last_runs as job_last_runs
+
+        last_runs, stale = job_last_runs()
+        failing += [f"job:{name}" for name in stale]
+    body = {
+        "status": "ok" if not failing else "unavailable",
+        "checks": checks,
+        "daily_jobs_last_success": last_runs,
+        "failing": failing,
+    }
     return JsonResponse(body, status=503 if failing else 200)

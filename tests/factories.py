@@ -63,7 +63,8 @@ class CustomerFactory(DjangoModelFactory):
     @factory.post_generation
     def vip_admins(self, create, extracted, **kwargs):
         if create:
-            for name, email in extracted or [("Vera VIP", f"vip{self.pk}@customer.example")]:
+            default = [("Vera VIP", f"vip{self.pk}@customer.example")]
+            for name, email in default if extracted is None else extracted:
                 VipAdmin.objects.create(customer=self, name=name, email=email)
 
 

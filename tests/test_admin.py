@@ -11,7 +11,7 @@ from tests.factories import InvitedCustomerFactory, ProductFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "customers", "catalogue", "authorizations", "renewals", "notifications"}  # noqa: E501
+OUR_APPS = {"accounts", "customers", "catalogue", "authorizations", "renewals", "notifications", "jobs"}
 
 
 def test_every_model_of_ours_is_in_the_admin():
@@ -53,6 +53,9 @@ def some_of_everything():
         )
     customer.refresh_from_db()
     renewals.refresh_renewal_overview(on=customer.anniversary_date)  # the next year's rows
+    from jobs.services import run_daily_jobs
+
+    run_daily_jobs(on=pa.today())
     CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.CREATED)
     OutboundEmail.objects.create(
         kind="invitation",

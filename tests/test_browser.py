@@ -19,6 +19,10 @@ def words(language: str, *texts: str) -> list[str]:
 
 
 def log_in(page: Page, live_server, username: str, language: str) -> None:
+    log_in_at(page, live_server, username, language, landing=r"/customers/$")
+
+
+def log_in_at(page: Page, live_server, username: str, language: str, landing: str) -> None:
     page.goto(f"{live_server.url}/login/")
     if language != "en":
         with page.expect_navigation():
@@ -27,7 +31,7 @@ def log_in(page: Page, live_server, username: str, language: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-123")
     page.get_by_role("button", name=words(language, "Log in")[0], exact=True).click()
-    expect(page).to_have_url(re.compile(r"/customers/$"))
+    expect(page).to_have_url(re.compile(landing))
 
 
 @pytest.mark.parametrize("language", ["en", "sv"])
@@ -194,3 +198,48 @@ def test_internal_sales_renews_from_the_overview(page: Page, live_server):
     from authorizations.dates import next_anniversary
 
     assert customer.anniversary_date == next_anniversary(anniversary, original_day=anniversary.day)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_vip_admin_sees_the_renewal_banner_until_the_renewal(page: Page, live_server, language):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from authorizations.models import Holding
+    from renewals import services as renewals
+    from tests.factories import ActiveCustomerFactory, ProductFactory
+
+    sales = SalesFactory(username="sam")
+    anniversary = timezone.localdate() + timedelta(days=20)
+    customer = ActiveCustomerFactory(
+        reseller=sales.reseller,
+        anniversary_date=anniversary,
+        anniversary_day=anniversary.day,
+        preferred_language=language,
+    )
+    product = ProductFactory(name="Acrobat Pro")
+    Holding.objects.create(customer=customer, product=product, deployed=3)
+    vip = User.objects.create_user("vera@kund.example", role="vip_admin", customer=customer)
+    vip.set_password("pw-for-tests-123")
+    vip.save()
+    with translation.override(language):
+        expected = gettext("Your anniversary date is %(date)s. Contact your account manager at %(reseller)s to renew.")
+    lead = expected.split("%(date)s")[0].strip()
+
+    log_in_at(page, live_server, "vera@kund.example", language, landing=r"/admin-console/$")
+    banner = page.get_by_test_id("renewal-banner")
+    expect(banner).to_contain_text(lead)
+    expect(banner).to_contain_text(sales.reseller.name)
+
+    renewals.refresh_renewal_overview(on=timezone.localdate())
+    renewals.renewal_place(
+        order_number="REN-B",
+        order_date=timezone.localdate(),
+        vip_id=customer.vip_id,
+        actor=sales,
+        lines=[renewals.RenewalLineRequest(product.sku_renewal, 3)],
+    )
+    page.reload()
+    expect(page.get_by_test_id("renewal-banner")).to_have_count(0)

@@ -288,3 +288,24 @@ def test_renewal_order_against_removal_of_access_one_wins():
         assert customer.status == "inactive"
     else:  # renewed first: the anniversary moved, nothing to remove
         assert customer.anniversary_date == date(2027, 5, 1) and customer.status == "active"
+
+
+def test_parallel_notice_jobs_and_senders_send_each_notice_once(mailoutbox):
+    from datetime import date
+
+    from notifications.notices import send_renewal_notices
+    from notifications.services import email_deliver
+    from tests.factories import ActiveCustomerFactory
+
+    day = date(2026, 8, 1)
+    for _ in range(10):
+        ActiveCustomerFactory(anniversary_date=date(2026, 8, 20), anniversary_day=20)
+
+    created = run_together(*[lambda: send_renewal_notices(on=day, batch_size=3) for _ in range(3)])
+    run_together(*[lambda: email_deliver(limit=4) for _ in range(3)])
+    while email_deliver().claimed:
+        pass
+
+    assert not [r for r in created if isinstance(r, Exception)]
+    assert OutboundEmail.objects.filter(kind="renewal_due").count() == 10
+    assert len(mailoutbox) == 10 and len({tuple(m.to) for m in mailoutbox}) == 10

@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "renewals",
     "notifications",
     "catalogue",
+    "jobs",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "resellerconsole.context_processors.renewal_banner",
             ],
         },
     },
@@ -271,6 +273,10 @@ RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=14)
 RENEWAL_OVERVIEW_DAYS = env.int("RENEWAL_OVERVIEW_DAYS", default=90)
 RENEWAL_WINDOW_OPENS_DAYS = env.int("RENEWAL_WINDOW_OPENS_DAYS", default=30)
 RENEWAL_GRACE_DAYS = env.int("RENEWAL_GRACE_DAYS", default=30)
+# The last-chance e-mail goes this many days before the grace period ends.
+ACCESS_REMOVAL_NOTICE_DAYS = env.int("ACCESS_REMOVAL_NOTICE_DAYS", default=7)
+# /healthz fails when a daily job's last successful run is older than this.
+DAILY_JOB_MAX_AGE_HOURS = env.int("DAILY_JOB_MAX_AGE_HOURS", default=26)
 # The daily sweeps work through customers in primary-key batches of this size.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5_000)
 # Outbox: a row left "sending" longer than this by a crashed worker is retried. It must exceed the

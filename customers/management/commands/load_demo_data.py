@@ -11,12 +11,11 @@ from django.utils import timezone
 from accounts.models import Reseller, User
 from authorizations import services as pa_services
 from authorizations.models import PurchaseAuthorization
-from authorizations.services import enforce_order_deadlines
 from catalogue.demo import load_demo_catalogue
 from catalogue.selectors import products_for
 from customers import services
 from customers.models import Customer, Language, MarketSegment
-from renewals.services import refresh_renewal_overview, remove_expired_access
+from jobs.services import run_daily_jobs
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `make run`, demo only
 
@@ -69,10 +68,9 @@ class Command(BaseCommand):
         other_sales = User.objects.get(username="bea.sales")
         created = self._customers(resellers["P1000101"], sales, count=48, seed=1)
         created += self._customers(resellers["P1000202"], other_sales, count=8, seed=2)
-        # Accounts whose demo purchase authorization is overdue become Delayed the way production does it.
-        enforce_order_deadlines(on=timezone.localdate())
-        refresh_renewal_overview(on=timezone.localdate())
-        remove_expired_access(on=timezone.localdate())
+        # Today's daily jobs, as beat would run them: overdue accounts become Delayed, the renewal overview
+        # fills, due renewal notices go to the outbox (the worker sends them), lapsed accounts lose access.
+        run_daily_jobs(on=timezone.localdate())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} customers added)."))
 
     def _user(self, username, first, last, *, role, reseller, superuser=False) -> None:

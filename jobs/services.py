@@ -1,0 +1,91 @@
+"""The daily jobs in their order, each timed, logged on one line and recorded for /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import JobRun
+
+logger = logging.getLogger("jobs")
+
+
+def _deadlines(on: date, dry_run: bool) -> dict:
+    from authorizations.services import enforce_order_deadlines
+
+    sweep = enforce_order_deadlines(on=on, dry_run=dry_run)
+    return {"delayed": len(sweep.delayed), "restored": len(sweep.restored)}
+
+
+def _overview(on: date, dry_run: bool) -> dict:
+    from renewals.services import refresh_renewal_overview
+
+    result = refresh_renewal_overview(on=on, dry_run=dry_run)
+    return {"customers": len(result.customers), "added": result.added, "updated": result.updated}
+
+
+def _notices(on: date, dry_run: bool) -> dict:
+    from notifications.notices import send_renewal_notices
+
+    return send_renewal_notices(on=on, dry_run=dry_run).created
+
+
+def _removal(on: date, dry_run: bool) -> dict:
+    from renewals.services import remove_expired_access
+
+    return {"removed": len(remove_expired_access(on=on, dry_run=dry_run))}
+
+
+#: The daily jobs in the order a day needs them: deadlines, then the overview, the notices, the removals.
+DAILY_JOBS: dict[str, Callable[[date, bool], dict]] = {
+    "enforce_order_deadlines": _deadlines,
+    "refresh_renewal_overview": _overview,
+    "send_renewal_notices": _notices,
+    "remove_expired_access": _removal,
+}
+
+
+def run_job(name: str, *, on: date, dry_run: bool = False) -> dict:
+    started = time.monotonic()
+    counts = DAILY_JOBS[name](on, dry_run)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    logger.info(
+        "job=%s date=%s dry_run=%s counts=%s duration_ms=%s",
+        name,
+        on.isoformat(),
+        str(dry_run).lower(),
+        json.dumps(counts, sort_keys=True),
+        duration_ms,
+    )
+    if not dry_run:
+        JobRun.objects.create(job=name, business_date=on, counts=counts, duration_ms=duration_ms)
+    return counts
+
+
+def run_daily_jobs(*, on: date, dry_run: bool = False) -> dict[str, dict]:
+    return {name: run_job(name, on=on, dry_run=dry_run) for name in DAILY_JOBS}
+
+
+def last_runs(*, now=None) -> tuple[dict[str, str | None], list[str]]:
+    """Each daily job's last successful run (ISO time, None if never) and the jobs older than allowed.
+
+    A job that never ran is reported but not counted as stale: a fresh installation is healthy until its
+    first night has passed.
+    """
+    now = now or timezone.now()
+    latest = dict.fromkeys(DAILY_JOBS)
+    for name, finished in (
+        JobRun.objects.filter(job__in=DAILY_JOBS, dry_run=False)
+        .order_by("job", "-finished_at")
+        .values_list("job", "finished_at")
+    ):
+        latest[name] = latest[name] or finished
+    limit = now - timedelta(hours=settings.DAILY_JOB_MAX_AGE_HOURS)
+    ages = {name: (finished.isoformat() if finished else None) for name, finished in latest.items()}
+    return ages, sorted(name for name, finished in latest.items() if finished is not None and finished < limit)
