@@ -1,6 +1,8 @@
+import contextlib
 import os
 import shutil
 import socket
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -76,3 +78,49 @@ def sales(db):
 def sales_client(client, sales):
     client.force_login(sales)
     return client
+
+
+class Sink:
+    """Collects (envelope recipients, message) pairs."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 for the duration of the test; `restart()` after `stop()`."""
+    sink = Sink()
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    state = {"controller": None}
+
+    def start():
+        from aiosmtpd.controller import Controller
+
+        state["controller"] = Controller(sink, hostname="127.0.0.1", port=port)
+        state["controller"].start()
+
+    def stop():
+        state["controller"].stop()
+        time.sleep(0.1)
+
+    sink.start, sink.stop = start, stop
+    start()
+    yield sink
+    with contextlib.suppress(Exception):  # already stopped by the test
+        stop()
