@@ -514,7 +514,7 @@ def _fingerprint(*, order_date: date, pa_reference: str, lines: Sequence[OrderLi
         "purchase_authorization": pa_reference.strip().upper(),
         "lines": sorted([ln.sku.strip().upper(), ln.quantity] for ln in lines),
     }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return content_fingerprint(content)
 
 
 def order_place(
@@ -536,6 +536,10 @@ def order_place(
     existing = Order.objects.filter(order_number=order_number).first()
     if existing is not None:
         return _replayed(existing, fingerprint), False
+    from renewals.models import Renewal  # renewals builds on this app; the import stays local
+
+    if Renewal.objects.filter(order_number=order_number).exists():
+        raise order_number_conflict(order_number)
     if order_date > today():
         raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
     pa = PurchaseAuthorization.objects.filter(reference=pa_reference.strip().upper()).select_related("customer").first()
@@ -589,11 +593,7 @@ def order_place(
                 )
         except IntegrityError:
             # The same number was just used for another customer's authorization (their lock is not ours).
-            raise DomainError(
-                _("Order number %(number)s was already received with other content.") % {"number": order_number},
-                code="order_number_conflict",
-                field="order_number",
-            ) from None
+            raise order_number_conflict(order_number) from None
         OrderLine.objects.bulk_create(
             [OrderLine(order=order, product=ln.product, quantity=ln.quantity) for ln in pa_lines]
         )
@@ -624,13 +624,23 @@ def _proposed_duration(customer: Customer, order_date: date) -> int:
     return dates.proposed_duration_months(order_date=order_date, anniversary=anniversary)
 
 
+def order_number_conflict(order_number: str) -> DomainError:
+    """The licensing website reused an order number for other content (new or renewal orders alike)."""
+    return DomainError(
+        _("Order number %(number)s was already received with other content.") % {"number": order_number},
+        code="order_number_conflict",
+        field="order_number",
+    )
+
+
+def content_fingerprint(content: dict) -> str:
+    """A digest of an order's content: a retry must carry the same content as the first request."""
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def _replayed(order: Order, fingerprint: str) -> Order:
     if order.fingerprint != fingerprint:
-        raise DomainError(
-            _("Order number %(number)s was already received with other content.") % {"number": order.order_number},
-            code="order_number_conflict",
-            field="order_number",
-        )
+        raise order_number_conflict(order.order_number)
     return order
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from authorizations import dates
 from authorizations.models import Assignment, Holding, Order
+from authorizations.services import content_fingerprint, order_number_conflict
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_set_status
@@ -192,16 +191,12 @@ def _fingerprint(*, order_date: date, vip_id: str, lines: Sequence[RenewalLineRe
         "vip_id": vip_id.strip().upper(),
         "lines": sorted([ln.sku.strip().upper(), ln.quantity] for ln in lines),
     }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return content_fingerprint(content)
 
 
 def _replayed(renewal: Renewal, fingerprint: str) -> Renewal:
     if renewal.fingerprint != fingerprint:
-        raise DomainError(
-            _("Order number %(number)s was already received with other content.") % {"number": renewal.order_number},
-            code="order_number_conflict",
-            field="order_number",
-        )
+        raise order_number_conflict(renewal.order_number)
     return renewal
 
 
@@ -282,11 +277,7 @@ def renewal_place(
     if existing is not None:
         return _replayed(existing, fingerprint), False
     if Order.objects.filter(order_number=order_number).exists():
-        raise DomainError(
-            _("Order number %(number)s was already received with other content.") % {"number": order_number},
-            code="order_number_conflict",
-            field="order_number",
-        )
+        raise order_number_conflict(order_number)
     if order_date > timezone.localdate():
         raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
     customer = Customer.objects.filter(vip_id=(vip_id or "").strip().upper()).first()
@@ -333,11 +324,7 @@ def renewal_place(
                     placed_by=actor,
                 )
         except IntegrityError:
-            raise DomainError(
-                _("Order number %(number)s was already received with other content.") % {"number": order_number},
-                code="order_number_conflict",
-                field="order_number",
-            ) from None
+            raise order_number_conflict(order_number) from None
         holdings = {h.product_id: h for h in Holding.objects.filter(customer=customer, product_id__in=products)}
         now = timezone.now()
         renewal_lines = []

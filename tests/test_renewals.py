@@ -319,3 +319,35 @@ def test_commands_tasks_and_beat_schedules(world, capsys):
         "renewals.refresh_renewal_overview",
         "renewals.remove_expired_access",
     ]
+
+
+def test_order_numbers_are_unique_across_new_and_renewal_orders(world):
+    sales, customer, photoshop, indesign = world
+    with time_machine.travel(ANNIVERSARY, tick=False):
+        services.renewal_place(
+            order_number="SHARED",
+            order_date=ANNIVERSARY,
+            vip_id=customer.vip_id,
+            actor=sales,
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+        )
+        new_pa = pa.purchase_authorization_create(
+            customer=customer, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=sales
+        )
+        with pytest.raises(DomainError) as refused:
+            pa.order_place(
+                order_number="SHARED",
+                order_date=ANNIVERSARY,
+                pa_reference=new_pa.reference,
+                lines=[pa.OrderLineRequest(new_pa.lines.get().product.sku_new, 1)],
+                actor=sales,
+            )
+        with pytest.raises(DomainError) as refused_too:
+            services.renewal_place(
+                order_number="FIRST",
+                order_date=ANNIVERSARY,
+                vip_id=customer.vip_id,
+                actor=sales,
+                lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+            )
+    assert refused.value.code == refused_too.value.code == "order_number_conflict"
