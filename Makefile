@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup messages lint clean
+.PHONY: run test setup messages lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: setup
 
 messages: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=staticfiles --no-obsolete
+
+# Seeds 1,000,000 customers into the PostgreSQL database "bench" and measures the daily jobs (docs/performance.md).
+bench: setup
+	$(BIN)/python bench/run.py --customers $${CUSTOMERS:-1000000}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

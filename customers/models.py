@@ -88,6 +88,12 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["reseller", "company_name"], name="customer_reseller_name_idx"),
             models.Index(fields=["reseller", "status"], name="customer_reseller_status_idx"),
+            # The renewal jobs read live accounts by anniversary (overview, notices, removal of access).
+            models.Index(
+                fields=["anniversary_date", "id"],
+                name="customer_live_anniversary_idx",
+                condition=Q(status__in=["invitation_sent", "active", "delayed"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

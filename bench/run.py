@@ -1,0 +1,202 @@
+"""Benchmark the daily jobs against their floors on PostgreSQL.
+
+    python bench/run.py --customers 1000000            # fresh database "bench", seeded, then measured
+    python bench/run.py --database bench --no-seed     # measure an existing seeded database again
+
+For each daily job it first runs the hand-written SQL that makes the same change (the floor) inside a
+transaction that is rolled back, then the job itself (committed), each in its own process so peak RSS is the
+job's own. It prints wall time, rows changed, queries issued, peak RSS and the job/floor ratio. No timing is
+asserted anywhere: targets live in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: The floors: one statement (with CTEs) per job making the same change the job makes on `%(day)s`.
+FLOORS = {
+    "enforce_order_deadlines": """
+        WITH old AS (
+            SELECT c.id, c.status FROM customers_customer c
+            WHERE c.status IN ('invitation_sent', 'active')
+              AND EXISTS (SELECT 1 FROM authorizations_purchaseauthorization pa
+                          WHERE pa.customer_id = c.id AND pa.status = 'pending' AND pa.order_deadline < %(day)s)
+            FOR UPDATE
+        ), changed AS (
+            UPDATE customers_customer c SET status = 'delayed', updated_at = now() FROM old
+            WHERE c.id = old.id RETURNING c.id, old.status AS previous
+        )
+        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters)
+        SELECT id, 'status_changed', NULL, now(), jsonb_build_object('from', previous, 'to', 'delayed')
+        FROM changed
+    """,
+    "refresh_renewal_overview": """
+        INSERT INTO renewals_renewalrow (customer_id, product_id, anniversary_date, quantity_held,
+            proposed_quantity, quantity_edited_by_id, quantity_edited_at, created_at)
+        SELECT h.customer_id, h.product_id, c.anniversary_date, h.deployed, h.deployed, NULL, NULL, now()
+        FROM authorizations_holding h JOIN customers_customer c ON c.id = h.customer_id
+        WHERE h.deployed > 0 AND c.status IN ('invitation_sent', 'active', 'delayed')
+          AND c.anniversary_date BETWEEN %(day)s::date - 30 AND %(day)s::date + 90
+        ON CONFLICT DO NOTHING
+    """,
+    "send_renewal_notices": """
+        INSERT INTO notifications_outboundemail (kind, customer_id, dedupe_key, anniversary, recipients, language,
+            subject, body_text, body_html, state, attempts, last_error, next_attempt_at, created_at)
+        SELECT k.kind, c.id, k.kind || ':' || c.id || ':' || c.anniversary_date, c.anniversary_date,
+            (SELECT jsonb_agg(email) FROM customers_vipadmin v WHERE v.customer_id = c.id), c.preferred_language,
+            'Renewal notice for ' || c.company_name,
+            'VIP ID ' || c.vip_id || ', anniversary ' || c.anniversary_date, '', 'pending', 0, '', now(), now()
+        FROM customers_customer c
+        JOIN (VALUES ('renewal_due', -30, -1), ('renewal_overdue', 0, 22), ('access_removal', 23, 30))
+             AS k(kind, first_day, last_day)
+          ON c.anniversary_date BETWEEN %(day)s::date - k.last_day AND %(day)s::date - k.first_day
+        WHERE c.status IN ('invitation_sent', 'active', 'delayed')
+          AND EXISTS (SELECT 1 FROM customers_vipadmin v WHERE v.customer_id = c.id)
+        ON CONFLICT DO NOTHING
+    """,
+    "remove_expired_access": """
+        WITH lapsed AS (
+            SELECT id, status FROM customers_customer
+            WHERE status IN ('invitation_sent', 'active', 'delayed') AND anniversary_date < %(day)s::date - 30
+              AND (reinstated_for IS NULL OR reinstated_for <> anniversary_date)
+            FOR UPDATE
+        ), holdings AS (
+            UPDATE authorizations_holding h SET deployed = 0 FROM lapsed WHERE h.customer_id = lapsed.id
+              AND h.deployed > 0 RETURNING h.id
+        ), assignments AS (
+            UPDATE authorizations_assignment a SET released_at = now() FROM lapsed
+            WHERE a.customer_id = lapsed.id AND a.released_at IS NULL RETURNING a.id
+        ), changed AS (
+            UPDATE customers_customer c SET status = 'inactive', updated_at = now() FROM lapsed
+            WHERE c.id = lapsed.id RETURNING c.id, lapsed.status AS previous
+        )
+        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters)
+        SELECT id, kind, NULL, now(), parameters FROM changed
+        CROSS JOIN LATERAL (VALUES ('access_removed', '{}'::jsonb),
+            ('status_changed', jsonb_build_object('from', previous, 'to', 'inactive'))) AS e(kind, parameters)
+    """,
+}
+JOBS = list(FLOORS)
+
+
+#: Production settings (DEBUG off) for the measured processes.
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "benchmark-only-secret-key",
+    "DJANGO_ALLOWED_HOSTS": "localhost",
+    "CONSOLE_BASE_URL": "http://localhost:8000",
+    "EMAIL_URL": "dummymail://",
+}
+
+
+def _django(database_url: str) -> None:
+    os.environ.update(PRODUCTION_ENV)
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
+    """Run in a child process: the floor (rolled back) or the job (committed); print one JSON line."""
+    _django(database_url)
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs.services import run_job
+
+    started = time.monotonic()
+    if kind == "floor":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(FLOORS[job], {"day": day})
+            rows = cursor.rowcount
+            transaction.set_rollback(True)
+        queries = 1
+    else:
+        with CaptureQueriesContext(connection) as captured:
+            counts = run_job(job, on=day)
+        # Rows changed: every count except the number of customers looked at.
+        rows = sum(value for key, value in counts.items() if key != "customers")
+        queries = len(captured)
+    return {
+        "kind": kind,
+        "job": job,
+        "seconds": time.monotonic() - started,
+        "rows": rows,
+        "queries": queries,
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def child(kind: str, job: str, day: date, database_url: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, job, day.isoformat(), database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--database", default="bench", help="PostgreSQL database (recreated unless --no-seed)")
+    parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--today", default=date.today().isoformat())
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, job, day, url = args.child
+        print(json.dumps(measure_one(kind, job, date.fromisoformat(day), url)))
+        return 0
+    url = f"{args.server}/{args.database}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    if not args.no_seed:
+        maintenance = f"{args.server}/postgres"
+        for sql in (f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"'):
+            subprocess.run(["psql", maintenance, "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+        started = time.monotonic()
+        subprocess.run(
+            [*manage, "seed_scale", "--customers", str(args.customers), "--today", args.today], env=env, check=True
+        )
+        print(f"seed_scale {args.customers} customers: {time.monotonic() - started:.1f} s")
+    day = date.fromisoformat(args.today) + timedelta(days=1)
+    print(f"\nDaily jobs for {day} on {args.database}:")
+    print(f"{'job':<26}{'floor s':>9}{'job s':>9}{'ratio':>7}{'rows':>9}{'floor rows':>11}{'queries':>9}{'RSS MB':>8}")
+    results = []
+    for job in JOBS:
+        floor = child("floor", job, day, url)
+        measured = child("job", job, day, url)
+        ratio = measured["seconds"] / floor["seconds"] if floor["seconds"] else float("nan")
+        results.append({"job": job, "floor": floor, "measured": measured, "ratio": ratio})
+        print(
+            f"{job:<26}{floor['seconds']:>9.2f}{measured['seconds']:>9.2f}{ratio:>7.2f}{measured['rows']:>9}"
+            f"{floor['rows']:>11}{measured['queries']:>9}{measured['peak_rss_mb']:>8.0f}"
+        )
+    (ROOT / "bench" / "last-run.json").write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
