@@ -1,21 +1,11 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
 from resellerconsole.errors import DomainError
 
 from . import services
 from .models import Customer, CustomerEvent, VipAdmin
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class VipAdminInline(ReadOnlyInline):
@@ -77,36 +67,18 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(VipAdmin)
-class VipAdminAdmin(admin.ModelAdmin):
+class VipAdminAdmin(ReadOnlyAdmin):
     """Read-only lookup of VIP admins; they are edited on the customer in the console."""
 
     list_display = ["name", "email", "customer"]
     list_select_related = ["customer"]
     search_fields = ["name", "email", "customer__company_name", "=customer__vip_id"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(CustomerEvent)
-class CustomerEventAdmin(admin.ModelAdmin):
+class CustomerEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "customer", "kind", "actor"]
     list_filter = ["kind"]
     list_select_related = ["customer", "actor"]
     search_fields = ["customer__company_name", "=customer__vip_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

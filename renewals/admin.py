@@ -4,18 +4,9 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Renewal, RenewalLine, RenewalRow, WindowState, window_state, window_state_filter
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class WindowStateFilter(admin.SimpleListFilter):
@@ -52,17 +43,9 @@ class RenewalRowAdmin(ReadOnlyAdmin):
         return WindowState(window_state(row.anniversary_date, timezone.localdate())).label
 
 
-class RenewalLineInline(admin.TabularInline):
+class RenewalLineInline(ReadOnlyInline):
     model = RenewalLine
-    extra = 0
-    can_delete = False
     fields = ["product", "quantity_before", "quantity_after", "released_users"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Renewal)
