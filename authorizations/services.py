@@ -29,6 +29,7 @@ from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_set_status
 from notifications.notices import delayed_notices
 from notifications.services import emails_insert
+from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
 from . import dates
@@ -137,7 +138,9 @@ class DeadlineSweep:
     restored: list[int] = field(default_factory=list)
 
 
-def enforce_order_deadlines(*, on: date, dry_run: bool = False, batch_size: int | None = None) -> DeadlineSweep:
+def enforce_order_deadlines(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> DeadlineSweep:
     """Mark Delayed the accounts with an overdue pending PA and restore the others, in primary-key batches.
 
     Idempotent and safe to run in parallel: each batch locks its rows and updates them with the same
@@ -151,20 +154,13 @@ def enforce_order_deadlines(*, on: date, dry_run: bool = False, batch_size: int 
         (Customer.objects.filter(~overdue, status=CustomerStatus.DELAYED), sweep.restored, "restore"),
     )
     for candidates, changed, action in plans:
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                batch = candidates.filter(pk__gt=last_pk).order_by("pk")
-                if not dry_run:
-                    batch = batch.select_for_update(of=("self",))
-                rows = list(batch.values_list("pk", "status")[:batch_size])
-                if not rows:
-                    break
-                last_pk = rows[-1][0]
-                ids = [pk for pk, _status in rows]
-                if not dry_run:
-                    _apply_deadline_batch(ids, dict(rows), action=action, on=on)
-                changed.extend(ids)
+        for rows in keyset_batches(
+            candidates, batch_size=batch_size, lock=not dry_run, fields=("pk", "status"), key_range=key_range
+        ):
+            ids = [row["pk"] for row in rows]
+            if not dry_run:
+                _apply_deadline_batch(ids, {row["pk"]: row["status"] for row in rows}, action=action, on=on)
+            changed.extend(ids)
     return sweep
 
 

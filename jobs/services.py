@@ -11,39 +11,41 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from resellerconsole.batching import KeyRange
+
 from .models import JobRun
 
 logger = logging.getLogger("jobs")
 
 
-def _deadlines(on: date, dry_run: bool) -> dict:
+def _deadlines(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
     from authorizations.services import enforce_order_deadlines
 
-    sweep = enforce_order_deadlines(on=on, dry_run=dry_run)
+    sweep = enforce_order_deadlines(on=on, dry_run=dry_run, key_range=key_range)
     return {"delayed": len(sweep.delayed), "restored": len(sweep.restored)}
 
 
-def _overview(on: date, dry_run: bool) -> dict:
+def _overview(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
     from renewals.services import refresh_renewal_overview
 
-    result = refresh_renewal_overview(on=on, dry_run=dry_run)
+    result = refresh_renewal_overview(on=on, dry_run=dry_run, key_range=key_range)
     return {"customers": len(result.customers), "added": result.added, "updated": result.updated}
 
 
-def _notices(on: date, dry_run: bool) -> dict:
+def _notices(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
     from notifications.notices import send_renewal_notices
 
-    return send_renewal_notices(on=on, dry_run=dry_run).created
+    return send_renewal_notices(on=on, dry_run=dry_run, key_range=key_range).created
 
 
-def _removal(on: date, dry_run: bool) -> dict:
+def _removal(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
     from renewals.services import remove_expired_access
 
-    return {"removed": len(remove_expired_access(on=on, dry_run=dry_run))}
+    return {"removed": len(remove_expired_access(on=on, dry_run=dry_run, key_range=key_range))}
 
 
 #: The daily jobs in the order a day needs them: deadlines, then the overview, the notices, the removals.
-DAILY_JOBS: dict[str, Callable[[date, bool], dict]] = {
+DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], dict]] = {
     "enforce_order_deadlines": _deadlines,
     "refresh_renewal_overview": _overview,
     "send_renewal_notices": _notices,
@@ -51,15 +53,18 @@ DAILY_JOBS: dict[str, Callable[[date, bool], dict]] = {
 }
 
 
-def run_job(name: str, *, on: date, dry_run: bool = False) -> dict:
+def run_job(name: str, *, on: date, dry_run: bool = False, key_range: KeyRange | None = None) -> dict:
+    """Run one daily job (or one key-range chunk of it), log one line and record the run."""
     started = time.monotonic()
-    counts = DAILY_JOBS[name](on, dry_run)
+    counts = DAILY_JOBS[name](on, dry_run, key_range)
     duration_ms = int((time.monotonic() - started) * 1000)
+    chunk = f" chunk={key_range.first}-{key_range.last}" if key_range else ""
     logger.info(
-        "job=%s date=%s dry_run=%s counts=%s duration_ms=%s",
+        "job=%s date=%s dry_run=%s%s counts=%s duration_ms=%s",
         name,
         on.isoformat(),
         str(dry_run).lower(),
+        chunk,
         json.dumps(counts, sort_keys=True),
         duration_ms,
     )
@@ -70,6 +75,20 @@ def run_job(name: str, *, on: date, dry_run: bool = False) -> dict:
 
 def run_daily_jobs(*, on: date, dry_run: bool = False) -> dict[str, dict]:
     return {name: run_job(name, on=on, dry_run=dry_run) for name in DAILY_JOBS}
+
+
+def key_ranges(chunks: int) -> list[KeyRange]:
+    """Split the customers' primary keys into `chunks` contiguous ranges covering all of them."""
+    from django.db.models import Max, Min
+
+    from customers.models import Customer
+
+    bounds = Customer.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return []
+    first, last = bounds["first"], bounds["last"]
+    size = max(1, -(-(last - first + 1) // max(1, chunks)))
+    return [KeyRange(start, min(start + size - 1, last)) for start in range(first, last + 1, size)]
 
 
 def last_runs(*, now=None) -> tuple[dict[str, str | None], list[str]]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 
 from authorizations.models import Holding
 from customers.models import Customer, CustomerStatus
+from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
 from .services import email_build, emails_insert
@@ -55,39 +55,37 @@ class NoticeRun:
     created: dict[str, int] = field(default_factory=dict)
 
 
-def send_renewal_notices(*, on: date, dry_run: bool = False, batch_size: int | None = None) -> NoticeRun:
+def send_renewal_notices(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> NoticeRun:
     """Create the due renewal notices (delivery follows after commit through the outbox sender)."""
     # Rendering dominates this job, so small batches cost nothing and keep memory flat.
     batch_size = batch_size or min(settings.SWEEP_BATCH_SIZE, 500)
     run = NoticeRun()
     for kind in RENEWAL_NOTICES:
         run.created[kind] = 0
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                customers = list(
-                    due_customers(kind, on=on)
-                    .filter(pk__gt=last_pk)
-                    .order_by("pk")
-                    .select_related("reseller")
-                    .prefetch_related(
-                        "vip_admins",
-                        Prefetch(
-                            "holdings",
-                            queryset=Holding.objects.filter(deployed__gt=0)
-                            .select_related("product")
-                            .order_by("product__name"),
-                            to_attr="held",
-                        ),
-                    )[:batch_size]
+        for rows in keyset_batches(
+            due_customers(kind, on=on), batch_size=batch_size, lock=not dry_run, fields=("pk",), key_range=key_range
+        ):
+            customers = list(
+                Customer.objects.filter(pk__in=[row["pk"] for row in rows])
+                .order_by("pk")
+                .select_related("reseller")
+                .prefetch_related(
+                    "vip_admins",
+                    Prefetch(
+                        "holdings",
+                        queryset=Holding.objects.filter(deployed__gt=0)
+                        .select_related("product")
+                        .order_by("product__name"),
+                        to_attr="held",
+                    ),
                 )
-                if not customers:
-                    break
-                last_pk = customers[-1].pk
-                emails = [_renewal_notice(kind, customer) for customer in customers if customer.vip_admins.all()]
-                run.created[kind] += len(emails)
-                if not dry_run:
-                    emails_insert(emails)
+            )
+            emails = [_renewal_notice(kind, customer) for customer in customers if customer.vip_admins.all()]
+            run.created[kind] += len(emails)
+            if not dry_run:
+                emails_insert(emails)
     return run
 
 

@@ -19,31 +19,18 @@ from authorizations.services import content_fingerprint, order_number_conflict
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_set_status
+from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
 from .models import Renewal, RenewalLine, RenewalRow
 
+BATCH_FIELDS = ("pk", "status", "anniversary_date")
 #: Accounts the daily renewal jobs look at (Inactive ones have lost access already).
 LIVE_STATUSES = (CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE, CustomerStatus.DELAYED)
 
 
 def _record(customer_id: int, kind: str, actor: User | None, **parameters) -> CustomerEvent:
     return CustomerEvent.objects.create(customer_id=customer_id, kind=kind, actor=actor, parameters=parameters)
-
-
-def _batches(candidates, *, batch_size: int, lock: bool):
-    """Keyset batches of candidate customers, each yielded inside its own transaction (rows locked)."""
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            batch = candidates.filter(pk__gt=last_pk).order_by("pk")
-            if lock:
-                batch = batch.select_for_update(of=("self",))
-            rows = list(batch.values("pk", "status", "anniversary_date")[:batch_size])
-            if not rows:
-                return
-            last_pk = rows[-1]["pk"]
-            yield rows
 
 
 # ---------------------------------------------------------------------------
@@ -65,15 +52,21 @@ def overview_candidates(*, on: date):
     )
 
 
-def refresh_renewal_overview(*, on: date, dry_run: bool = False, batch_size: int | None = None) -> OverviewRefresh:
+def refresh_renewal_overview(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> OverviewRefresh:
     """Put every renewable licence of the due customers in the overview, a batch at a time.
 
     New holdings become rows proposing the quantity held; changed holdings update the row, but a quantity a
     person chose stays. Running it again on the same day changes nothing.
     """
     result = OverviewRefresh()
-    for batch in _batches(
-        overview_candidates(on=on), batch_size=batch_size or settings.SWEEP_BATCH_SIZE, lock=not dry_run
+    for batch in keyset_batches(
+        overview_candidates(on=on),
+        batch_size=batch_size or settings.SWEEP_BATCH_SIZE,
+        lock=not dry_run,
+        fields=BATCH_FIELDS,
+        key_range=key_range,
     ):
         if connection.vendor == "postgresql" and not dry_run:
             added, updated = _refresh_batch_in_sql([row["pk"] for row in batch])
@@ -428,11 +421,17 @@ def expired_candidates(*, on: date):
     ).exclude(reinstated_for=F("anniversary_date"))
 
 
-def remove_expired_access(*, on: date, dry_run: bool = False, batch_size: int | None = None) -> list[int]:
+def remove_expired_access(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> list[int]:
     """End the deployments and assignments of lapsed customers and make them Inactive; nothing is deleted."""
     removed: list[int] = []
-    for batch in _batches(
-        expired_candidates(on=on), batch_size=batch_size or settings.SWEEP_BATCH_SIZE, lock=not dry_run
+    for batch in keyset_batches(
+        expired_candidates(on=on),
+        batch_size=batch_size or settings.SWEEP_BATCH_SIZE,
+        lock=not dry_run,
+        fields=BATCH_FIELDS,
+        key_range=key_range,
     ):
         ids = [row["pk"] for row in batch]
         removed.extend(ids)

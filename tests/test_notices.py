@@ -214,3 +214,19 @@ def test_vip_admins_without_addresses_are_skipped_not_failed():
     customer = customer_due(admins=())
     assert VipAdmin.objects.filter(customer=customer).count() == 0
     assert notices.send_renewal_notices(on=ANNIVERSARY).created["renewal_overdue"] == 0
+
+
+def test_key_ranges_cover_every_customer_once_and_chunks_add_up():
+    from jobs.services import key_ranges
+    from resellerconsole.batching import KeyRange
+
+    customers = [customer_due() for _ in range(7)]
+    ranges = key_ranges(3)
+    covered = [pk for r in ranges for pk in range(r.first, r.last + 1)]
+    assert len(ranges) == 3 and sorted(set(covered)) == covered
+    assert {c.pk for c in customers} <= set(covered)
+
+    day = ANNIVERSARY - timedelta(days=10)
+    chunked = [notices.send_renewal_notices(on=day, key_range=r).created["renewal_due"] for r in ranges]
+    assert sum(chunked) == 7 and notices.send_renewal_notices(on=day).created["renewal_due"] == 0
+    assert notices.send_renewal_notices(on=day, key_range=KeyRange(0, 0)).created["renewal_due"] == 0
