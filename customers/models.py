@@ -86,8 +86,10 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
+            # The customer list's keyset pages, one index per sort a reseller can choose.
             models.Index(fields=["reseller", "company_name"], name="customer_reseller_name_idx"),
-            models.Index(fields=["reseller", "status"], name="customer_reseller_status_idx"),
+            models.Index(fields=["reseller", "status", "company_name", "id"], name="customer_reseller_status_idx"),
+            models.Index(fields=["reseller", "created_at", "id"], name="customer_reseller_created_idx"),
             # The renewal jobs read live accounts by anniversary (overview, notices, removal of access).
             models.Index(
                 fields=["anniversary_date", "id"],

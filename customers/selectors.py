@@ -48,8 +48,10 @@ def customer_list(
     # A correlated count, computed only for the rows of the page (a joined COUNT would aggregate every
     # customer of the reseller before sorting: 1.2 s instead of milliseconds at 100,000 customers).
     admins = VipAdmin.objects.filter(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("pk"))
-    customers = customers_visible_to(user).select_related("reseller").annotate(
-        vip_admin_count=Coalesce(Subquery(admins.values("n")), 0)
+    customers = (
+        customers_visible_to(user)
+        .select_related("reseller")
+        .annotate(vip_admin_count=Coalesce(Subquery(admins.values("n")), 0))
     )
     search = search.strip()
     if search:
