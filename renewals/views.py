@@ -1,7 +1,6 @@
 import csv
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from accounts.models import Reseller
 from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.errors import DomainError
+from resellerconsole.pagination import keyset_page
 
 from . import selectors, services
 from .forms import OverviewFilterForm, RenewalOrderForm, RenewalQuantityForm
@@ -34,9 +34,16 @@ def _overview(request):
 def renewal_overview(request):
     """Resellers' and internal sales' view of renewable licences, soonest anniversary first."""
     customers, filters, on = _overview(request)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        customers,
+        ordering=selectors.OVERVIEW_ORDERINGS[filters["ordering"]],
+        size=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
     return render(
         request,
         "renewals/overview.html",
@@ -54,11 +61,17 @@ def renewal_overview(request):
 
 @console_view
 def renewal_overview_csv(request):
-    """The same rows, filters and order as the page (every page), one line per product."""
-    customers, _filters, on = _overview(request)
-    page_number = request.GET.get("page")
-    if page_number:
-        customers = Paginator(customers, PAGE_SIZE).get_page(page_number).object_list
+    """The same rows, filters and order as the page, one line per product: the page shown when the link
+    carries a page cursor, else every page."""
+    customers, filters, on = _overview(request)
+    if request.GET.get("after") or request.GET.get("before"):
+        customers = keyset_page(
+            customers,
+            ordering=selectors.OVERVIEW_ORDERINGS[filters["ordering"]],
+            size=PAGE_SIZE,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+        ).object_list
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="renewal-overview-{on.isoformat()}.csv"'
     writer = csv.writer(response)

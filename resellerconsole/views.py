@@ -1,7 +1,7 @@
 import logging
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
@@ -34,6 +34,11 @@ def _broker_reachable() -> bool:
     except Exception:
         logger.warning("Health check: broker unreachable", exc_info=True)
         return False
+
+
+def ping(request):
+    """Liveness without touching the database or broker (load balancers; the load run's ceiling)."""
+    return HttpResponse("pong", content_type="text/plain")
 
 
 @never_cache

@@ -342,3 +342,27 @@ def test_account_activity_says_what_each_change_did(sales_client, customer, sale
     assert f"{pa.reference}: Premiere Pro × 3" in page
     assert f"LWS-5 → {pa.reference}" in page
     assert "LWS-5: 12 → 10" in page
+
+
+def test_pages_survive_the_people_behind_the_history_being_deleted(sales_client, customer, sales):
+    """Users are SET_NULL on delete: history, renewals and activity must still render (was a 500)."""
+    from tests.factories import SalesFactory
+
+    colleague = SalesFactory(reseller=sales.reseller)
+    product = ProductFactory()
+    pa = services.purchase_authorization_create(
+        customer=customer, license_type="team", lines=[services.LineRequest(product, 2)], actor=colleague
+    )
+    order, _ = services.order_place(
+        order_number="GONE-1",
+        order_date=services.today(),
+        pa_reference=pa.reference,
+        lines=[services.OrderLineRequest(product.sku_new, 2)],
+        actor=colleague,
+    )
+    services.order_set_duration(order=order, months=6, actor=colleague)
+    colleague.delete()
+    for tab in ("customer-detail", "customer-history", "customer-renewals", "customer-plans"):
+        response = sales_client.get(reverse(tab, args=[customer.pk]))
+        assert response.status_code == 200, tab
+    assert "—" in sales_client.get(reverse("customer-history", args=[customer.pk])).content.decode()

@@ -16,7 +16,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"home", "login", "healthz", "invitation-accept", "set_language", "api-schema", "api-docs", "logout"}
+PUBLIC = {"home", "login", "healthz", "ping", "invitation-accept", "set_language", "api-schema", "api-docs", "logout"}
 #: URLs of the customer-side admin console: their intruder is another customer's VIP admin.
 ADMIN_CONSOLE_PREFIXES = ("admin-console", "assignment-")
 

@@ -1,0 +1,118 @@
+"""The outbox sender against a bare smtplib loop, both sending the same pre-rendered messages over one SMTP
+connection to the same local sink running in its own process.
+
+    python bench/mail.py --messages 2000          # uses database "bench_mail" on the local PostgreSQL
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_sink(port: int) -> subprocess.Popen:
+    """aiosmtpd's own command-line server, discarding messages (the Sink handler), in its own process."""
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return sink
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the SMTP sink did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--database", default="bench_mail")
+    parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432"))
+    args = parser.parse_args()
+    port = free_port()
+    url = f"{args.server}/{args.database}"
+    for sql in (f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"'):
+        subprocess.run(["psql", f"{args.server}/postgres", "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
+            "DJANGO_SECRET_KEY": "benchmark-only-secret-key",
+            "DJANGO_ALLOWED_HOSTS": "localhost",
+            "CONSOLE_BASE_URL": "http://localhost:8000",
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        }
+    )
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], check=True)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from notifications.models import OutboundEmail
+    from notifications.services import email_deliver
+
+    rows = [
+        OutboundEmail(
+            kind="renewal_due",
+            dedupe_key=f"bench:{n}",
+            recipients=[f"admin{n}@customer.example", f"second{n}@customer.example"],
+            language="en",
+            subject=f"Time to renew: Customer {n}",
+            body_text="Hello,\n\nIt is time to renew.\n" * 20,
+            body_html="<p>Hello,</p><p>It is time to renew.</p>" * 20,
+        )
+        for n in range(args.messages)
+    ]
+    OutboundEmail.objects.bulk_create(rows)
+    messages = []
+    for row in OutboundEmail.objects.order_by("pk"):
+        message = EmailMessage()
+        message["Subject"], message["From"], message["To"] = row.subject, settings.DEFAULT_FROM_EMAIL, row.recipients
+        message.set_content(row.body_text)
+        message.add_alternative(row.body_html, subtype="html")
+        messages.append(message)
+
+    sink = start_sink(port)
+    try:
+        started = time.monotonic()
+        with smtplib.SMTP("127.0.0.1", port) as connection:
+            for message in messages:
+                connection.send_message(message)
+        bare = time.monotonic() - started
+
+        started = time.monotonic()
+        sent = 0
+        while (result := email_deliver(limit=500)).claimed:
+            sent += result.sent
+        outbox = time.monotonic() - started
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    print(f"{args.messages} messages over one SMTP connection to a sink in its own process")
+    print(f"bare smtplib loop: {bare:.2f} s ({args.messages / bare:.0f} msg/s)")
+    print(f"outbox sender:     {outbox:.2f} s ({sent / outbox:.0f} msg/s), sent {sent}, ratio {outbox / bare:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
