@@ -71,9 +71,19 @@ def purchase_authorization_create(request, pk: int):
             index = int(action.split(":")[1])
             rows = [row for i, row in enumerate(rows) if i != index] or [{"product": "", "quantity": ""}]
         data = rows_as_data(data, rows)
-    form = PurchaseAuthorizationForm(data)
     license_type = (data or {}).get("license_type", "")
-    lines = LineFormSet(data, prefix=LINE_PREFIX, license_type=license_type, segment=customer.market_segment)
+    if data is not None and action != "create":
+        # Rows added, removed or re-listed: show the dialog again as it was, not yet judged (no errors).
+        form = PurchaseAuthorizationForm(initial={"license_type": license_type, "po_number": data.get("po_number", "")})
+        lines = LineFormSet(
+            initial=posted_rows(data),
+            prefix=LINE_PREFIX,
+            license_type=license_type,
+            segment=customer.market_segment,
+        )
+    else:
+        form = PurchaseAuthorizationForm(data)
+        lines = LineFormSet(data, prefix=LINE_PREFIX, license_type=license_type, segment=customer.market_segment)
     if data is not None and action == "create" and form.is_valid() and lines.is_valid():
         try:
             pa = services.purchase_authorization_create(

@@ -61,6 +61,8 @@ def test_seven_steps_without_javascript(sales_client, customer):
 
     assert page.status_code == 200 and "Create purchase authorization" in page.content.decode()
     assert "Photoshop" in chose_type.content.decode()
+    assert "This field is required" not in chose_type.content.decode()  # not judged before "Create"
+    assert "This field is required" not in plus.content.decode()
     assert len(plus.context["lines"].forms) == 2 and nothing_yet
     pa = PurchaseAuthorization.objects.get()
     assert [(ln.product.name, ln.quantity) for ln in pa.lines.all()] == [("Photoshop", 5), ("InDesign", 2)]
