@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Reseller
+from resellerconsole.api import KeysetPagination
 
 from . import selectors, services
 from .forms import CustomerFilterForm
@@ -76,6 +77,10 @@ def _contacts(validated: dict) -> list[services.VipAdminContact]:
 
 class CustomerListCreateApi(GenericAPIView):
     serializer_class = CustomerOutputSerializer
+    pagination_class = KeysetPagination
+
+    def keyset_ordering(self, request) -> tuple[str, ...]:
+        return selectors.CUSTOMER_ORDERINGS[CustomerFilterForm(request.query_params).filters()["ordering"]]
 
     @extend_schema(
         parameters=[

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from customers.models import MarketSegment
 from customers.selectors import customer_get
+from resellerconsole.api import KeysetPagination
 from resellerconsole.errors import DomainError
 
 from . import selectors, services
@@ -122,6 +123,10 @@ def renewal_output(renewal: Renewal) -> dict:
 # ---------------------------------------------------------------------------
 class RenewalOverviewApi(GenericAPIView):
     serializer_class = RenewalEntryOutput
+    pagination_class = KeysetPagination
+
+    def keyset_ordering(self, request) -> tuple[str, ...]:
+        return selectors.OVERVIEW_ORDERINGS[OverviewFilterForm(request.query_params).filters()["ordering"]]
 
     @extend_schema(
         parameters=[

@@ -107,7 +107,7 @@ def proposed(customer, product):
 def test_overview_lists_the_customer_with_its_renewal_lines(world):
     client, sales, customer, photoshop, indesign = world
     body = overview(client)
-    assert body["count"] == 1
+    assert (len(body["results"]), body["next"], body["previous"]) == (1, None, None)
     assert body["results"][0] == {
         "customer": customer.pk,
         "vip_id": customer.vip_id,
@@ -192,9 +192,9 @@ def test_overview_uses_a_fixed_number_of_queries(world, django_assert_num_querie
     client, sales, _customer, photoshop, indesign = world
     for n in range(size):
         due_customer(sales.reseller, ANNIVERSARY + timedelta(days=n % 5), products=[photoshop, indesign])
-    with django_assert_num_queries(4):  # count, page of customers with reseller, their rows with product, assigned
+    with django_assert_num_queries(3):  # page of customers with reseller (keyset: no count), rows, assigned
         body = overview(client)
-    assert body["count"] == size + 1
+    assert len(body["results"]) == size + 1
     assert all(len(item["lines"]) == 2 for item in body["results"])
 
 
