@@ -230,3 +230,39 @@ def test_key_ranges_cover_every_customer_once_and_chunks_add_up():
     chunked = [notices.send_renewal_notices(on=day, key_range=r).created["renewal_due"] for r in ranges]
     assert sum(chunked) == 7 and notices.send_renewal_notices(on=day).created["renewal_due"] == 0
     assert notices.send_renewal_notices(on=day, key_range=KeyRange(0, 0)).created["renewal_due"] == 0
+
+
+def test_the_daily_jobs_are_in_the_beat_schedule_in_utc_and_admin_edits_survive():
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    # The rows as the earlier migrations create them (a flushed test database may have lost them).
+    importlib.import_module("authorizations.migrations.0002_order_deadline_schedule").add_schedule(apps, None)
+    importlib.import_module("renewals.migrations.0002_daily_schedules").add_schedules(apps, None)
+    migration = importlib.import_module("jobs.migrations.0002_daily_schedule_in_utc")
+    edited = PeriodicTask.objects.get(task="renewals.remove_expired_access")
+    edited.crontab = CrontabSchedule.objects.create(minute="5", hour="3")  # an operator moved it
+    edited.save()
+    migration.to_utc(apps, None)
+    migration.to_utc(apps, None)
+
+    rows = {t.task: t for t in PeriodicTask.objects.filter(crontab__isnull=False)}
+    assert set(rows) == {
+        "authorizations.enforce_order_deadlines",
+        "renewals.refresh_renewal_overview",
+        "notifications.send_renewal_notices",
+        "renewals.remove_expired_access",
+    }
+    for task in (
+        "authorizations.enforce_order_deadlines",
+        "renewals.refresh_renewal_overview",
+        "notifications.send_renewal_notices",
+    ):
+        assert (rows[task].crontab.hour, str(rows[task].crontab.timezone)) == ("23", "UTC")
+        assert rows[task].expire_seconds < 24 * 3600
+    assert (
+        rows["renewals.remove_expired_access"].crontab.hour,
+        rows["renewals.remove_expired_access"].crontab.minute,
+    ) == ("3", "5")
