@@ -91,6 +91,10 @@ class Customer(models.Model):
             models.Index(fields=["reseller", "status", "company_name", "id"], name="customer_reseller_status_idx"),
             models.Index(fields=["reseller", "created_at", "id"], name="customer_reseller_created_idx"),
             models.Index(fields=["reseller", "anniversary_date", "id"], name="customer_reseller_anniv_idx"),
+            # The same sorts for internal sales, who list every reseller's customers.
+            models.Index(fields=["company_name", "id"], name="customer_name_idx"),
+            models.Index(fields=["status", "company_name", "id"], name="customer_status_name_idx"),
+            models.Index(fields=["created_at", "id"], name="customer_created_idx"),
             # The renewal jobs read live accounts by anniversary (overview, notices, removal of access).
             models.Index(
                 fields=["anniversary_date", "id"],
