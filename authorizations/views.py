@@ -20,18 +20,14 @@ from .forms import (
     posted_rows,
     rows_as_data,
 )
-from .models import Order, PurchaseAuthorizationStatus
+from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
 
 
 def _pa_or_404(customer, pk):
     try:
         return selectors.purchase_authorization_get(customer=customer, pk=pk)
-    except (ValueError, TypeError, LookupError) as error:
+    except PurchaseAuthorization.DoesNotExist as error:
         raise Http404 from error
-    except Exception as error:  # DoesNotExist
-        if error.__class__.__name__ == "DoesNotExist":
-            raise Http404 from error
-        raise
 
 
 def _history_url(customer) -> str:

@@ -91,6 +91,8 @@ class Customer(models.Model):
             models.Index(fields=["reseller", "status", "company_name", "id"], name="customer_reseller_status_idx"),
             models.Index(fields=["reseller", "created_at", "id"], name="customer_reseller_created_idx"),
             models.Index(fields=["reseller", "anniversary_date", "id"], name="customer_reseller_anniv_idx"),
+            # The deadline sweep's "restore" pass reads the (few) Delayed accounts only.
+            models.Index(fields=["id"], name="customer_delayed_idx", condition=Q(status="delayed")),
             # The same sorts for internal sales, who list every reseller's customers.
             models.Index(fields=["company_name", "id"], name="customer_name_idx"),
             models.Index(fields=["status", "company_name", "id"], name="customer_status_name_idx"),
