@@ -67,15 +67,10 @@ class PurchaseAuthorization(models.Model):
         verbose_name_plural = _("purchase authorizations")
         indexes = [
             models.Index(fields=["customer", "-deployed_at"], name="pa_customer_deployed_idx"),
-            # The deadline sweep reads only pending PAs: by deadline, and by customer for its keyset batches.
+            # The deadline sweep reads only pending PAs by deadline.
             models.Index(
                 fields=["order_deadline", "customer"],
                 name="pa_pending_deadline_idx",
-                condition=Q(status="pending"),
-            ),
-            models.Index(
-                fields=["customer", "order_deadline"],
-                name="pa_pending_customer_idx",
                 condition=Q(status="pending"),
             ),
         ]
