@@ -266,3 +266,18 @@ def test_the_daily_jobs_are_in_the_beat_schedule_in_utc_and_admin_edits_survive(
         rows["renewals.remove_expired_access"].crontab.hour,
         rows["renewals.remove_expired_access"].crontab.minute,
     ) == ("3", "5")
+
+
+def test_send_renewal_notices_command_dry_runs_then_creates_once(capsys):
+    from django.core.management import call_command
+
+    customer_due()
+    day = (ANNIVERSARY - timedelta(days=10)).isoformat()
+    call_command("send_renewal_notices", "--date", day, "--dry-run")
+    assert "1 renewal_due notices would be created" in capsys.readouterr().out
+    assert not OutboundEmail.objects.exists()
+    call_command("send_renewal_notices", "--date", day)
+    call_command("send_renewal_notices", "--date", day)
+    assert OutboundEmail.objects.filter(kind="renewal_due").count() == 1
+    with pytest.raises(Exception, match="--date must look like"):
+        call_command("send_renewal_notices", "--date", "30/11/2026")

@@ -1,6 +1,5 @@
+from jobs.commands import DailyJobCommand
 from renewals import services
-
-from ._daily import DailyJobCommand
 
 
 class Command(DailyJobCommand):

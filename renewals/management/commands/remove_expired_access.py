@@ -1,7 +1,6 @@
 from customers.models import Customer
+from jobs.commands import DailyJobCommand
 from renewals import services
-
-from ._daily import DailyJobCommand
 
 
 class Command(DailyJobCommand):

@@ -5,7 +5,10 @@ from django.utils import timezone
 
 
 class DailyJobCommand(BaseCommand):
-    """A daily job as a command: --date to run for another day, --dry-run to change nothing."""
+    """A daily job as a command: --date to run for another business date, --dry-run to change nothing.
+
+    Every daily-job command parses its options here, so they all take and check them the same way.
+    """
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="The day to run for (YYYY-MM-DD); default: today in TIME_ZONE.")
