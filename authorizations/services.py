@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_set_status
+from customers.services import customer_event_record, customer_set_status
 from notifications.notices import delayed_notices
 from notifications.services import emails_insert
 from resellerconsole.batching import KeyRange, keyset_batches
@@ -84,10 +84,6 @@ class ReleaseBlocker:
 
 def today() -> date:
     return timezone.localdate()
-
-
-def _record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
-    return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
 
 
 def _lock_customer(customer: Customer) -> Customer:
@@ -399,7 +395,7 @@ def purchase_authorization_create(
             ]
         )
         _change_holdings(customer, {ln.product.pk: ln.quantity for ln in lines})
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.PA_CREATED,
             actor,
@@ -444,7 +440,7 @@ def purchase_authorization_withdraw(
         pa.withdrawn_at, pa.withdrawn_by = timezone.now(), actor
         pa.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
         _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.PA_WITHDRAWN,
             actor,
@@ -485,7 +481,7 @@ def purchase_authorization_remove_products(
             removed_at=now, removed_by=actor
         )
         _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.PA_PRODUCTS_REMOVED,
             actor,
@@ -606,7 +602,7 @@ def order_place(
             customer.anniversary_day = order_date.day
             customer.save(update_fields=["anniversary_date", "anniversary_day", "updated_at"])
             parameters["anniversary_date"] = customer.anniversary_date.isoformat()
-        _record(customer, CustomerEvent.Kind.ORDER_PLACED, actor, **parameters)
+        customer_event_record(customer, CustomerEvent.Kind.ORDER_PLACED, actor, **parameters)
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return order, True
 
@@ -683,7 +679,7 @@ def order_set_duration(*, order: Order, months: int, actor: User) -> Order:
         previous = order.duration_months
         order.duration_months, order.duration_set_by, order.duration_set_at = months, actor, timezone.now()
         order.save(update_fields=["duration_months", "duration_set_by", "duration_set_at"])
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.DURATION_SET,
             actor,
@@ -729,7 +725,7 @@ def return_request(*, order: Order, order_line_ids: Iterable[int], actor: User) 
         authorization = ReturnAuthorization.objects.create(order=order, created_by=actor)
         ReturnLine.objects.bulk_create([ReturnLine(return_authorization=authorization, order_line=ln) for ln in lines])
         _change_holdings(customer, {ln.product_id: -ln.quantity for ln in lines})
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.RETURN_REQUESTED,
             actor,
@@ -767,7 +763,7 @@ def assignment_add(*, customer: Customer, product: Product, email: str, actor: U
                 field="product",
             )
         assignment = Assignment.objects.create(customer=customer, product=product, email=email, assigned_by=actor)
-        _record(customer, CustomerEvent.Kind.LICENSE_ASSIGNED, actor, email=email, product=product.name)
+        customer_event_record(customer, CustomerEvent.Kind.LICENSE_ASSIGNED, actor, email=email, product=product.name)
     return assignment
 
 
@@ -779,7 +775,7 @@ def assignment_release(*, assignment: Assignment, actor: User) -> Assignment:
             return assignment
         assignment.released_at, assignment.released_by = timezone.now(), actor
         assignment.save(update_fields=["released_at", "released_by"])
-        _record(
+        customer_event_record(
             customer,
             CustomerEvent.Kind.LICENSE_RELEASED,
             actor,

@@ -46,7 +46,8 @@ class VipAdminContact:
 # ---------------------------------------------------------------------------
 # Events
 # ---------------------------------------------------------------------------
-def _record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
+def customer_event_record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
+    """The one way a change is written to a customer's history: who, when, what (every app uses it)."""
     return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
 
 
@@ -139,7 +140,7 @@ def customer_create(
         _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
         customer.save()
         VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts])
-        _record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
+        customer_event_record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
     return customer
 
 
@@ -183,7 +184,7 @@ def customer_update(
                 VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=n, email=e) for n, e in wanted])
                 changed["vip_admins"] = [[e for _n, e in current], [e for _n, e in wanted]]
         if changed:
-            _record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed)
+            customer_event_record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed)
     return customer
 
 
@@ -204,7 +205,9 @@ def customer_set_status(*, customer: Customer, status: str, actor: User | None, 
     previous = customer.status
     customer.status = status
     customer.save(update_fields=["status", "updated_at"])
-    _record(customer, CustomerEvent.Kind.STATUS_CHANGED, actor, **{"from": previous, "to": status}, **parameters)
+    customer_event_record(
+        customer, CustomerEvent.Kind.STATUS_CHANGED, actor, **{"from": previous, "to": status}, **parameters
+    )
     return customer
 
 
@@ -276,7 +279,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
                 kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
             ).count()
         )
-        _record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
+        customer_event_record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
         email_queue(
             kind=OutboundEmail.Kind.INVITATION,
             dedupe_key=f"invitation:{customer.pk}:{sending}",
@@ -342,7 +345,7 @@ def vip_admin_sign_in_create(*, token: str, email: str, password: str) -> User:
     try:
         with transaction.atomic():
             user.save()
-            _record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=email)
+            customer_event_record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=email)
     except IntegrityError:
         raise DomainError(
             _("%(email)s already has a sign-in. Log in instead.") % {"email": email},
@@ -363,5 +366,5 @@ def customer_accept_invitation(*, token: str) -> Customer:
         customer.save(update_fields=["invitation_accepted_at", "updated_at"])
         if customer.status == CustomerStatus.INVITATION_SENT:
             customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
-        _record(customer, CustomerEvent.Kind.INVITATION_ACCEPTED, None, vip_id=customer.vip_id)
+        customer_event_record(customer, CustomerEvent.Kind.INVITATION_ACCEPTED, None, vip_id=customer.vip_id)
     return customer

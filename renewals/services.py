@@ -18,7 +18,7 @@ from authorizations.models import Assignment, Holding, Order
 from authorizations.services import content_fingerprint, order_number_conflict
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_set_status
+from customers.services import customer_event_record, customer_set_status
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
@@ -27,10 +27,6 @@ from .models import Renewal, RenewalLine, RenewalRow
 BATCH_FIELDS = ("pk", "status", "anniversary_date")
 #: Accounts the daily renewal jobs look at (Inactive ones have lost access already).
 LIVE_STATUSES = (CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE, CustomerStatus.DELAYED)
-
-
-def _record(customer_id: int, kind: str, actor: User | None, **parameters) -> CustomerEvent:
-    return CustomerEvent.objects.create(customer_id=customer_id, kind=kind, actor=actor, parameters=parameters)
 
 
 # ---------------------------------------------------------------------------
@@ -207,8 +203,8 @@ def renewal_quantity_set(
         before = row.proposed_quantity
         row.proposed_quantity, row.quantity_edited_by, row.quantity_edited_at = quantity, actor, timezone.now()
         row.save(update_fields=["proposed_quantity", "quantity_edited_by", "quantity_edited_at"])
-        _record(
-            customer.pk,
+        customer_event_record(
+            customer,
             CustomerEvent.Kind.RENEWAL_QUANTITY_CHOSEN,
             actor,
             product=product.name,
@@ -395,8 +391,8 @@ def renewal_place(
         customer.anniversary_date = new_anniversary
         customer.save(update_fields=["anniversary_date", "updated_at"])
         RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).delete()
-        _record(
-            customer.pk,
+        customer_event_record(
+            customer,
             CustomerEvent.Kind.RENEWED,
             actor,
             order_number=order_number,
@@ -481,8 +477,8 @@ def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
         # The lapsed anniversary may still be renewed late; the removal job leaves the account alone meanwhile.
         customer.reinstated_for = customer.anniversary_date
         customer.save(update_fields=["reinstated_for", "updated_at"])
-        _record(
-            customer.pk,
+        customer_event_record(
+            customer,
             CustomerEvent.Kind.REINSTATED,
             actor,
             anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
