@@ -145,13 +145,25 @@ def enforce_order_deadlines(
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     overdue = Exists(overdue_pending(on=on).filter(customer=OuterRef("pk")))
     sweep = DeadlineSweep()
+    # Both walks start from a small indexed set: customers with an overdue pending PA (pa_pending_deadline_idx)
+    # and Delayed accounts (customer_delayed_idx), never from all customers.
     plans = (
-        (Customer.objects.filter(overdue, status__in=OPEN_ACCOUNT_STATUSES), sweep.delayed, "delay"),
-        (Customer.objects.filter(~overdue, status=CustomerStatus.DELAYED), sweep.restored, "restore"),
+        (
+            Customer.objects.filter(overdue, status__in=OPEN_ACCOUNT_STATUSES),
+            overdue_pending(on=on).values_list("customer_id", flat=True),
+            sweep.delayed,
+            "delay",
+        ),
+        (Customer.objects.filter(~overdue, status=CustomerStatus.DELAYED), None, sweep.restored, "restore"),
     )
-    for candidates, changed, action in plans:
+    for candidates, keys, changed, action in plans:
         for rows in keyset_batches(
-            candidates, batch_size=batch_size, lock=not dry_run, fields=("pk", "status"), key_range=key_range
+            candidates,
+            batch_size=batch_size,
+            lock=not dry_run,
+            fields=("pk", "status"),
+            key_range=key_range,
+            keys=keys,
         ):
             ids = [row["pk"] for row in rows]
             if not dry_run:

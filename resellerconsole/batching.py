@@ -17,12 +17,22 @@ class KeyRange:
 
 
 def keyset_batches(
-    candidates, *, batch_size: int, lock: bool, fields: Sequence[str], key_range: KeyRange | None = None
+    candidates,
+    *,
+    batch_size: int,
+    lock: bool,
+    fields: Sequence[str],
+    key_range: KeyRange | None = None,
+    keys=None,
 ) -> Iterator[list[dict]]:
     """Yield batches of candidate rows (as dicts of `fields`), each inside its own transaction.
 
     With `lock`, the batch's rows are locked (`SELECT … FOR UPDATE`) until the caller's work on them commits,
     so two runs of a job in parallel queue up row by row instead of changing anything twice.
+
+    `keys`, a flat `values_list` of customer keys that includes every candidate, drives the walk when the
+    candidates are few and an index finds them (overdue pending PAs): each batch then takes its next keys from
+    that index and looks up only those customers, instead of scanning all customers in key order.
     """
     if key_range is not None:
         candidates = candidates.filter(pk__gte=key_range.first, pk__lte=key_range.last)
@@ -30,10 +40,28 @@ def keyset_batches(
     while True:
         with transaction.atomic():
             batch = candidates.filter(pk__gt=last_pk).order_by("pk")
+            if keys is not None:
+                next_keys = _next_keys(keys, after=last_pk, key_range=key_range, limit=batch_size)
+                if not next_keys:
+                    return
+                batch = candidates.filter(pk__in=next_keys).order_by("pk")
             if lock:
                 batch = batch.select_for_update(of=("self",))
             rows = list(batch.values(*fields)[:batch_size])
+            if keys is not None:
+                last_pk = next_keys[-1]
+                if rows:
+                    yield rows
+                continue
             if not rows:
                 return
             last_pk = rows[-1]["pk"]
             yield rows
+
+
+def _next_keys(keys, *, after: int, key_range: KeyRange | None, limit: int) -> list[int]:
+    (field,) = keys.query.values_select
+    keys = keys.filter(**{f"{field}__gt": after})
+    if key_range is not None:
+        keys = keys.filter(**{f"{field}__lte": key_range.last})
+    return list(keys.order_by(field).distinct()[:limit])

@@ -59,6 +59,9 @@ def _requirements(request):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # Checked here as well: the session-scoped browser is launched before any function-scoped fixture runs.
+    if not shutil.which(CHROMIUM):
+        missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
