@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup messages lint bench clean
+.PHONY: run test setup messages lint bench audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ messages: $(STAMP)
 # Seeds 1,000,000 customers into the PostgreSQL database "bench" and measures the daily jobs (docs/performance.md).
 bench: setup
 	$(BIN)/python bench/run.py --customers $${CUSTOMERS:-1000000}
+
+# Known vulnerabilities in the pinned requirements (PyPI's advisory data); fails on any, and on any package it
+# could not check. Needs pypi.org's JSON API, which a registry mirror does not serve.
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
