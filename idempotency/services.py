@@ -1,0 +1,75 @@
+"""Claiming, completing and forgetting idempotency keys (the middleware and the purge task call these)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import IdempotentRequest
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What to do with a request: `run` it (we hold the key), `replay` a stored response, or refuse it."""
+
+    outcome: str  # "run" | "replay" | "mismatch" | "in_progress"
+    record: IdempotentRequest | None = None
+
+
+def request_fingerprint(*, method: str, path: str, query: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def idempotency_key_claim(*, user, key: str, method: str, path: str, fingerprint: str) -> Claim:
+    """Take the key for this request, or say why not. Committed at once, so a parallel retry sees it."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            record = IdempotentRequest.objects.create(
+                user=user, key=key, method=method, path=path, fingerprint=fingerprint, created_at=now, claimed_at=now
+            )
+        return Claim("run", record)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        record = IdempotentRequest.objects.select_for_update().filter(user=user, key=key).first()
+        if record is None:  # purged between the insert and this read: take it again
+            return idempotency_key_claim(user=user, key=key, method=method, path=path, fingerprint=fingerprint)
+        if record.fingerprint != fingerprint:
+            return Claim("mismatch", record)
+        if record.state == IdempotentRequest.State.COMPLETED:
+            return Claim("replay", record)
+        # A worker that died mid-request never completes its claim; after a while a retry may take it over.
+        if record.claimed_at < now - timedelta(seconds=settings.IDEMPOTENCY_ABANDONED_SECONDS):
+            record.claimed_at = now
+            record.save(update_fields=["claimed_at"])
+            return Claim("run", record)
+        return Claim("in_progress", record)
+
+
+def idempotency_key_complete(*, record: IdempotentRequest, status_code: int, content_type: str, body: str) -> None:
+    IdempotentRequest.objects.filter(pk=record.pk).update(
+        state=IdempotentRequest.State.COMPLETED, status_code=status_code, content_type=content_type, response_body=body
+    )
+
+
+def idempotency_key_release(*, record: IdempotentRequest) -> None:
+    """The request failed on our side (5xx): forget the key so that the client's retry runs again."""
+    IdempotentRequest.objects.filter(pk=record.pk, state=IdempotentRequest.State.IN_PROGRESS).delete()
+
+
+def idempotency_keys_purge(*, now=None) -> int:
+    """Forget keys older than IDEMPOTENCY_KEY_HOURS (at least 24 hours: what clients are promised)."""
+    now = now or timezone.now()
+    hours = max(24, settings.IDEMPOTENCY_KEY_HOURS)
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=now - timedelta(hours=hours)).delete()
+    return deleted
