@@ -182,3 +182,18 @@ def test_parallel_retries_create_one_purchase_authorization():
         thread.join()
     assert PurchaseAuthorization.objects.count() == 1
     assert sorted(set(statuses)) <= [201, 409] and statuses.count(201) >= 1
+
+
+def test_the_schema_documents_the_header_on_every_write(world):
+    sales, _customer, _product = world
+    schema = token_client(sales).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    writes = [
+        operation
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert len(writes) >= 8
+    for operation in writes:
+        assert "Idempotency-Key" in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert {"409", "422"} <= set(operation["responses"])
