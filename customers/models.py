@@ -198,7 +198,17 @@ class CustomerEvent(models.Model):
             names = {f.name: str(f.verbose_name) for f in Customer._meta.fields}
             names["vip_admins"] = str(VipAdmin._meta.verbose_name_plural)
             return ", ".join(names.get(name, name) for name in parameters.get("changes", {}))
-        lines = ", ".join(f"{line['product']} × {line['quantity']}" for line in parameters.get("lines", []))
+        # Purchase authorizations and returns list quantities; a renewal's lines hold before/after instead.
+        lines = ", ".join(
+            f"{line['product']} × {line['quantity']}"
+            if "quantity" in line
+            else f"{line.get('product', '')} {line.get('before', '?')} → {line.get('after', '?')}"
+            for line in parameters.get("lines", [])
+        )
+        if self.kind == self.Kind.RENEWED:
+            return f"{parameters.get('anniversary_before', '')} → {parameters.get('anniversary_after', '')}: {lines}"
+        if self.kind == self.Kind.RENEWAL_QUANTITY_CHOSEN:
+            return f"{parameters.get('product', '')}: {parameters.get('before', '?')} → {parameters.get('after', '?')}"
         if self.kind in (self.Kind.PA_CREATED, self.Kind.PA_WITHDRAWN, self.Kind.PA_PRODUCTS_REMOVED):
             return f"{parameters.get('reference', '')}: {lines}"
         if self.kind == self.Kind.ORDER_PLACED:

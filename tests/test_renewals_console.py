@@ -188,3 +188,21 @@ def test_overview_pages_by_keyset(sales_client, sales):
     assert len(shown) == len(set(shown)) == 30 and not second["page"].has_next
     csv_page = sales_client.get(reverse("renewal-overview-csv"), {"after": first["page"].next_cursor})
     assert len(csv_page.content.decode().strip().splitlines()) == 1 + 5  # header + the second page's 5 lines
+
+
+def test_a_renewal_shows_its_dates_and_quantities_in_the_customer_history():
+    """Regression: a renewal event's lines hold before/after, and the customer page answered 500 on them."""
+    from customers.models import CustomerEvent
+    from tests.factories import ActiveCustomerFactory
+
+    customer = ActiveCustomerFactory()
+    event = CustomerEvent.objects.create(
+        customer=customer,
+        kind=CustomerEvent.Kind.RENEWED,
+        parameters={
+            "anniversary_before": "2026-12-01",
+            "anniversary_after": "2027-12-01",
+            "lines": [{"product": "Photoshop", "before": 5, "after": 3}],
+        },
+    )
+    assert event.details == "2026-12-01 → 2027-12-01: Photoshop 5 → 3"
