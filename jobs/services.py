@@ -56,9 +56,23 @@ DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], dict]] = {
 def run_job(name: str, *, on: date, dry_run: bool = False, key_range: KeyRange | None = None) -> dict:
     """Run one daily job (or one key-range chunk of it), log one line and record the run."""
     started = time.monotonic()
-    counts = DAILY_JOBS[name](on, dry_run, key_range)
-    duration_ms = int((time.monotonic() - started) * 1000)
     chunk = f" chunk={key_range.first}-{key_range.last}" if key_range else ""
+    try:
+        counts = DAILY_JOBS[name](on, dry_run, key_range)
+    except Exception as error:
+        # One line an operator can grep next to the successes (the worker adds the traceback); the batches
+        # committed so far stay, and running the day again finishes the rest.
+        logger.error(
+            "job=%s date=%s dry_run=%s%s failed error=%s duration_ms=%s",
+            name,
+            on.isoformat(),
+            str(dry_run).lower(),
+            chunk,
+            " ".join(f"{type(error).__name__}: {error}".split()),
+            int((time.monotonic() - started) * 1000),
+        )
+        raise
+    duration_ms = int((time.monotonic() - started) * 1000)
     logger.info(
         "job=%s date=%s dry_run=%s%s counts=%s duration_ms=%s",
         name,

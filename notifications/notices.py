@@ -67,8 +67,11 @@ def send_renewal_notices(
         for rows in keyset_batches(
             due_customers(kind, on=on), batch_size=batch_size, lock=not dry_run, fields=("pk",), key_range=key_range
         ):
+            # Asked again under the batch's lock: a run in parallel (a second beat) may have created these
+            # notices and committed while this batch waited for the lock, after the candidates were read.
             customers = list(
-                Customer.objects.filter(pk__in=[row["pk"] for row in rows])
+                due_customers(kind, on=on)
+                .filter(pk__in=[row["pk"] for row in rows])
                 .order_by("pk")
                 .select_related("reseller")
                 .prefetch_related(
