@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import AdminLoginForm
 from .models import Reseller, User
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Reseller)

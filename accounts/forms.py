@@ -1,7 +1,41 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+
+
+class UsernameLengthMixin:
+    """Refuses a username longer than any account's before authenticating: Django's sign-in form only sets
+    the length on the widget, and django-axes writes each failed attempt's username to a 255-character column
+    (PostgreSQL refuses a longer one with an error)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LoginForm(UsernameLengthMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(UsernameLengthMixin, AdminAuthenticationForm):
+    pass
+
+
+class StaffActiveForm(forms.Form):
+    """The staff list's Deactivate (0) and Reactivate (1) buttons."""
+
+    active = forms.ChoiceField(
+        choices=[("0", ""), ("1", "")],
+        error_messages={
+            "required": _("Use the Deactivate or the Reactivate button."),
+            "invalid_choice": _("Use the Deactivate or the Reactivate button."),
+        },
+    )
 
 
 class StaffMemberForm(forms.Form):

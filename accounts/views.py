@@ -7,7 +7,7 @@ from resellerconsole.errors import DomainError
 
 from . import services
 from .decorators import reseller_admin_view
-from .forms import StaffMemberForm
+from .forms import StaffActiveForm, StaffMemberForm
 from .models import User
 
 
@@ -39,7 +39,11 @@ def staff_list(request):
 @require_POST
 def staff_set_active(request, pk: int):
     member = get_object_or_404(User, pk=pk, reseller=request.user.reseller)
-    active = request.POST.get("active") == "1"
+    form = StaffActiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["active"]))
+        return redirect("staff-list")
+    active = form.cleaned_data["active"] == "1"
     try:
         services.staff_member_set_active(member=member, actor=request.user, active=active)
     except DomainError as error:

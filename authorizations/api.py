@@ -26,6 +26,8 @@ from customers.selectors import customer_get, customers_visible_to
 from renewals import services as renewal_services
 from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.errors import DomainError
+from resellerconsole.openapi import FieldErrorsOutput, error_responses
+from resellerconsole.serializers import StrictInput
 
 from . import dates, selectors, services
 from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
@@ -44,7 +46,7 @@ class IsLicensingWebsiteOrConsoleUser(BasePermission):
 # ---------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------
-class LineSerializer(serializers.Serializer):
+class LineSerializer(StrictInput, serializers.Serializer):
     sku = serializers.CharField(max_length=30, help_text=_("The product's new-purchase SKU"))
     quantity = serializers.IntegerField(min_value=0, max_value=MAX_INT)
 
@@ -125,7 +127,7 @@ class PurchaseAuthorizationOutput(serializers.ModelSerializer):
         return OrderOutput(order).data if order else None
 
 
-class PurchaseAuthorizationInput(serializers.Serializer):
+class PurchaseAuthorizationInput(StrictInput, serializers.Serializer):
     customer = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     license_type = serializers.ChoiceField(choices=LicenseType.choices)
     po_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -139,7 +141,7 @@ class PurchaseAuthorizationInput(serializers.Serializer):
         return lines
 
 
-class RemoveProductsInput(serializers.Serializer):
+class RemoveProductsInput(StrictInput, serializers.Serializer):
     products = serializers.ListField(
         child=serializers.CharField(max_length=30), allow_empty=False, max_length=1000, help_text=_("SKUs to remove")
     )
@@ -150,7 +152,7 @@ class OrderType(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
-class OrderInput(serializers.Serializer):
+class OrderInput(StrictInput, serializers.Serializer):
     order_type = serializers.ChoiceField(
         choices=OrderType.choices,
         default=OrderType.NEW,
@@ -193,11 +195,11 @@ ORDER_INTAKE_RESULT = PolymorphicProxySerializer(
 )
 
 
-class DurationInput(serializers.Serializer):
+class DurationInput(StrictInput, serializers.Serializer):
     duration_months = serializers.IntegerField(min_value=1, max_value=12)
 
 
-class ReturnInput(serializers.Serializer):
+class ReturnInput(StrictInput, serializers.Serializer):
     lines = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         allow_empty=False,
@@ -238,7 +240,7 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
             OpenApiParameter("customer", int, required=True, description=_("Customer id")),
             OpenApiParameter("status", str, enum=PurchaseAuthorizationStatus.values),
         ],
-        responses=PurchaseAuthorizationOutput(many=True),
+        responses={200: PurchaseAuthorizationOutput(many=True), **error_responses(400, 404)},
     )
     def get(self, request):
         raw = request.query_params.get("customer", "")
@@ -252,7 +254,10 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
         page = self.paginate_queryset(authorizations)
         return self.get_paginated_response(PurchaseAuthorizationOutput(page, many=True).data)
 
-    @extend_schema(request=PurchaseAuthorizationInput, responses={201: PurchaseAuthorizationOutput})
+    @extend_schema(
+        request={"application/json": PurchaseAuthorizationInput},  # lines of objects: not as form data
+        responses={201: PurchaseAuthorizationOutput, **error_responses(400, 404, 415)},
+    )
     def post(self, request):
         serializer = PurchaseAuthorizationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -279,7 +284,7 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
 
 
 class PurchaseAuthorizationDetailApi(APIView):
-    @extend_schema(responses=PurchaseAuthorizationOutput)
+    @extend_schema(responses={200: PurchaseAuthorizationOutput, **error_responses(404)})
     def get(self, request, pk: int):
         return _pa_response(_visible_pa(request, pk).pk)
 
@@ -289,7 +294,9 @@ class PurchaseAuthorizationWithdrawApi(APIView):
         request=None,
         responses={
             200: PurchaseAuthorizationOutput,
-            409: OpenApiResponse(description=_("Not pending, or users hold the licences")),
+            **error_responses(404),
+            400: OpenApiResponse(FieldErrorsOutput, description=_("Users hold the licences (licences_assigned)")),
+            409: OpenApiResponse(FieldErrorsOutput, description=_("Not pending any more (invalid_transition)")),
         },
         description=_("Undo a pending purchase authorization; refused while users hold its licences."),
     )
@@ -300,7 +307,9 @@ class PurchaseAuthorizationWithdrawApi(APIView):
 
 
 class PurchaseAuthorizationRemoveProductsApi(APIView):
-    @extend_schema(request=RemoveProductsInput, responses=PurchaseAuthorizationOutput)
+    @extend_schema(
+        request=RemoveProductsInput, responses={200: PurchaseAuthorizationOutput, **error_responses(400, 404, 409, 415)}
+    )
     def post(self, request, pk: int):
         pa = _visible_pa(request, pk)
         serializer = RemoveProductsInput(data=request.data)
@@ -323,12 +332,13 @@ class OrderIntakeApi(APIView):
     permission_classes = [IsLicensingWebsiteOrConsoleUser]
 
     @extend_schema(
-        request=OrderInput,
+        request={"application/json": OrderInput},  # lines of objects: not as form data
         responses={
             201: ORDER_INTAKE_RESULT,
             200: OpenApiResponse(
                 ORDER_INTAKE_RESULT, description=_("The same order was already received (idempotent)")
             ),
+            **error_responses(400, 409, 415),
         },
         description=_(
             "The licensing website's order intake. order_type new (the default): an order referencing a purchase "
@@ -385,13 +395,13 @@ class OrderIntakeApi(APIView):
 
 
 class OrderDetailApi(APIView):
-    @extend_schema(responses=OrderOutput)
+    @extend_schema(responses={200: OrderOutput, **error_responses(404)})
     def get(self, request, pk: int):
         return Response(OrderOutput(_visible_order(request, pk)).data)
 
 
 class OrderDurationApi(APIView):
-    @extend_schema(request=DurationInput, responses=OrderOutput)
+    @extend_schema(request=DurationInput, responses={200: OrderOutput, **error_responses(400, 404, 415)})
     def post(self, request, pk: int):
         order = _visible_order(request, pk)
         serializer = DurationInput(data=request.data)
@@ -405,7 +415,7 @@ class OrderDurationApi(APIView):
 class OrderReturnApi(APIView):
     @extend_schema(
         request=ReturnInput,
-        responses=OrderOutput,
+        responses={200: OrderOutput, **error_responses(400, 404, 415)},
         description=_("Request return authorization for whole order lines within the return window."),
     )
     def post(self, request, pk: int):

@@ -32,6 +32,8 @@ class LineForm(forms.Form):
 class BaseLineFormSet(forms.BaseFormSet):
     def __init__(self, *args, license_type: str = "", segment: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        # The licence type comes as posted: only a real one is looked up (PostgreSQL refuses a NUL byte).
+        license_type = license_type if license_type in LicenseType.values else ""
         offered = list(products_for(license_type=license_type, segment=segment)) if license_type else []
         choices = [("", _("Choose a product") if license_type else _("Choose the licence type first"))]
         choices += [(p.pk, f"{p.name} ({p.sku_new})") for p in offered]
@@ -40,12 +42,26 @@ class BaseLineFormSet(forms.BaseFormSet):
         self.empty_form.fields["product"].widget.choices = choices
 
     def line_requests(self) -> list[LineRequest]:
-        return [LineRequest(f.cleaned_data["product"], f.cleaned_data["quantity"]) for f in self.forms]
+        # A row added with the plus button and left blank is no line (Django skips unchanged extra rows).
+        return [
+            LineRequest(f.cleaned_data["product"], f.cleaned_data["quantity"]) for f in self.forms if f.cleaned_data
+        ]
 
 
 LineFormSet = forms.formset_factory(
-    LineForm, formset=BaseLineFormSet, extra=0, min_num=1, validate_min=True, max_num=settings.PA_MAX_LINES
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=settings.PA_MAX_LINES,
+    validate_max=True,
 )
+
+
+def chosen_ids(values) -> set[int]:
+    """The ids of the ticked checkboxes; anything that is no id (a word, "²", 5,000 digits) is left out."""
+    return {int(value) for value in values if value.isascii() and value.isdigit() and len(value) <= 18}
 
 
 def posted_rows(data) -> list[dict]:

@@ -17,6 +17,7 @@ from .forms import (
     LineFormSet,
     OrderForm,
     PurchaseAuthorizationForm,
+    chosen_ids,
     posted_rows,
     rows_as_data,
 )
@@ -63,9 +64,8 @@ def purchase_authorization_create(request, pk: int):
         rows = posted_rows(data)
         if action == "add_line":
             rows.append({"product": "", "quantity": ""})
-        elif action.startswith("remove_line:") and action.split(":")[1].isdigit():
-            index = int(action.split(":")[1])
-            rows = [row for i, row in enumerate(rows) if i != index] or [{"product": "", "quantity": ""}]
+        elif action.startswith("remove_line:") and (removed := chosen_ids([action.split(":")[1]])):
+            rows = [row for i, row in enumerate(rows) if i not in removed] or [{"product": "", "quantity": ""}]
         data = rows_as_data(data, rows)
     license_type = (data or {}).get("license_type", "")
     if data is not None and action != "create":
@@ -134,7 +134,7 @@ def purchase_authorization_remove_products(request, pk: int, pa_pk: int):
     customer = customer_get(user=request.user, pk=pk)
     pa = _pa_or_404(customer, pa_pk)
     source = request.POST if request.method == "POST" else request.GET
-    chosen = {int(v) for v in source.getlist("product") if v.isdigit()}
+    chosen = chosen_ids(source.getlist("product"))
     lines = [ln for ln in pa.lines.all() if ln.removed_at is None and ln.product_id in chosen]
     if request.method == "POST":
         try:
@@ -237,9 +237,10 @@ def return_request(request, pk: int, order_pk: int):
     order = _order_or_404(customer, order_pk)
     order_lines = list(order.lines.select_related("product", "return_line").all())
     source = request.POST if request.method == "POST" else request.GET
-    chosen = {int(v) for v in source.getlist("line") if v.isdigit()} or {
-        ln.pk for ln in order_lines if not hasattr(ln, "return_line")
-    }
+    chosen = chosen_ids(source.getlist("line"))
+    if request.method == "GET" and not chosen:
+        # The page proposes every line not yet returned; a POST returns only what was ticked.
+        chosen = {ln.pk for ln in order_lines if not hasattr(ln, "return_line")}
     error_message, blockers = None, []
     try:
         blockers = services.return_check(order=order, order_line_ids=chosen)

@@ -7,13 +7,15 @@ from rest_framework.views import APIView
 
 from accounts.models import Reseller
 from resellerconsole.api import KeysetPagination
+from resellerconsole.openapi import error_responses
+from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
 from .forms import CustomerFilterForm
 from .models import Customer, CustomerStatus, MarketSegment, VipAdmin
 
 
-class VipAdminSerializer(serializers.Serializer):
+class VipAdminSerializer(StrictInput, serializers.Serializer):
     name = serializers.CharField(max_length=VipAdmin._meta.get_field("name").max_length)
     email = serializers.EmailField(max_length=254)
 
@@ -48,7 +50,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerInputSerializer(serializers.ModelSerializer):
+class CustomerInputSerializer(StrictInput, serializers.ModelSerializer):
     vip_admins = VipAdminSerializer(many=True, min_length=1, max_length=20)
     reseller = serializers.SlugRelatedField(
         slug_field="partner_id",
@@ -63,12 +65,6 @@ class CustomerInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [*services.EDITABLE_FIELDS, "vip_admins", "reseller", "confirm_duplicate"]
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
-        if unknown:
-            raise serializers.ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
-        return attrs
 
 
 def _contacts(validated: dict) -> list[services.VipAdminContact]:
@@ -91,7 +87,7 @@ class CustomerListCreateApi(GenericAPIView):
             OpenApiParameter("requests", str, enum=["no_products", "pending_requests", "past_due"]),
             OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
         ],
-        responses=CustomerOutputSerializer(many=True),
+        responses={200: CustomerOutputSerializer(many=True), **error_responses()},
     )
     def get(self, request):
         filters = CustomerFilterForm(request.query_params).filters()
@@ -101,7 +97,11 @@ class CustomerListCreateApi(GenericAPIView):
         page = self.paginate_queryset(customers)
         return self.get_paginated_response(CustomerOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
+    # JSON only: the VIP admins, a list of objects, cannot be sent as form data.
+    @extend_schema(
+        request={"application/json": CustomerInputSerializer},
+        responses={201: CustomerOutputSerializer, **error_responses(400, 415)},
+    )
     def post(self, request):
         serializer = CustomerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -125,15 +125,20 @@ class CustomerListCreateApi(GenericAPIView):
 
 
 class CustomerDetailApi(APIView):
-    @extend_schema(responses=CustomerOutputSerializer)
+    @extend_schema(responses={200: CustomerOutputSerializer, **error_responses(404)})
     def get(self, request, pk: int):
         return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
 
-    @extend_schema(request=CustomerInputSerializer, responses=CustomerOutputSerializer)
+    @extend_schema(
+        request={"application/json": CustomerInputSerializer},
+        responses={200: CustomerOutputSerializer, **error_responses(400, 404, 415)},
+    )
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
-    @extend_schema(request=CustomerInputSerializer, responses=CustomerOutputSerializer)
+    @extend_schema(
+        request=CustomerInputSerializer, responses={200: CustomerOutputSerializer, **error_responses(400, 404, 415)}
+    )
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
 
@@ -154,7 +159,7 @@ class CustomerDetailApi(APIView):
         return Response(CustomerOutputSerializer(selectors.customer_get(user=request.user, pk=pk)).data)
 
 
-class InvitationInputSerializer(serializers.Serializer):
+class InvitationInputSerializer(StrictInput, serializers.Serializer):
     resend = serializers.BooleanField(
         default=False, help_text=_("Send again to a customer already invited (the VIP ID stays).")
     )
@@ -163,7 +168,7 @@ class InvitationInputSerializer(serializers.Serializer):
 class CustomerInvitationApi(APIView):
     @extend_schema(
         request=InvitationInputSerializer,
-        responses=CustomerOutputSerializer,
+        responses={200: CustomerOutputSerializer, **error_responses(400, 404, 409, 415)},
         description=_("Send the VIP invitation (issuing the VIP ID at once) or, with resend, send it again."),
     )
     def post(self, request, pk: int):

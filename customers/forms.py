@@ -56,6 +56,16 @@ class CustomerFilterForm(forms.Form):
         }
 
 
+class InvitationForm(forms.Form):
+    """The customer page's two buttons: Send invitation (no value) and Resend invitation (resend=1)."""
+
+    resend = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("1", "")],
+        error_messages={"invalid_choice": _("Use the Send invitation or the Resend invitation button.")},
+    )
+
+
 class VipAdminSignInForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail address"))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)

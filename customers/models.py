@@ -32,7 +32,8 @@ class CustomerStatus(models.TextChoices):
 #: Every status change the domain allows; `customers.services.customer_set_status` enforces it.
 CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     CustomerStatus.NOT_INVITED: frozenset({CustomerStatus.INVITATION_SENT}),
-    CustomerStatus.INVITATION_SENT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.DELAYED}),
+    # An invited customer can order before accepting, so it can also miss its renewal and lose access.
+    CustomerStatus.INVITATION_SENT: frozenset({CustomerStatus.ACTIVE, CustomerStatus.DELAYED, CustomerStatus.INACTIVE}),
     CustomerStatus.ACTIVE: frozenset({CustomerStatus.DELAYED, CustomerStatus.INACTIVE}),
     # Delayed returns to the status it came from once no overdue PA is left.
     CustomerStatus.DELAYED: frozenset({CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT, CustomerStatus.INACTIVE}),

@@ -17,7 +17,7 @@ from resellerconsole.errors import DomainError
 from resellerconsole.pagination import keyset_page
 
 from . import selectors, services
-from .forms import CustomerFilterForm, CustomerForm, VipAdminSignInForm, vip_admin_formset
+from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSignInForm, vip_admin_formset
 from .models import CustomerStatus, MarketSegment
 
 PAGE_SIZE = 25
@@ -171,7 +171,11 @@ def customer_detail(request, pk: int, tab: str = "details"):
 @require_POST
 def customer_send_invitation(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    resend = request.POST.get("resend") == "1"
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["resend"]))
+        return redirect(reverse("customer-detail", kwargs={"pk": customer.pk}))
+    resend = form.cleaned_data["resend"] == "1"
     try:
         customer = services.customer_send_invitation(customer=customer, actor=request.user, resend=resend)
     except DomainError as error:

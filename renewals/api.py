@@ -18,6 +18,8 @@ from customers.models import MarketSegment
 from customers.selectors import customer_get
 from resellerconsole.api import KeysetPagination
 from resellerconsole.errors import DomainError
+from resellerconsole.openapi import FieldErrorsOutput, error_responses
+from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
 from .forms import OverviewFilterForm
@@ -97,7 +99,7 @@ class CustomerRenewalOutput(RenewalEntryOutput):
         return RenewalHistoryOutput(selectors.renewal_history(customer=entry.customer), many=True).data
 
 
-class RenewalQuantityLineInput(serializers.Serializer):
+class RenewalQuantityLineInput(StrictInput, serializers.Serializer):
     sku = serializers.CharField(max_length=30, help_text=_("The product's renewal SKU"))
     quantity = serializers.IntegerField(min_value=0, max_value=MAX_RENEWAL_QUANTITY)
     confirm_release = serializers.BooleanField(
@@ -105,7 +107,7 @@ class RenewalQuantityLineInput(serializers.Serializer):
     )
 
 
-class RenewalQuantitiesInput(serializers.Serializer):
+class RenewalQuantitiesInput(StrictInput, serializers.Serializer):
     lines = RenewalQuantityLineInput(many=True, allow_empty=False, max_length=1000)
 
 
@@ -135,7 +137,7 @@ class RenewalOverviewApi(GenericAPIView):
             OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
             OpenApiParameter("sort", str, enum=list(selectors.OVERVIEW_ORDERINGS)),
         ],
-        responses=RenewalEntryOutput(many=True),
+        responses={200: RenewalEntryOutput(many=True), **error_responses()},
         description=_("Customers with renewable licences, soonest anniversary first, with their renewal lines."),
     )
     def get(self, request):
@@ -158,18 +160,20 @@ _LINE_FIELDS = {"proposed_quantity": "quantity", "product": "sku"}
 
 
 class CustomerRenewalApi(APIView):
-    @extend_schema(responses=CustomerRenewalOutput)
+    @extend_schema(responses={200: CustomerRenewalOutput, **error_responses(404)})
     def get(self, request, pk: int):
         return _customer_renewal_response(customer_get(user=request.user, pk=pk))
 
     @extend_schema(
-        request=RenewalQuantitiesInput,
+        request={"application/json": RenewalQuantitiesInput},  # lines of objects: not as form data
         responses={
             200: CustomerRenewalOutput,
+            **error_responses(404, 415),
             400: OpenApiResponse(
+                FieldErrorsOutput,
                 description=_(
                     "A SKU not in the overview, or fewer licences than users assigned without confirm_release"
-                )
+                ),
             ),
         },
         description=_(

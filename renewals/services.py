@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from authorizations import dates
 from authorizations.models import Assignment, Holding, Order
-from authorizations.services import content_fingerprint, order_number_conflict
+from authorizations.services import content_fingerprint, customer_refresh_delay, order_number_conflict
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_event_record, customer_set_status
@@ -483,4 +483,6 @@ def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
             actor,
             anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
         )
+        # A PA that passed its deadline while the account was inactive makes it Delayed at once, not next night.
+        customer_refresh_delay(customer=customer, on=timezone.localdate(), actor=actor)
     return customer

@@ -58,3 +58,5 @@ urlpatterns = [
     path("", include("authorizations.urls")),
     path("", include("renewals.urls")),
 ]
+
+handler404 = "resellerconsole.views.page_not_found"

@@ -3,7 +3,9 @@ import logging
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+from rest_framework.exceptions import NotFound
 
 from .celery import app as celery_app
 
@@ -59,3 +61,11 @@ def healthz(request):
         "failing": failing,
     }
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def page_not_found(request, exception):
+    """No URL pattern matched (say /api/v1/customers/-1/): the API's paths still answer in JSON, as its schema
+    documents; every other path gets the console's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
