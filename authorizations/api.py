@@ -161,7 +161,7 @@ class OrderInput(StrictInput, serializers.Serializer):
     order_number = serializers.CharField(max_length=40)
     order_date = serializers.DateField()
     purchase_authorization = serializers.CharField(
-        max_length=20, required=False, help_text=_("The PA reference, e.g. PA00000042; required for new orders")
+        max_length=20, required=False, help_text=_("The PA reference, e.g. PA00012345; required for new orders")
     )
     vip_id = serializers.CharField(
         max_length=20, required=False, help_text=_("The customer's VIP ID; required for renewal orders")

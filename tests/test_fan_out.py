@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def two_workers(tmp_path):
     broker = redis_url().rsplit("/", 1)[0] + "/14"
-    Celery(broker=broker).connection_for_write().default_channel.client.flushdb()
+    Celery(broker=broker, set_as_current=False).connection_for_write().default_channel.client.flushdb()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
@@ -62,7 +62,7 @@ def two_workers(tmp_path):
         for n in (1, 2)
     ]
     try:
-        yield Celery(broker=broker)
+        yield Celery(broker=broker, set_as_current=False)
     finally:
         for worker in workers:
             worker.terminate()

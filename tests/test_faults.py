@@ -60,8 +60,9 @@ if pause:
     from authorizations import services
     apply_batch = services._apply_deadline_batch
     def slow_batch(*args, **kwargs):
-        apply_batch(*args, **kwargs)
+        result = apply_batch(*args, **kwargs)
         time.sleep(pause)
+        return result
     services._apply_deadline_batch = slow_batch
 from resellerconsole.celery import app
 app.conf.broker_transport_options = {

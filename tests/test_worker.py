@@ -29,7 +29,7 @@ def database_url() -> str:
 def worker(tmp_path):
     """A worker subprocess on its own Redis database, writing e-mails as files under tmp_path."""
     broker = redis_url().rsplit("/", 1)[0] + "/15"
-    Celery(broker=broker).connection_for_write().default_channel.client.flushdb()
+    Celery(broker=broker, set_as_current=False).connection_for_write().default_channel.client.flushdb()
     mail_dir = tmp_path / "mail"
     env = {
         **os.environ,
@@ -50,7 +50,7 @@ def worker(tmp_path):
         text=True,
     )
     try:
-        yield Celery(broker=broker), mail_dir
+        yield Celery(broker=broker, set_as_current=False), mail_dir
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
