@@ -167,12 +167,22 @@ def enforce_order_deadlines(
         ):
             ids = [row["pk"] for row in rows]
             if not dry_run:
-                _apply_deadline_batch(ids, {row["pk"]: row["status"] for row in rows}, action=action, on=on)
+                ids = _apply_deadline_batch(ids, candidates, action=action, on=on)
             changed.extend(ids)
     return sweep
 
 
-def _apply_deadline_batch(ids: list[int], previous: dict[int, str], *, action: str, on: date) -> None:
+def _apply_deadline_batch(ids: list[int], candidates, *, action: str, on: date) -> list[int]:
+    """Change the locked customers that still match; returns their keys.
+
+    The batch's SELECT … FOR UPDATE may have waited for a customer's lock while an order or a withdrawal for it
+    committed; PostgreSQL then rechecks the customer's own row but not the subquery on its PAs. Asking again now
+    that the rows are locked sees those commits, and nothing can change the customers' PAs before ours commits.
+    """
+    previous = dict(candidates.filter(pk__in=ids).values_list("pk", "status"))
+    ids = [pk for pk in ids if pk in previous]
+    if not ids:
+        return ids
     customers = Customer.objects.filter(pk__in=ids)
     now = timezone.now()
     if action == "delay":
@@ -209,6 +219,7 @@ def _apply_deadline_batch(ids: list[int], previous: dict[int, str], *, action: s
             for pk, status in Customer.objects.filter(pk__in=ids).values_list("pk", "status")
         ]
     CustomerEvent.objects.bulk_create(events)
+    return ids
 
 
 # ---------------------------------------------------------------------------
