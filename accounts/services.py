@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from resellerconsole.errors import DomainError
 
-from .models import Reseller, User
+from .models import Reseller, StaffEvent, User
 
 
 def staff_member_create(
@@ -44,6 +44,13 @@ def staff_member_create(
     try:
         with transaction.atomic():
             user.save()
+            StaffEvent.objects.create(
+                reseller=reseller,
+                member=user,
+                kind=StaffEvent.Kind.CREATED,
+                actor=actor,
+                parameters={"username": username, "email": email, "role": role},
+            )
     except IntegrityError:
         # Someone took the username between the check and the insert.
         raise DomainError(_("That username is taken."), code="duplicate_username", field="username") from None
@@ -56,6 +63,15 @@ def staff_member_set_active(*, member: User, actor: User, active: bool) -> User:
         raise DomainError(_("You cannot deactivate your own account."), code="self", field=None)
     with transaction.atomic():
         member = User.objects.select_for_update().get(pk=member.pk)
+        if member.is_active == active:
+            return member  # a second click changes and records nothing
         member.is_active = active
         member.save(update_fields=["is_active"])
+        StaffEvent.objects.create(
+            reseller=member.reseller,
+            member=member,
+            kind=StaffEvent.Kind.REACTIVATED if active else StaffEvent.Kind.DEACTIVATED,
+            actor=actor,
+            parameters={"is_active": [not active, active]},
+        )
     return member

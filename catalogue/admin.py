@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import MarketSegment
+from resellerconsole.admin import AuditedAdmin
 
 from .models import Product
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AuditedAdmin):
     list_display = [
         "name",
         "license_type",

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
+from resellerconsole.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from resellerconsole.errors import DomainError
 
 from . import services
@@ -20,7 +20,7 @@ class CustomerEventInline(ReadOnlyInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin):
     list_display = ["company_name", "vip_id", "reseller", "status", "market_segment", "country", "created_at"]
     list_filter = ["status", "market_segment", "preferred_language", "reseller"]
     list_select_related = ["reseller"]
@@ -77,8 +77,10 @@ class VipAdminAdmin(ReadOnlyAdmin):
 
 @admin.register(CustomerEvent)
 class CustomerEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "customer", "kind", "actor"]
-    list_filter = ["kind"]
+    """The audit trail of customers: every change, by whom (user, token or job), through which channel."""
+
+    list_display = ["at", "customer", "kind", "details", "actor", "source", "source_detail"]
+    list_filter = ["kind", "source", "source_detail", ("actor", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["customer", "actor"]
     search_fields = ["customer__company_name", "=customer__vip_id"]
     date_hierarchy = "at"

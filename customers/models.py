@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from resellerconsole.audit import Source, current_source, current_source_detail
+
 #: 20 upper-case hexadecimal characters (domain.md, Customers and VIP IDs).
 VIP_ID_PATTERN = r"^[0-9A-F]{20}$"
 
@@ -178,6 +180,10 @@ class CustomerEvent(models.Model):
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
     parameters = models.JSONField(_("details"), default=dict, blank=True)
+    #: The channel: console, API, admin, a scheduled job or the command line (resellerconsole.audit).
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=current_source)
+    #: "token" or "session" for the API, the job's name for a job.
+    source_detail = models.CharField(_("source detail"), max_length=100, blank=True, default=current_source_detail)
 
     class Meta:
         ordering = ["-at", "-pk"]

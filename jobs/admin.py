@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from resellerconsole.admin import AuditedAdmin
+
 from .models import JobRun
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(AuditedAdmin):
     list_display = ["job", "business_date", "finished_at", "duration_ms", "counts", "dry_run"]
     list_filter = ["job", "dry_run"]
     date_hierarchy = "finished_at"

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from resellerconsole.audit import Source, audit_source
 from resellerconsole.batching import KeyRange
 
 from .models import JobRun
@@ -58,7 +59,9 @@ def run_job(name: str, *, on: date, dry_run: bool = False, key_range: KeyRange |
     started = time.monotonic()
     chunk = f" chunk={key_range.first}-{key_range.last}" if key_range else ""
     try:
-        counts = DAILY_JOBS[name](on, dry_run, key_range)
+        # Every event the job writes names it as the actor's channel (source "job", detail the job's name).
+        with audit_source(Source.JOB, name):
+            counts = DAILY_JOBS[name](on, dry_run, key_range)
     except Exception as error:
         # One line an operator can grep next to the successes (the worker adds the traceback); the batches
         # committed so far stay, and running the day again finishes the rest.

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from resellerconsole.admin import AuditedAdmin
+
 from . import services
 from .models import OutboundEmail
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(AuditedAdmin):
     list_display = ["created_at", "kind", "customer", "subject", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind", "language"]
     list_select_related = ["customer"]
@@ -21,7 +23,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send again"))
     def send_again(self, request, queryset):
-        count = services.email_retry(email_ids=list(queryset.values_list("pk", flat=True)))
+        failed = list(queryset.filter(state=OutboundEmail.State.FAILED))
+        count = services.email_retry(email_ids=[email.pk for email in failed])
+        for email in failed:  # the admin's change log: who queued which e-mail again
+            self.log_change(request, email, [{"values": {"state": [email.state, OutboundEmail.State.PENDING]}}])
         self.message_user(
             request,
             ngettext("%(count)d failed e-mail queued again.", "%(count)d failed e-mails queued again.", count)

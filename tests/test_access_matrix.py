@@ -19,6 +19,7 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -39,7 +40,7 @@ from django_celery_beat.models import (
 )
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from accounts.models import Reseller, User
+from accounts.models import Reseller, StaffEvent, User
 from authorizations import services as authorization_services
 from authorizations.models import (
     Assignment,
@@ -49,6 +50,7 @@ from authorizations.models import (
     ReturnAuthorization,
     ReturnLine,
 )
+from catalogue.models import Product
 from customers import services as customer_services
 from customers.models import Customer, CustomerStatus
 from jobs.models import JobRun
@@ -265,6 +267,17 @@ def build_world() -> World:
         "axes.accessfailurelog": AccessFailureLog.objects.create(**attempt, path_info="/login/"),
         "jobs.jobrun": JobRun.objects.create(job="enforce_order_deadlines", business_date=today, duration_ms=1),
         "catalogue.product": photoshop,
+        "accounts.staffevent": StaffEvent.objects.create(
+            reseller=reseller, member=sales_member, kind=StaffEvent.Kind.CREATED, actor=reseller_admin
+        ),
+        "admin.logentry": LogEntry.objects.create(
+            user=reseller_admin,
+            content_type=ContentType.objects.get_for_model(Product),
+            object_id=str(photoshop.pk),
+            object_repr="Alpha matrix log entry",
+            action_flag=CHANGE,
+            change_message="[]",
+        ),
     }
     if apps.is_installed("idempotency"):
         extras["idempotency.idempotentrequest"] = apps.get_model("idempotency", "IdempotentRequest").objects.create(
@@ -476,6 +489,8 @@ ADMIN_OBJECTS = {
             "jobs.jobrun",
             "catalogue.product",
             "idempotency.idempotentrequest",
+            "accounts.staffevent",
+            "admin.logentry",
         )
     },
 }

@@ -57,6 +57,18 @@ def some_of_everything():
 
     run_daily_jobs(on=pa.today())
     CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.CREATED)
+    from accounts.services import staff_member_create
+
+    staff_member_create(
+        reseller=customer.reseller,
+        actor=sales,
+        username="new.colleague",
+        email="new@reseller.example",
+        first_name="New",
+        last_name="Colleague",
+        role="sales",
+        password="a-long-password-42",
+    )
     OutboundEmail.objects.create(
         kind="invitation",
         dedupe_key="x",

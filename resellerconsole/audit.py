@@ -1,0 +1,68 @@
+"""Where a change came from, for every audit row: the console, the API (token or session), the admin, or a job.
+
+Set once per request (`AuditSourceMiddleware`) and per job run (`audit_source("job", name)`), read by the audit
+models' field defaults — so rows built for `bulk_create` in a sweep carry it as well as single saves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    CONSOLE = "console", _("Console")
+    API = "api", _("API")
+    ADMIN = "admin", _("Administration")
+    JOB = "job", _("Scheduled job")
+    COMMAND = "command", _("Command line")
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    source: str
+    detail: str = ""
+
+
+#: Outside a request or a job (a management command, a shell) the source is the command line.
+_OUTSIDE = AuditContext(Source.COMMAND)
+_current: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
+
+
+@contextlib.contextmanager
+def audit_source(source: str, detail: str = ""):
+    token = _current.set(AuditContext(source, detail[:100]))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_source() -> str:
+    return (_current.get() or _OUTSIDE).source
+
+
+def current_source_detail() -> str:
+    return (_current.get() or _OUTSIDE).detail
+
+
+class AuditSourceMiddleware:
+    """Names the channel of each request: API (and whether by token), admin, or console."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            by_token = request.headers.get("Authorization", "").startswith("Token ")
+            context = (Source.API, "token" if by_token else "session")
+        elif request.path.startswith("/admin/"):
+            context = (Source.ADMIN, "")
+        else:
+            context = (Source.CONSOLE, "")
+        with audit_source(*context):
+            return self.get_response(request)
