@@ -37,8 +37,9 @@ FLOORS = {
             UPDATE customers_customer c SET status = 'delayed', updated_at = now() FROM old
             WHERE c.id = old.id RETURNING c.id, old.status AS previous
         )
-        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters)
-        SELECT id, 'status_changed', NULL, now(), jsonb_build_object('from', previous, 'to', 'delayed')
+        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters, source, source_detail)
+        SELECT id, 'status_changed', NULL, now(), jsonb_build_object('from', previous, 'to', 'delayed'),
+            'job', 'enforce_order_deadlines'
         FROM changed
     """,
     "refresh_renewal_overview": """
@@ -81,8 +82,8 @@ FLOORS = {
             UPDATE customers_customer c SET status = 'inactive', updated_at = now() FROM lapsed
             WHERE c.id = lapsed.id RETURNING c.id, lapsed.status AS previous
         )
-        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters)
-        SELECT id, kind, NULL, now(), parameters FROM changed
+        INSERT INTO customers_customerevent (customer_id, kind, actor_id, at, parameters, source, source_detail)
+        SELECT id, kind, NULL, now(), parameters, 'job', 'remove_expired_access' FROM changed
         CROSS JOIN LATERAL (VALUES ('access_removed', '{}'::jsonb),
             ('status_changed', jsonb_build_object('from', previous, 'to', 'inactive'))) AS e(kind, parameters)
     """,
