@@ -24,6 +24,8 @@ done = function(summary, latency, requests)
   io.write(string.format("P50 %d\\nP95 %d\\nP99 %d\\nERRORS %d\\n", latency:percentile(50), latency:percentile(95),
     latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout))
+  io.write(string.format("KINDS status=%d connect=%d read=%d write=%d timeout=%d\\n", summary.errors.status,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
 """
 
@@ -41,6 +43,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pages", default="", help="only pages whose label contains this (the trivial view always)")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -124,6 +127,8 @@ def main() -> int:
         print(f"{'page':<34}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>8}{'% trivial':>10}")
         ceiling = None
         for label, path in pages.items():
+            if args.pages and args.pages not in label and path != "/ping":
+                continue
             output = subprocess.run(
                 [
                     "wrk",
@@ -149,6 +154,8 @@ def main() -> int:
                 f"{label:<34}{rps:>8.0f}{p50 / 1000:>8.1f}{p95 / 1000:>8.1f}{p99 / 1000:>8.1f}{errors:>8}"
                 f"{100 * rps / ceiling:>9.1f}%"
             )
+            if errors:
+                print(f"{'':<34}errors: {re.search(r'KINDS (.*)', output).group(1)}")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -48,6 +48,10 @@ def overview_candidates(*, on: date):
     )
 
 
+#: A refresh that adds or changes this many rows analyzes the table at once (the first run, a busy season).
+ANALYZE_AFTER_ROWS = 10_000
+
+
 def refresh_renewal_overview(
     *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
 ) -> OverviewRefresh:
@@ -106,6 +110,11 @@ def refresh_renewal_overview(
         if not dry_run:
             RenewalRow.objects.bulk_create(added, ignore_conflicts=True)
             RenewalRow.objects.bulk_update(changed, ["quantity_held", "proposed_quantity"])
+    if connection.vendor == "postgresql" and not dry_run and result.added + result.updated >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics now, not whenever autovacuum gets to it: with the table's old estimates the overview
+        # page's row query was planned for 500,000 rows instead of 500 (parallel, JIT: 40 ms instead of 3).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RenewalRow._meta.db_table}")
     return result
 
 

@@ -351,3 +351,29 @@ def test_order_numbers_are_unique_across_new_and_renewal_orders(world):
                 lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
             )
     assert refused.value.code == refused_too.value.code == "order_number_conflict"
+
+
+@pytest.mark.postgres
+def test_a_bulk_refresh_analyzes_the_overview_table_at_once(world, monkeypatch):
+    """Stale statistics after the first big refresh made the overview's page query 13x slower (docs)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def analyzes(threshold):
+        monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", threshold)
+        RenewalRow.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            services.refresh_renewal_overview(on=ANNIVERSARY - timedelta(days=60))
+        return any(q["sql"].startswith("ANALYZE") for q in queries.captured_queries)
+
+    assert analyzes(threshold=1) is True
+    assert analyzes(threshold=1_000) is False
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
