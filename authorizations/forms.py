@@ -1,10 +1,16 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import LicenseType, Product
 from catalogue.selectors import products_for
 
+from .pricing import order_anniversary
 from .services import PO_NUMBER_MAX_LENGTH, LineRequest
 
 LINE_PREFIX = "lines"
@@ -91,7 +97,10 @@ def rows_as_data(data, rows: list[dict]):
 
 class OrderForm(forms.Form):
     order_number = forms.CharField(label=_("Order number"), max_length=40)
-    order_date = forms.DateField(label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # data-order-date: console.js keeps this date and the calculator's in step.
+    order_date = forms.DateField(
+        label=_("Order date"), widget=forms.DateInput(attrs={"type": "date", "data-order-date": "record"})
+    )
 
 
 class DurationForm(forms.Form):
@@ -105,3 +114,74 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
+
+
+class OrderCalculatorForm(forms.Form):
+    """The duration and price calculator on the order form: an order date and, optionally, N licences added on
+    another date. A GET form: it only computes, so a bookmark or reload shows the same result."""
+
+    prefix = "calc"
+
+    order_date = forms.DateField(
+        label=_("Order date"), widget=forms.DateInput(attrs={"type": "date", "data-order-date": "calculator"})
+    )
+    add_quantity = forms.IntegerField(
+        label=_("Licences to add"),
+        min_value=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    add_date = forms.DateField(label=_("Added on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, purchase_authorization, customer, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.purchase_authorization = purchase_authorization
+        self.customer = customer
+        self.today = today
+        limit = settings.PA_MAX_QUANTITY.get(purchase_authorization.license_type, settings.PA_MAX_QUANTITY["team"])
+        self.fields["add_quantity"].max_value = limit
+        self.fields["add_quantity"].validators.append(MaxValueValidator(limit))
+        self.fields["add_quantity"].widget.attrs["max"] = limit
+
+    def clean_order_date(self):
+        order_date = self.cleaned_data["order_date"]
+        if order_date > self.today:
+            raise forms.ValidationError(_("The order date cannot be in the future."), code="future_date")
+        if order_date < timezone.localdate(self.purchase_authorization.deployed_at):
+            raise forms.ValidationError(
+                _("The order date is before purchase authorization %(reference)s was created."),
+                code="before_authorization",
+                params={"reference": self.purchase_authorization.reference},
+            )
+        return order_date
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity, added_on = cleaned.get("add_quantity"), cleaned.get("add_date")
+        if quantity is None and added_on is not None and "add_quantity" not in self.errors:
+            self.add_error("add_quantity", forms.ValidationError(_("Enter how many licences to add."), "required"))
+        if added_on is None and quantity is not None and "add_date" not in self.errors:
+            self.add_error("add_date", forms.ValidationError(_("Enter the date they would be added."), "required"))
+        order_date = cleaned.get("order_date")
+        if order_date is not None and added_on is not None:
+            anniversary = self.anniversary(order_date)
+            if not order_date <= added_on < anniversary:
+                self.add_error(
+                    "add_date",
+                    forms.ValidationError(
+                        _("Choose a date from %(first)s to %(last)s: after the order, before the anniversary."),
+                        code="outside_term",
+                        params={
+                            "first": date_format(order_date),
+                            "last": date_format(anniversary - timedelta(days=1)),
+                        },
+                    ),
+                )
+        return cleaned
+
+    def anniversary(self, order_date):
+        return order_anniversary(
+            order_date=order_date,
+            anniversary=self.customer.anniversary_date,
+            anniversary_day=self.customer.anniversary_day,
+        )

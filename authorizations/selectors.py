@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from catalogue.models import Product
 from customers.models import Customer
@@ -91,16 +93,30 @@ def active_assignments(*, customer: Customer) -> QuerySet[Assignment]:
     return Assignment.objects.filter(customer=customer, released_at__isnull=True).select_related("product")
 
 
+#: "Due soon" (the customer list filter and the dashboard): a pending PA's order deadline is today or within
+#: this many days.
+DUE_SOON_DAYS = 7
+
+
+def pending_due_soon(*, on: date) -> Q:
+    """The condition on purchase authorizations: pending, order deadline from `on` to DUE_SOON_DAYS days on."""
+    return Q(status="pending", order_deadline__gte=on, order_deadline__lte=on + timedelta(days=DUE_SOON_DAYS))
+
+
 def customer_request_filter(customers: QuerySet[Customer], name: str) -> QuerySet[Customer]:
-    """The console list filters resellers know: No products, Pending requests, Past due requests."""
+    """The console list filters resellers know: No products, Pending requests, Past due requests; and the
+    dashboard's Order deadline within 7 days."""
     if name == "no_products":
         return customers.filter(~Exists(Holding.objects.filter(customer=OuterRef("pk"), deployed__gt=0)))
     if name == "pending_requests":
         return customers.filter(Exists(PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status="pending")))
+    if name == "due_soon":
+        due_soon = pending_due_soon(on=timezone.localdate())
+        return customers.filter(Exists(PurchaseAuthorization.objects.filter(due_soon, customer=OuterRef("pk"))))
     if name == "past_due":
         return customers.filter(status="delayed")
     return customers
 
 
 #: The list filter choices, in the console's words.
-REQUEST_FILTERS = ("no_products", "pending_requests", "past_due")
+REQUEST_FILTERS = ("no_products", "pending_requests", "due_soon", "past_due")

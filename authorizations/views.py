@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -10,11 +11,12 @@ from accounts.decorators import console_view
 from customers.selectors import customer_get
 from resellerconsole.errors import DomainError
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .forms import (
     LINE_PREFIX,
     DurationForm,
     LineFormSet,
+    OrderCalculatorForm,
     OrderForm,
     PurchaseAuthorizationForm,
     chosen_ids,
@@ -175,7 +177,19 @@ def order_record(request, pk: int, pa_pk: int):
         messages.error(request, _("Only a pending purchase authorization can be ordered."))
         return redirect(_history_url(customer))
     lines = [ln for ln in pa.lines.all() if ln.removed_at is None]
-    form = OrderForm(request.POST or None, initial={"order_date": services.today()})
+    today = services.today()
+    calculator = OrderCalculatorForm(
+        request.GET if any(name.startswith("calc-") for name in request.GET) else None,
+        initial={"order_date": today},
+        purchase_authorization=pa,
+        customer=customer,
+        today=today,
+    )
+    calculated_date = None
+    if calculator.is_bound:
+        calculator.is_valid()  # keeps the fields that are valid in cleaned_data, whatever the others say
+        calculated_date = calculator.cleaned_data.get("order_date")
+    form = OrderForm(request.POST or None, initial={"order_date": calculated_date or today})
     if request.method == "POST" and form.is_valid():
         try:
             order, _created = services.order_place(
@@ -194,9 +208,27 @@ def order_record(request, pk: int, pa_pk: int):
                 % {"number": order.order_number, "months": order.duration_months_proposed},
             )
             return redirect(_history_url(customer))
-    return render(
-        request, "authorizations/order_form.html", {"customer": customer, "pa": pa, "lines": lines, "form": form}
-    )
+    posted_date = getattr(form, "cleaned_data", {}).get("order_date")
+    if posted_date and timezone.localdate(pa.deployed_at) <= posted_date <= today:
+        calculated_date = posted_date  # the calculator follows a refused order's date when it could be one
+    context = {
+        "customer": customer,
+        "pa": pa,
+        "lines": lines,
+        "form": form,
+        "calculator": calculator,
+        "calculation": pricing.order_calculation(
+            lines=[(ln.product, ln.quantity) for ln in lines],
+            order_date=calculated_date or today,
+            anniversary=customer.anniversary_date,
+            anniversary_day=customer.anniversary_day,
+            add_quantity=calculator.cleaned_data.get("add_quantity") if calculator.is_bound else None,
+            add_date=calculator.cleaned_data.get("add_date") if calculator.is_bound else None,
+        ),
+    }
+    if request.htmx and request.htmx.target == "order-calculator":
+        return render(request, "authorizations/_order_calculator.html", context)
+    return render(request, "authorizations/order_form.html", context)
 
 
 def _order_or_404(customer, order_pk) -> Order:

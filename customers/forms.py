@@ -37,7 +37,8 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "")] + CustomerStatus.choices)
     segment = forms.ChoiceField(required=False, choices=[("", "")] + MarketSegment.choices)
     requests = forms.ChoiceField(
-        required=False, choices=[("", ""), ("no_products", ""), ("pending_requests", ""), ("past_due", "")]
+        required=False,
+        choices=[("", ""), ("no_products", ""), ("pending_requests", ""), ("due_soon", ""), ("past_due", "")],
     )
     reseller = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in CUSTOMER_ORDERINGS])

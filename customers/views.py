@@ -13,6 +13,7 @@ from authorizations import selectors as authorization_selectors
 from authorizations import services as authorization_services
 from renewals import selectors as renewal_selectors
 from renewals.models import WindowState, window_state
+from renewals.timeline import timeline_chart
 from resellerconsole.errors import DomainError
 from resellerconsole.pagination import keyset_page
 
@@ -67,6 +68,7 @@ def customer_list(request):
         "request_filters": [
             ("no_products", _("No products")),
             ("pending_requests", _("Pending requests")),
+            ("due_soon", _("Order deadline within 7 days")),
             ("past_due", _("Past due requests")),
         ],
         "statuses": CustomerStatus.choices,
@@ -151,7 +153,8 @@ def customer_detail(request, pk: int, tab: str = "details"):
     }
     if tab == "details":
         context["events"] = selectors.customer_events(customer=customer)[:50]
-        context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=context["today"])
+        context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=today)
+        context["timeline_chart"] = timeline_chart(items=context["timeline"], on=today)
     elif tab == "plans":
         context["holdings"] = authorization_selectors.holdings_for(customer=customer)
     elif tab == "renewals":

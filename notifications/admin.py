@@ -11,7 +11,7 @@ from .models import OutboundEmail
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(AuditedAdmin):
     list_display = ["created_at", "kind", "customer", "subject", "state", "attempts", "sent_at"]
-    list_filter = ["state", "kind", "language"]
+    list_filter = ["state", "kind", "language", "customer__reseller"]
     list_select_related = ["customer"]
     search_fields = ["subject", "dedupe_key", "customer__company_name", "=customer__vip_id"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]

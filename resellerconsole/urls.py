@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("authorizations.urls")),
     path("", include("renewals.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 handler404 = "resellerconsole.views.page_not_found"

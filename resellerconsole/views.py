@@ -1,5 +1,6 @@
 import logging
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -13,8 +14,13 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    if request.user.is_authenticated and request.user.is_vip_admin:
+    """The console user's dashboard, the VIP admin's admin console; anyone else is asked to sign in first."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.is_vip_admin:
         return redirect("admin-console")
+    if request.user.is_console_user:
+        return redirect("dashboard")
     return redirect("customer-list")
 
 

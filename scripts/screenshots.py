@@ -118,7 +118,7 @@ def log_in(page, base: str, username: str, language: str = "en") -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
-        page.locator("form [type=submit]").last.click()
+        page.locator("form:has(#id_password) [type=submit]").click()
 
 
 def shoot(browser, base: str, customer: str, vip_admin: str) -> None:

@@ -28,7 +28,7 @@ def no_policy_violations(page: Page):
 
 
 def log_in(page: Page, live_server, username: str, language: str) -> None:
-    log_in_at(page, live_server, username, language, landing=r"/customers/$")
+    log_in_at(page, live_server, username, language, landing=r"/dashboard/$")
 
 
 def log_in_at(page: Page, live_server, username: str, language: str, landing: str) -> None:

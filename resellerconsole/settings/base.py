@@ -67,6 +67,7 @@ LOCAL_APPS = [
     "catalogue",
     "jobs",
     "idempotency",
+    "dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,280 @@
+"""Reads for the dashboard: the counts, the two charts and the most urgent actions.
+
+Every function works set-wise, so the dashboard costs the same number of queries for 3 customers or 300,000.
+The counts use the definitions of the lists they link to (the pending and due-soon conditions of the customer
+list's request filters, the renewal overview's own selector), so a count and its list agree; the tests check
+that each link lists exactly the customers counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from accounts.models import User
+from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.selectors import pending_due_soon
+from authorizations.services import overdue_pending
+from customers.models import Customer, CustomerStatus
+from customers.selectors import customers_visible_to
+from notifications.models import OutboundEmail
+from renewals.models import RenewalRow, WindowState, window_state_filter
+from renewals.selectors import renewal_overview
+from renewals.services import LIVE_STATUSES
+
+#: Access removals this close (in days) are listed as such among the urgent actions.
+REMOVAL_SOON_DAYS = 7
+ANNIVERSARY_MONTHS = 12
+DEADLINE_DAYS = 30
+URGENT_ACTIONS = 10
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+def _reseller_filter(user: User, reseller_id: int | None) -> int | None:
+    """Only internal sales choose a reseller; everyone else sees their own customers whatever they ask for."""
+    return reseller_id if user.is_internal_sales and reseller_id else None
+
+
+def scope_reseller_id(*, user: User, reseller_id: int | None = None) -> int | None:
+    """The one reseller the dashboard is about, if any: the staff's own, or the one internal sales chose."""
+    if user.is_reseller_staff:
+        return user.reseller_id
+    return _reseller_filter(user, reseller_id)
+
+
+def dashboard_customers(*, user: User, reseller_id: int | None = None) -> QuerySet[Customer]:
+    customers = customers_visible_to(user)
+    reseller_id = _reseller_filter(user, reseller_id)
+    return customers.filter(reseller_id=reseller_id) if reseller_id else customers
+
+
+# ---------------------------------------------------------------------------
+# Counts
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DashboardCounts:
+    pending_pas: int
+    pending_customers: int
+    due_soon_pas: int
+    due_soon_customers: int
+    delayed_customers: int
+    renewals_upcoming: int
+    renewals_open: int
+    renewals_grace: int
+    failed_emails: int
+
+
+def failed_emails(*, user: User, reseller_id: int | None = None) -> QuerySet[OutboundEmail]:
+    """Failed outbox rows about one reseller's customers, or, for internal sales over every reseller, all of
+    them (what the admin's outbox shows filtered by state Failed)."""
+    emails = OutboundEmail.objects.filter(state=OutboundEmail.State.FAILED)
+    if not user.is_console_user:
+        return emails.none()
+    scoped = scope_reseller_id(user=user, reseller_id=reseller_id)
+    return emails.filter(customer__reseller_id=scoped) if scoped else emails
+
+
+def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) -> DashboardCounts:
+    """Four queries: pending purchase authorizations, Delayed customers, the renewal overview, the outbox.
+
+    Customers are counted from their pending purchase authorizations (a customer has one exactly when the
+    customer list's "Pending requests" shows it), so no query walks every customer of the reseller.
+    """
+    reseller_id = _reseller_filter(user, reseller_id)
+    customers = dashboard_customers(user=user, reseller_id=reseller_id)
+    due_soon = pending_due_soon(on=on)
+    by_pa = PurchaseAuthorization.objects.filter(customer__in=customers, status="pending").aggregate(
+        pending=Count("pk"),
+        pending_customers=Count("customer_id", distinct=True),
+        due_soon=Count("pk", filter=due_soon),
+        due_soon_customers=Count("customer_id", distinct=True, filter=due_soon),
+    )
+    by_window = (
+        renewal_overview(user=user, on=on, reseller_id=reseller_id)
+        .order_by()
+        .aggregate(
+            **{
+                state.value: Count("pk", filter=window_state_filter(state, on))
+                for state in (WindowState.UPCOMING, WindowState.OPEN, WindowState.GRACE)
+            }
+        )
+    )
+    return DashboardCounts(
+        pending_pas=by_pa["pending"],
+        pending_customers=by_pa["pending_customers"],
+        due_soon_pas=by_pa["due_soon"],
+        due_soon_customers=by_pa["due_soon_customers"],
+        delayed_customers=customers.filter(status=CustomerStatus.DELAYED).count(),
+        renewals_upcoming=by_window[WindowState.UPCOMING.value],
+        renewals_open=by_window[WindowState.OPEN.value],
+        renewals_grace=by_window[WindowState.GRACE.value],
+        failed_emails=failed_emails(user=user, reseller_id=reseller_id).count(),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Anniversaries per month
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MonthOfAnniversaries:
+    month: date  # its first day
+    licences: int
+    #: (currency, renewal value) for every currency of the chart, in the chart's order.
+    values: tuple[tuple[str, Decimal], ...]
+
+
+def add_months(first_day: date, months: int) -> date:
+    index = first_day.month - 1 + months
+    return date(first_day.year + index // 12, index % 12 + 1, 1)
+
+
+def anniversaries_by_month(
+    *, user: User, on: date, reseller_id: int | None = None, months: int = ANNIVERSARY_MONTHS
+) -> list[MonthOfAnniversaries]:
+    """Renewal value and licences of the anniversaries from this month on, a month at a time (two queries).
+
+    A customer already in the renewal overview counts with its renewal quantities (what the reseller plans to
+    renew); any other with the licences it holds, which is what the overview will propose. The value is the
+    quantity times the product's yearly unit price, summed per currency.
+    """
+    start = on.replace(day=1)
+    due = dashboard_customers(user=user, reseller_id=reseller_id).filter(
+        status__in=LIVE_STATUSES, anniversary_date__gte=start, anniversary_date__lt=add_months(start, months)
+    )
+    in_overview = RenewalRow.objects.filter(customer=OuterRef("pk"), anniversary_date=OuterRef("anniversary_date"))
+    planned = (
+        RenewalRow.objects.filter(customer__in=due, anniversary_date=F("customer__anniversary_date"))
+        .order_by()
+        .annotate(month=TruncMonth("anniversary_date"))
+        .values("month", "product__currency")
+        .annotate(
+            licences=Sum("proposed_quantity"),
+            value=Sum(F("proposed_quantity") * F("product__unit_price"), output_field=MONEY),
+        )
+    )
+    held = (
+        Holding.objects.filter(customer__in=due.filter(~Exists(in_overview)), deployed__gt=0)
+        .order_by()
+        .annotate(month=TruncMonth("customer__anniversary_date"))
+        .values("month", "product__currency")
+        .annotate(
+            licences=Sum("deployed"),
+            value=Sum(F("deployed") * F("product__unit_price"), output_field=MONEY),
+        )
+    )
+    licences: dict[date, int] = {}
+    values: dict[tuple[date, str], Decimal] = {}
+    for row in [*planned, *held]:
+        month = row["month"]
+        licences[month] = licences.get(month, 0) + (row["licences"] or 0)
+        key = (month, row["product__currency"])
+        values[key] = values.get(key, Decimal("0.00")) + (row["value"] or Decimal("0.00"))
+    currencies = sorted({currency for _month, currency in values})
+    result = []
+    for index in range(months):
+        month = add_months(start, index)
+        amounts = tuple((currency, values.get((month, currency), Decimal("0.00"))) for currency in currencies)
+        result.append(MonthOfAnniversaries(month, licences.get(month, 0), amounts))
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Order deadlines per day
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DayOfDeadlines:
+    day: date
+    purchase_authorizations: int
+
+
+def deadlines_by_day(
+    *, user: User, on: date, reseller_id: int | None = None, days: int = DEADLINE_DAYS
+) -> list[DayOfDeadlines]:
+    """Pending purchase authorizations by order deadline, from today for `days` days (one query)."""
+    counts = dict(
+        PurchaseAuthorization.objects.filter(
+            customer__in=dashboard_customers(user=user, reseller_id=reseller_id),
+            status="pending",
+            order_deadline__gte=on,
+            order_deadline__lt=on + timedelta(days=days),
+        )
+        .order_by()
+        .values("order_deadline")
+        .annotate(n=Count("pk"))
+        .values_list("order_deadline", "n")
+    )
+    return [DayOfDeadlines(day, counts.get(day, 0)) for day in (on + timedelta(days=n) for n in range(days))]
+
+
+# ---------------------------------------------------------------------------
+# The most urgent actions
+# ---------------------------------------------------------------------------
+class ActionKind:
+    OVERDUE_PA = "overdue_pa"
+    ACCESS_REMOVAL = "access_removal"
+    WINDOW_CLOSING = "window_closing"
+
+
+#: Which comes first when two actions fall on the same day.
+ACTION_RANK = {ActionKind.OVERDUE_PA: 0, ActionKind.ACCESS_REMOVAL: 1, ActionKind.WINDOW_CLOSING: 2}
+
+
+@dataclass(frozen=True)
+class UrgentAction:
+    kind: str
+    #: The day that makes it urgent: the passed order deadline, the day access goes, the window's last day.
+    day: date
+    customer: Customer
+    days_away: int
+    reference: str = ""
+
+    @property
+    def days(self) -> int:
+        """Days since (an overdue purchase authorization) or until (a renewal) its day."""
+        return abs(self.days_away)
+
+    @property
+    def url_name(self) -> str:
+        """The customer's tab where it is dealt with."""
+        return "customer-history" if self.kind == ActionKind.OVERDUE_PA else "customer-renewals"
+
+
+def urgent_actions(
+    *, user: User, on: date, reseller_id: int | None = None, limit: int = URGENT_ACTIONS
+) -> list[UrgentAction]:
+    """Overdue purchase authorizations, then renewals in their grace period (access removed within
+    REMOVAL_SOON_DAYS, or the window closing later), most urgent first (two queries)."""
+    reseller_id = _reseller_filter(user, reseller_id)
+    actions: list[UrgentAction] = []
+    overdue = (
+        overdue_pending(on=on)
+        .filter(customer__in=dashboard_customers(user=user, reseller_id=reseller_id))
+        .select_related("customer__reseller")
+        .order_by("order_deadline", "pk")[:limit]
+    )
+    for pa in overdue:
+        actions.append(
+            UrgentAction(
+                ActionKind.OVERDUE_PA, pa.order_deadline, pa.customer, (pa.order_deadline - on).days, pa.reference
+            )
+        )
+    grace = (
+        renewal_overview(user=user, on=on, window=WindowState.GRACE, reseller_id=reseller_id)
+        .prefetch_related(None)
+        .order_by("anniversary_date", "pk")[:limit]
+    )
+    for customer in grace:
+        window_closes = customer.anniversary_date + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+        removal = window_closes + timedelta(days=1)
+        if (removal - on).days <= REMOVAL_SOON_DAYS:
+            actions.append(UrgentAction(ActionKind.ACCESS_REMOVAL, removal, customer, (removal - on).days))
+        else:
+            actions.append(UrgentAction(ActionKind.WINDOW_CLOSING, window_closes, customer, (window_closes - on).days))
+    actions.sort(key=lambda action: (action.day, ACTION_RANK[action.kind], action.customer.company_name))
+    return actions[:limit]
