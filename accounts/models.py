@@ -1,11 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from resellerconsole.audit import Source, current_source, current_source_detail
+from resellerconsole.audit import AuditEvent
 
 
 class Reseller(models.Model):
@@ -99,7 +98,7 @@ class User(AbstractUser):
         return self.is_active and (self.is_reseller_staff or self.is_internal_sales)
 
 
-class StaffEvent(models.Model):
+class StaffEvent(AuditEvent):
     """A change to a reseller's staff made in the console: who added or (de)activated whom, when, from where."""
 
     class Kind(models.TextChoices):
@@ -110,16 +109,8 @@ class StaffEvent(models.Model):
     reseller = models.ForeignKey(Reseller, verbose_name=_("reseller"), on_delete=models.PROTECT, related_name="+")
     member = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        User, verbose_name=_("performed by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    parameters = models.JSONField(_("details"), default=dict, blank=True)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=current_source)
-    source_detail = models.CharField(_("source detail"), max_length=100, blank=True, default=current_source_detail)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("staff event")
         verbose_name_plural = _("staff events")
 

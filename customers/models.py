@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from resellerconsole.audit import Source, current_source, current_source_detail
+from resellerconsole.audit import AuditEvent
 
 #: 20 upper-case hexadecimal characters (domain.md, Customers and VIP IDs).
 VIP_ID_PATTERN = r"^[0-9A-F]{20}$"
@@ -144,7 +144,7 @@ class VipAdmin(models.Model):
         return f"{self.name} <{self.email}>"
 
 
-class CustomerEvent(models.Model):
+class CustomerEvent(AuditEvent):
     """One recorded change to a customer: who did what, when. The history pages read these rows."""
 
     class Kind(models.TextChoices):
@@ -170,23 +170,8 @@ class CustomerEvent(models.Model):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("performed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    parameters = models.JSONField(_("details"), default=dict, blank=True)
-    #: The channel: console, API, admin, a scheduled job or the command line (resellerconsole.audit).
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=current_source)
-    #: "token" or "session" for the API, the job's name for a job.
-    source_detail = models.CharField(_("source detail"), max_length=100, blank=True, default=current_source_detail)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("customer event")
         verbose_name_plural = _("customer events")
         indexes = [models.Index(fields=["customer", "-at"], name="customer_event_customer_at_idx")]

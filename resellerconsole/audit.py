@@ -10,7 +10,9 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,6 +50,29 @@ def current_source() -> str:
 
 def current_source_detail() -> str:
     return (_current.get() or _OUTSIDE).detail
+
+
+class AuditEvent(models.Model):
+    """What every audit row holds besides its subject and kind: who, when, the details, and the channel."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("performed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    parameters = models.JSONField(_("details"), default=dict, blank=True)
+    #: The channel: console, API, admin, a scheduled job or the command line.
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=current_source)
+    #: "token" or "session" for the API, the job's name for a job.
+    source_detail = models.CharField(_("source detail"), max_length=100, blank=True, default=current_source_detail)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-pk"]
 
 
 class AuditSourceMiddleware:
