@@ -2,6 +2,7 @@ import contextlib
 import os
 import shutil
 import socket
+import threading
 import time
 from urllib.parse import urlparse
 
@@ -27,6 +28,30 @@ def missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI requires this: {reason}")
     pytest.skip(reason)
+
+
+def run_together(*functions, timeout: float = 30):
+    """Start the functions at one barrier in their own threads (own connections); return results or errors."""
+    from django.db import connections
+
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # collected for the assertion
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results
 
 
 def redis_url() -> str:

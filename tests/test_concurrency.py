@@ -1,40 +1,17 @@
 """Races on PostgreSQL: two people (or workers) acting on the same rows at the same moment."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from customers import services
 from customers.models import Customer, CustomerEvent
 from notifications import services as outbox
 from notifications.models import OutboundEmail
 from resellerconsole.errors import DomainError
+from tests.conftest import run_together
 from tests.factories import CustomerFactory, SalesFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*functions):
-    """Start the functions at one barrier in their own threads (own connections); return results or errors."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected for the assertion
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_two_simultaneous_invitations_issue_one_vip_id():

@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -22,7 +21,7 @@ import pytest
 import redis
 import time_machine
 from celery import Celery
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +37,7 @@ from notifications.models import OutboundEmail
 from renewals import tasks as renewal_tasks
 from renewals.models import RenewalRow
 from resellerconsole.celery import app as celery_app
-from tests.conftest import free_port, missing, redis_url
+from tests.conftest import free_port, missing, redis_url, run_together
 from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
 from tests.test_worker import database_url
 
@@ -607,28 +606,6 @@ BEAT_TASKS = {  # the daily jobs' tasks as the beat schedule names them
 }
 
 
-def run_together(*functions):
-    """Start the functions at one barrier in their own threads (own connections); return results or errors."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected for the assertion
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 def test_two_beats_change_and_send_nothing_twice(mail_server, monkeypatch):
     sales = SalesFactory()
     delayed = overdue_customers(sales, 6)
@@ -651,6 +628,7 @@ def test_two_beats_change_and_send_nothing_twice(mail_server, monkeypatch):
             lambda beat_task=beat_task: beat_task(today.isoformat()),  # beat two
             lambda name=name: job_tasks.fan_out_daily_job(name, today.isoformat(), 3),  # both again, fanned out
             lambda name=name: job_tasks.fan_out_daily_job(name, today.isoformat(), 3),
+            timeout=60,
         )
         assert not [r for r in results if isinstance(r, Exception)], results
         # Each change is counted by exactly one of the runs.
@@ -658,7 +636,7 @@ def test_two_beats_change_and_send_nothing_twice(mail_server, monkeypatch):
             if key not in ("customers",):
                 total = sum(run.counts.get(key, 0) for run in JobRun.objects.filter(job=name))
                 assert total == count, (name, key, total, count)
-    results = run_together(outbox_tasks.send_pending_emails, outbox_tasks.send_pending_emails)
+    results = run_together(outbox_tasks.send_pending_emails, outbox_tasks.send_pending_emails, timeout=60)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(results) == OutboundEmail.objects.count()
 
