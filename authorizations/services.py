@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,13 +26,19 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_event_record, customer_set_status
-from notifications.notices import delayed_notices
-from notifications.services import emails_insert
-from resellerconsole.batching import KeyRange, keyset_batches
+from customers.services import customer_event_record
 from resellerconsole.errors import DomainError
 
 from . import dates
+from .deadlines import (  # noqa: F401 - the deadline sweep lives in .deadlines; these names stay importable here
+    OPEN_ACCOUNT_STATUSES,
+    DeadlineSweep,
+    _apply_deadline_batch,
+    customer_refresh_delay,
+    enforce_order_deadlines,
+    overdue_pending,
+    overdue_references,
+)
 from .models import (
     PURCHASE_AUTHORIZATION_TRANSITIONS,
     Assignment,
@@ -48,8 +54,6 @@ from .models import (
 
 PO_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_/.]*$")
 PO_NUMBER_MAX_LENGTH = 35
-#: Statuses in which an account can receive purchase authorizations.
-OPEN_ACCOUNT_STATUSES = (CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -98,128 +102,6 @@ def _transition(pa: PurchaseAuthorization, status: str) -> None:
             code="invalid_transition",
         )
     pa.status = status
-
-
-# ---------------------------------------------------------------------------
-# Delayed accounts
-# ---------------------------------------------------------------------------
-def overdue_pending(*, on: date):
-    """Pending purchase authorizations whose order deadline has passed on `on` (day 31 of 30)."""
-    return PurchaseAuthorization.objects.filter(status=PurchaseAuthorizationStatus.PENDING, order_deadline__lt=on)
-
-
-def _undelayed_status():
-    """The status a Delayed account returns to: Active once the invitation is accepted."""
-    return Case(
-        When(invitation_accepted_at__isnull=False, then=Value(CustomerStatus.ACTIVE)),
-        default=Value(CustomerStatus.INVITATION_SENT),
-    )
-
-
-def customer_refresh_delay(*, customer: Customer, on: date, actor: User | None) -> Customer:
-    """Delayed exactly while an overdue pending PA exists. The caller holds the customer's lock."""
-    overdue = list(overdue_pending(on=on).filter(customer=customer).values_list("reference", flat=True))
-    if overdue and customer.status in OPEN_ACCOUNT_STATUSES:
-        customer_set_status(customer=customer, status=CustomerStatus.DELAYED, actor=actor, overdue=overdue)
-        emails_insert(delayed_notices([customer.pk], {customer.pk: overdue}))
-    elif not overdue and customer.status == CustomerStatus.DELAYED:
-        back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
-        customer_set_status(customer=customer, status=back, actor=actor, reason="no overdue purchase authorization")
-    return customer
-
-
-@dataclass
-class DeadlineSweep:
-    delayed: list[int] = field(default_factory=list)
-    restored: list[int] = field(default_factory=list)
-
-
-def enforce_order_deadlines(
-    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
-) -> DeadlineSweep:
-    """Mark Delayed the accounts with an overdue pending PA and restore the others, in primary-key batches.
-
-    Idempotent and safe to run in parallel: each batch locks its rows and updates them with the same
-    condition it selected them by, so a row changed meanwhile is skipped, and each change is recorded once.
-    """
-    batch_size = batch_size or settings.SWEEP_BATCH_SIZE
-    overdue = Exists(overdue_pending(on=on).filter(customer=OuterRef("pk")))
-    sweep = DeadlineSweep()
-    # Both walks start from a small indexed set: customers with an overdue pending PA (pa_pending_deadline_idx)
-    # and Delayed accounts (customer_delayed_idx), never from all customers.
-    plans = (
-        (
-            Customer.objects.filter(overdue, status__in=OPEN_ACCOUNT_STATUSES),
-            overdue_pending(on=on).values_list("customer_id", flat=True),
-            sweep.delayed,
-            "delay",
-        ),
-        (Customer.objects.filter(~overdue, status=CustomerStatus.DELAYED), None, sweep.restored, "restore"),
-    )
-    for candidates, keys, changed, action in plans:
-        for rows in keyset_batches(
-            candidates,
-            batch_size=batch_size,
-            lock=not dry_run,
-            fields=("pk", "status"),
-            key_range=key_range,
-            keys=keys,
-        ):
-            ids = [row["pk"] for row in rows]
-            if not dry_run:
-                ids = _apply_deadline_batch(ids, candidates, action=action, on=on)
-            changed.extend(ids)
-    return sweep
-
-
-def _apply_deadline_batch(ids: list[int], candidates, *, action: str, on: date) -> list[int]:
-    """Change the locked customers that still match; returns their keys.
-
-    The batch's SELECT … FOR UPDATE may have waited for a customer's lock while an order or a withdrawal for it
-    committed; PostgreSQL then rechecks the customer's own row but not the subquery on its PAs. Asking again now
-    that the rows are locked sees those commits, and nothing can change the customers' PAs before ours commits.
-    """
-    previous = dict(candidates.filter(pk__in=ids).values_list("pk", "status"))
-    ids = [pk for pk in ids if pk in previous]
-    if not ids:
-        return ids
-    customers = Customer.objects.filter(pk__in=ids)
-    now = timezone.now()
-    if action == "delay":
-        customers.update(status=CustomerStatus.DELAYED, updated_at=now)
-        references: dict[int, list[str]] = {}
-        for customer_id, reference in (
-            overdue_pending(on=on).filter(customer_id__in=ids).order_by("pk").values_list("customer_id", "reference")
-        ):
-            references.setdefault(customer_id, []).append(reference)
-        events = [
-            CustomerEvent(
-                customer_id=pk,
-                kind=CustomerEvent.Kind.STATUS_CHANGED,
-                at=now,
-                parameters={"from": previous[pk], "to": CustomerStatus.DELAYED, "overdue": references.get(pk, [])},
-            )
-            for pk in ids
-        ]
-        # The reseller's staff hear of it in the same transaction (the outbox sends after commit).
-        emails_insert(delayed_notices(ids, references))
-    else:
-        customers.update(status=_undelayed_status(), updated_at=now)
-        events = [
-            CustomerEvent(
-                customer_id=pk,
-                kind=CustomerEvent.Kind.STATUS_CHANGED,
-                at=now,
-                parameters={
-                    "from": CustomerStatus.DELAYED,
-                    "to": status,
-                    "reason": "no overdue purchase authorization",
-                },
-            )
-            for pk, status in Customer.objects.filter(pk__in=ids).values_list("pk", "status")
-        ]
-    CustomerEvent.objects.bulk_create(events)
-    return ids
 
 
 # ---------------------------------------------------------------------------
@@ -366,7 +248,7 @@ def _refuse_closed_account(customer: Customer, on: date) -> None:
         raise DomainError(
             _("The account is inactive after a missed renewal and must be reinstated first."), code="inactive"
         )
-    overdue = list(overdue_pending(on=on).filter(customer=customer).values_list("reference", flat=True))
+    overdue = overdue_references(customer, on=on)
     if overdue or customer.status == CustomerStatus.DELAYED:
         raise DomainError(
             ngettext(

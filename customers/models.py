@@ -39,8 +39,9 @@ CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     CustomerStatus.ACTIVE: frozenset({CustomerStatus.DELAYED, CustomerStatus.INACTIVE}),
     # Delayed returns to the status it came from once no overdue PA is left.
     CustomerStatus.DELAYED: frozenset({CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT, CustomerStatus.INACTIVE}),
-    # Reinstatement after a missed renewal is a recorded reseller action.
-    CustomerStatus.INACTIVE: frozenset({CustomerStatus.ACTIVE}),
+    # Reinstatement after a missed renewal is a recorded reseller action; it returns to Active only if the
+    # invitation was accepted (an invited customer can order, and so lapse, before accepting).
+    CustomerStatus.INACTIVE: frozenset({CustomerStatus.ACTIVE, CustomerStatus.INVITATION_SENT}),
 }
 
 
@@ -72,6 +73,9 @@ class Customer(models.Model):
     anniversary_day = models.PositiveSmallIntegerField(_("anniversary day"), null=True, blank=True, editable=False)
     #: The lapsed anniversary for which the reseller reinstated the account (a late renewal is then accepted).
     reinstated_for = models.DateField(_("reinstated for the anniversary"), null=True, blank=True, editable=False)
+    #: While Delayed: the latest business date for which the order-deadline rule found the account Delayed. A run
+    #: (or a live change) for an earlier date judges "nothing overdue" as of this date, so it never undoes it.
+    delayed_for = models.DateField(_("delayed for the date"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -7,8 +7,8 @@ from .models import JobRun
 
 @admin.register(JobRun)
 class JobRunAdmin(AuditedAdmin):
-    list_display = ["job", "business_date", "finished_at", "duration_ms", "counts", "dry_run"]
-    list_filter = ["job", "dry_run"]
+    list_display = ["job", "business_date", "source", "finished_at", "duration_ms", "counts", "dry_run"]
+    list_filter = ["job", "source", "dry_run"]
     date_hierarchy = "finished_at"
     readonly_fields = [f.name for f in JobRun._meta.fields]
 

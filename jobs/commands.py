@@ -1,14 +1,24 @@
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+
+from resellerconsole.audit import Source
+
+from . import services
 
 
 class DailyJobCommand(BaseCommand):
     """A daily job as a command: --date to run for another business date, --dry-run to change nothing.
 
-    Every daily-job command parses its options here, so they all take and check them the same way.
+    Every daily-job command parses its options here, so they all take and check them the same way, and runs its
+    job through `jobs.services` like beat does: one `job=…` log line and a JobRun row (source "command"), so
+    /healthz sees a catch-up done by hand. A dry run logs its line and records nothing.
     """
+
+    #: The job's name in `jobs.services.DAILY_JOBS`; empty for a command that is not one daily job.
+    job = ""
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="The day to run for (YYYY-MM-DD); default: today in TIME_ZONE.")
@@ -19,3 +29,11 @@ class DailyJobCommand(BaseCommand):
             return date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError:
             raise CommandError(f"--date must look like 2026-11-29, not {options['date']!r}") from None
+
+    def run_job(self, options) -> tuple[date, Any]:
+        """Run this command's job for the chosen day; returns the day and the service's result."""
+        day = self.day(options)
+        result, _counts = services.run_job_with_result(
+            self.job, on=day, dry_run=options["dry_run"], source=Source.COMMAND
+        )
+        return day, result

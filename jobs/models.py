@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from resellerconsole.audit import Source
+
 
 class JobRun(models.Model):
     """One finished run of a daily job: what operators and /healthz read to know the workers are alive."""
@@ -9,6 +11,8 @@ class JobRun(models.Model):
     job = models.CharField(_("job"), max_length=60)
     business_date = models.DateField(_("business date"))
     dry_run = models.BooleanField(_("dry run"), default=False)
+    #: Who ran it: beat and the workers ("job"), or an operator's management command ("command").
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.JOB)
     counts = models.JSONField(_("counts"), default=dict)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     finished_at = models.DateTimeField(_("finished at"), default=timezone.now)

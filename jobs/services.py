@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,34 +20,41 @@ from .models import JobRun
 logger = logging.getLogger("jobs")
 
 
-def _deadlines(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
+def _deadlines(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
     from authorizations.services import enforce_order_deadlines
 
     sweep = enforce_order_deadlines(on=on, dry_run=dry_run, key_range=key_range)
-    return {"delayed": len(sweep.delayed), "restored": len(sweep.restored)}
+    counts = {"delayed": len(sweep.delayed), "restored": len(sweep.restored)}
+    if sweep.kept:
+        # The log line says that a backdated run left alone what a run for a later date decided.
+        counts.update(kept_delayed=sweep.kept, decided_for=sweep.decided_for.isoformat())
+    return sweep, counts
 
 
-def _overview(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
+def _overview(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
     from renewals.services import refresh_renewal_overview
 
     result = refresh_renewal_overview(on=on, dry_run=dry_run, key_range=key_range)
-    return {"customers": len(result.customers), "added": result.added, "updated": result.updated}
+    return result, {"customers": len(result.customers), "added": result.added, "updated": result.updated}
 
 
-def _notices(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
+def _notices(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
     from notifications.notices import send_renewal_notices
 
-    return send_renewal_notices(on=on, dry_run=dry_run, key_range=key_range).created
+    run = send_renewal_notices(on=on, dry_run=dry_run, key_range=key_range)
+    return run, run.created
 
 
-def _removal(on: date, dry_run: bool, key_range: KeyRange | None) -> dict:
+def _removal(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
     from renewals.services import remove_expired_access
 
-    return {"removed": len(remove_expired_access(on=on, dry_run=dry_run, key_range=key_range))}
+    removed = remove_expired_access(on=on, dry_run=dry_run, key_range=key_range)
+    return removed, {"removed": len(removed)}
 
 
-#: The daily jobs in the order a day needs them: deadlines, then the overview, the notices, the removals.
-DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], dict]] = {
+#: The daily jobs in the order a day needs them: deadlines, then the overview, the notices, the removals. Each
+#: returns its service's own result (the commands print it) and the counts that are logged and recorded.
+DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], tuple[Any, dict]]] = {
     "enforce_order_deadlines": _deadlines,
     "refresh_renewal_overview": _overview,
     "send_renewal_notices": _notices,
@@ -54,44 +62,61 @@ DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], dict]] = {
 }
 
 
-def run_job(name: str, *, on: date, dry_run: bool = False, key_range: KeyRange | None = None) -> dict:
-    """Run one daily job (or one key-range chunk of it), log one line and record the run."""
+def run_job(
+    name: str, *, on: date, dry_run: bool = False, key_range: KeyRange | None = None, source: str = Source.JOB
+) -> dict:
+    """Run one daily job (or one key-range chunk of it), log one line and record the run; returns its counts."""
+    return run_job_with_result(name, on=on, dry_run=dry_run, key_range=key_range, source=source)[1]
+
+
+def run_job_with_result(
+    name: str, *, on: date, dry_run: bool = False, key_range: KeyRange | None = None, source: str = Source.JOB
+) -> tuple[Any, dict]:
+    """`run_job`, also returning the service's result: what beat, the workers and the commands all go through.
+
+    A dry run logs its line (dry_run=true) but records no JobRun: it changed nothing, so /healthz must not count
+    it as the day's run.
+    """
     started = time.monotonic()
     chunk = f" chunk={key_range.first}-{key_range.last}" if key_range else ""
+    # Beat's lines stay as they were; a run from the command line says so.
+    channel = "" if source == Source.JOB else f" source={source}"
     try:
-        # Every event the job writes names it as the actor's channel (source "job", detail the job's name).
-        with audit_source(Source.JOB, name):
-            counts = DAILY_JOBS[name](on, dry_run, key_range)
+        # Every event the job writes names its channel (a job, or the command line) and the job's name.
+        with audit_source(source, name):
+            result, counts = DAILY_JOBS[name](on, dry_run, key_range)
     except Exception as error:
         # One line an operator can grep next to the successes (the worker adds the traceback); the batches
         # committed so far stay, and running the day again finishes the rest.
         logger.error(
-            "job=%s date=%s dry_run=%s%s failed error=%s duration_ms=%s",
+            "job=%s date=%s dry_run=%s%s%s failed error=%s duration_ms=%s",
             name,
             on.isoformat(),
             str(dry_run).lower(),
             chunk,
+            channel,
             " ".join(f"{type(error).__name__}: {error}".split()),
             int((time.monotonic() - started) * 1000),
         )
         raise
     duration_ms = int((time.monotonic() - started) * 1000)
     logger.info(
-        "job=%s date=%s dry_run=%s%s counts=%s duration_ms=%s",
+        "job=%s date=%s dry_run=%s%s%s counts=%s duration_ms=%s",
         name,
         on.isoformat(),
         str(dry_run).lower(),
         chunk,
+        channel,
         json.dumps(counts, sort_keys=True),
         duration_ms,
     )
     if not dry_run:
-        JobRun.objects.create(job=name, business_date=on, counts=counts, duration_ms=duration_ms)
-    return counts
+        JobRun.objects.create(job=name, business_date=on, counts=counts, duration_ms=duration_ms, source=source)
+    return result, counts
 
 
-def run_daily_jobs(*, on: date, dry_run: bool = False) -> dict[str, dict]:
-    return {name: run_job(name, on=on, dry_run=dry_run) for name in DAILY_JOBS}
+def run_daily_jobs(*, on: date, dry_run: bool = False, source: str = Source.JOB) -> dict[str, dict]:
+    return {name: run_job(name, on=on, dry_run=dry_run, source=source) for name in DAILY_JOBS}
 
 
 def key_ranges(chunks: int) -> list[KeyRange]:

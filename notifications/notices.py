@@ -42,7 +42,12 @@ def notice_span(kind: str) -> tuple[int, int]:
 
 def due_customers(kind: str, *, on: date):
     first, last = notice_span(kind)
-    already = OutboundEmail.objects.filter(customer=OuterRef("pk"), kind=kind, anniversary=OuterRef("anniversary_date"))
+    # Sent already, or overtaken: a run for a later date sent a later notice for this anniversary, so a run for
+    # an earlier date (a catch-up afterwards) never sends "time to renew" after "should have been made".
+    later = RENEWAL_NOTICES[RENEWAL_NOTICES.index(kind) :]
+    already = OutboundEmail.objects.filter(
+        customer=OuterRef("pk"), kind__in=later, anniversary=OuterRef("anniversary_date")
+    )
     return Customer.objects.filter(
         status__in=LIVE_STATUSES,
         anniversary_date__gte=on - timedelta(days=last),

@@ -16,6 +16,7 @@ from accounts.models import User
 from authorizations import dates
 from authorizations.models import Assignment, Holding, Order
 from authorizations.services import content_fingerprint, customer_refresh_delay, order_number_conflict
+from authorizations.withdrawals import pending_withdraw_all
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_event_record, customer_set_status
@@ -429,7 +430,11 @@ def expired_candidates(*, on: date):
 def remove_expired_access(
     *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
 ) -> list[int]:
-    """End the deployments and assignments of lapsed customers and make them Inactive; nothing is deleted."""
+    """End the deployments and assignments of lapsed customers and make them Inactive; nothing is deleted.
+
+    Their pending purchase authorizations are withdrawn first (their licences are no longer deployed, and a
+    pending PA left behind could never be withdrawn or ordered after a reinstatement), one event each.
+    """
     removed: list[int] = []
     for batch in keyset_batches(
         expired_candidates(on=on),
@@ -443,17 +448,20 @@ def remove_expired_access(
         if dry_run:
             continue
         now = timezone.now()
+        events, released = pending_withdraw_all(customer_ids=ids, reason="access removed", at=now)
         held: dict[int, list[dict]] = {}
-        for customer_id, name, quantity in (
+        for customer_id, product_id, name, deployed in (
             Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
             .order_by("product__name")
-            .values_list("customer_id", "product__name", "deployed")
+            .values_list("customer_id", "product_id", "product__name", "deployed")
         ):
-            held.setdefault(customer_id, []).append({"product": name, "quantity": quantity})
+            # What the removal itself ends: the licences left once the pending PAs have released theirs.
+            quantity = deployed - released.get((customer_id, product_id), 0)
+            if quantity > 0:
+                held.setdefault(customer_id, []).append({"product": name, "quantity": quantity})
         Holding.objects.filter(customer_id__in=ids, deployed__gt=0).update(deployed=0)
         Assignment.objects.filter(customer_id__in=ids, released_at__isnull=True).update(released_at=now)
-        Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, updated_at=now)
-        events = []
+        Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, delayed_for=None, updated_at=now)
         for row in batch:
             anniversary = row["anniversary_date"].isoformat()
             events.append(
@@ -477,12 +485,16 @@ def remove_expired_access(
 
 
 def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
-    """The reseller reinstates an Inactive account so a late renewal can be processed; recorded."""
+    """The reseller reinstates an Inactive account so a late renewal can be processed; recorded.
+
+    It returns to Active if its invitation was accepted, else to Invitation sent.
+    """
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.status != CustomerStatus.INACTIVE:
             raise DomainError(_("Only an inactive account can be reinstated."), code="invalid_transition")
-        customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=actor, reason="reinstated")
+        back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
+        customer_set_status(customer=customer, status=back, actor=actor, reason="reinstated")
         # The lapsed anniversary may still be renewed late; the removal job leaves the account alone meanwhile.
         customer.reinstated_for = customer.anniversary_date
         customer.save(update_fields=["reinstated_for", "updated_at"])
@@ -492,6 +504,6 @@ def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
             actor,
             anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
         )
-        # A PA that passed its deadline while the account was inactive makes it Delayed at once, not next night.
+        # The removal withdrew the pending PAs; one left from before it did (older data) makes it Delayed at once.
         customer_refresh_delay(customer=customer, on=timezone.localdate(), actor=actor)
     return customer

@@ -56,13 +56,13 @@ import django
 django.setup()
 pause = float(os.environ.get("FAULTS_BATCH_PAUSE_SECONDS") or 0)
 if pause:
-    from authorizations import services
-    apply_batch = services._apply_deadline_batch
+    from authorizations import deadlines
+    apply_batch = deadlines._apply_deadline_batch
     def slow_batch(*args, **kwargs):
         result = apply_batch(*args, **kwargs)
         time.sleep(pause)
         return result
-    services._apply_deadline_batch = slow_batch
+    deadlines._apply_deadline_batch = slow_batch
 from resellerconsole.celery import app
 app.conf.broker_transport_options = {
     "visibility_timeout": 4, "unacked_restore_interval": 1, "unacked_restore_throttle": 1,

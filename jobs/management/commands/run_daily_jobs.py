@@ -1,5 +1,6 @@
 from jobs import services
 from jobs.commands import DailyJobCommand
+from resellerconsole.audit import Source
 
 
 class Command(DailyJobCommand):
@@ -7,6 +8,6 @@ class Command(DailyJobCommand):
 
     def handle(self, *args, **options):
         day = self.day(options)
-        for name, counts in services.run_daily_jobs(on=day, dry_run=options["dry_run"]).items():
+        for name, counts in services.run_daily_jobs(on=day, dry_run=options["dry_run"], source=Source.COMMAND).items():
             summary = ", ".join(f"{key} {value}" for key, value in counts.items())
             self.stdout.write(f"{day.isoformat()} {name}: {summary}")
