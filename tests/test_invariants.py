@@ -459,6 +459,10 @@ class LicenceMachine(RuleBasedStateMachine):
                 if customer in expired:
                     self.deployed[(customer, product)] = 0
                     self.active[(customer, product)] = []
+            # The removal withdraws the lapsed customers' pending PAs (their licences are no longer deployed).
+            for pa in self.pa_model.values():
+                if pa.customer in expired and pa.status == PurchaseAuthorizationStatus.PENDING:
+                    pa.status = PurchaseAuthorizationStatus.WITHDRAWN
         elif name == "refresh_renewal_overview":
             self.check_overview()
 
@@ -1291,11 +1295,11 @@ def test_an_invited_customer_that_never_accepted_can_lapse_to_inactive():
 
 
 @pytest.mark.django_db
-def test_reinstating_an_account_with_an_overdue_pa_makes_it_delayed_at_once():
+def test_reinstating_an_account_whose_overdue_pa_the_removal_withdrew_makes_it_active():
     day = date(2026, 3, 2)
     with time_machine.travel(noon(day), tick=False) as traveller:
         sales, product, customer = _world(day, accepted=True)
-        authorizations.purchase_authorization_create(
+        overdue = authorizations.purchase_authorization_create(
             customer=customer, license_type="team", lines=[authorizations.LineRequest(product, 1)], actor=sales
         )
         lapsed = customer.anniversary_date + timedelta(days=settings.RENEWAL_GRACE_DAYS + 1)
@@ -1305,8 +1309,9 @@ def test_reinstating_an_account_with_an_overdue_pa_makes_it_delayed_at_once():
 
         renewals.customer_reinstate(customer=customer, actor=sales)
 
-        # The deadline job ran today; the reinstated account still has the overdue PA, so it is Delayed now.
-        assert Customer.objects.get(pk=customer.pk).status == CustomerStatus.DELAYED
+        # The removal withdrew the overdue PA (its licences were no longer deployed): nothing keeps it Delayed.
+        assert PurchaseAuthorization.objects.get(pk=overdue.pk).status == PurchaseAuthorizationStatus.WITHDRAWN
+        assert Customer.objects.get(pk=customer.pk).status == CustomerStatus.ACTIVE
         check_all(lapsed, deadline_run_on=lapsed, notices_run_on=lapsed)
 
 
