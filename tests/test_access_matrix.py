@@ -458,6 +458,7 @@ KWARG_VALUES = {
     "pa_pk": lambda w: w.pending_pa.pk,
     "order_pk": lambda w: w.order.pk,
     "token": lambda w: w.invitation_token,
+    "admin_pk": lambda w: w.customer.vip_admins.first().pk,
 }
 #: The tenant-A (or any) object whose admin pages are requested, by model label.
 ADMIN_OBJECTS = {
