@@ -18,12 +18,12 @@ def console_view(view):
 
 
 def vip_admin_view(view):
-    """The customer-side admin console: only a customer's own VIP admins."""
+    """The customer-side admin console: only a customer's own current VIP admins (their row still exists)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_vip_admin:
+        if not request.user.administers(request.user.customer_id):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -24,6 +24,15 @@ class Reseller(models.Model):
         return f"{self.name} ({self.partner_id})"
 
 
+def end_sign_in(collector, field, sub_objs, using):
+    """`on_delete` for a sign-in's VIP admin row: the sign-in ends with it (unlinked and deactivated).
+
+    The user row stays so the audit trail keeps its actor; the services also drop the sessions.
+    """
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(field.model._meta.get_field("is_active"), False, sub_objs)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         RESELLER_ADMIN = "reseller_admin", _("Reseller admin")
@@ -52,6 +61,16 @@ class User(AbstractUser):
         related_name="admin_console_users",
         null=True,
         blank=True,
+    )
+    #: The VIP admin (contact) this admin-console sign-in belongs to; removing the contact ends the sign-in.
+    vip_admin = models.OneToOneField(
+        "customers.VipAdmin",
+        verbose_name=_("VIP admin"),
+        on_delete=end_sign_in,
+        related_name="sign_in",
+        null=True,
+        blank=True,
+        editable=False,
     )
 
     class Meta:
@@ -86,7 +105,20 @@ class User(AbstractUser):
 
     @property
     def is_vip_admin(self) -> bool:
-        return self.is_active and self.role == self.Role.VIP_ADMIN and self.customer_id is not None
+        """A sign-in to the admin console that still belongs to a VIP admin (contact) of its customer."""
+        return (
+            self.is_active
+            and self.role == self.Role.VIP_ADMIN
+            and self.customer_id is not None
+            and self.vip_admin_id is not None
+        )
+
+    def administers(self, customer_id: int | None) -> bool:
+        """The one check every admin-console door asks: a current VIP admin of that customer (reads the row)."""
+        if not (self.is_vip_admin and customer_id is not None and self.customer_id == customer_id):
+            return False
+        contacts = self._meta.get_field("vip_admin").related_model._default_manager
+        return contacts.filter(pk=self.vip_admin_id, customer_id=customer_id).exists()
 
     @property
     def is_licensing_website(self) -> bool:

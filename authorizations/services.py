@@ -643,7 +643,17 @@ def return_request(*, order: Order, order_line_ids: Iterable[int], actor: User) 
 # ---------------------------------------------------------------------------
 # Assignments (VIP admins, in the customer's admin console)
 # ---------------------------------------------------------------------------
+def _check_assigner(actor: User, customer: Customer) -> None:
+    # Defence in depth behind the admin-console door: a sign-in whose VIP admin was removed is refused.
+    if actor.role == User.Role.VIP_ADMIN and not actor.administers(customer.pk):
+        raise DomainError(
+            _("You are no longer a VIP admin of %(name)s.") % {"name": customer.company_name},
+            code="not_a_vip_admin",
+        )
+
+
 def assignment_add(*, customer: Customer, product: Product, email: str, actor: User) -> Assignment:
+    _check_assigner(actor, customer)
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -673,6 +683,7 @@ def assignment_add(*, customer: Customer, product: Product, email: str, actor: U
 
 
 def assignment_release(*, assignment: Assignment, actor: User) -> Assignment:
+    _check_assigner(actor, assignment.customer)
     with transaction.atomic():
         customer = _lock_customer(assignment.customer)
         assignment = Assignment.objects.select_for_update().select_related("product").get(pk=assignment.pk)

@@ -1,11 +1,36 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from resellerconsole.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from resellerconsole.errors import DomainError
 
 from . import services
-from .models import Customer, CustomerEvent, VipAdmin
+from .models import Customer, CustomerEvent, CustomerStatus, VipAdmin
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """Saves through `customer_update` while the form is validated, so a refusal is a field error.
+
+    Django's admin logs the change and says "changed successfully" once the form is valid; a refusal raised
+    later (in save_model) could only be a message next to that success and that log entry.
+    """
+
+    actor = None  # set per request by CustomerAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.pk is None:
+            return cleaned
+        changes = {name: cleaned[name] for name in self.changed_data if name in services.EDITABLE_FIELDS}
+        try:
+            with transaction.atomic():
+                services.customer_update(customer=self.instance, actor=self.actor, allow_duplicate=True, **changes)
+        except DomainError as error:
+            error.add_to_form(self)
+        return cleaned
 
 
 class VipAdminInline(ReadOnlyInline):
@@ -35,6 +60,7 @@ class CustomerAdmin(AuditedAdmin):
         "created_at",
         "updated_at",
     ]
+    form = CustomerAdminForm
     inlines = [VipAdminInline, CustomerEventInline]
     actions = ["send_invitation"]
     date_hierarchy = "created_at"
@@ -47,23 +73,46 @@ class CustomerAdmin(AuditedAdmin):
         # Nothing is deleted: the history stays and a VIP ID is never reused (domain.md).
         return False
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
     def save_model(self, request, obj, form, change) -> None:
-        # Edits go through the service so they are validated and recorded like any other.
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
-        try:
-            services.customer_update(customer=obj, actor=request.user, allow_duplicate=True, **changes)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        # The form's validation already saved through the service (CustomerAdminForm.clean).
+        pass
 
     @admin.action(description=_("Send or resend the VIP invitation"))
     def send_invitation(self, request, queryset):
+        sent = resent = 0
         for customer in queryset:
+            # Invited customers get a resend; the service refuses those that accepted or lost access.
+            resend = customer.status != CustomerStatus.NOT_INVITED
             try:
-                services.customer_send_invitation(customer=customer, actor=request.user)
+                services.customer_send_invitation(customer=customer, actor=request.user, resend=resend)
             except DomainError as error:
                 self.message_user(request, f"{customer}: {error.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{customer}: {customer.vip_id}", messages.SUCCESS)
+                resent, sent = (resent + 1, sent) if resend else (resent, sent + 1)
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent) % {"count": sent},
+                messages.SUCCESS,
+            )
+        if resent:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation resent.", "%(count)d invitations resent.", resent) % {"count": resent},
+                messages.SUCCESS,
+            )
+        refused = len(queryset) - sent - resent
+        if refused:
+            self.message_user(
+                request,
+                ngettext("%(count)d customer was not invited.", "%(count)d customers were not invited.", refused)
+                % {"count": refused},
+                messages.WARNING,
+            )
 
 
 @admin.register(VipAdmin)

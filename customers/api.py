@@ -16,6 +16,12 @@ from .models import Customer, CustomerStatus, MarketSegment, VipAdmin
 
 
 class VipAdminSerializer(StrictInput, serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("The VIP admin being edited; without it an admin is matched by e-mail, else added."),
+    )
     name = serializers.CharField(max_length=VipAdmin._meta.get_field("name").max_length)
     email = serializers.EmailField(max_length=254)
 
@@ -68,7 +74,7 @@ class CustomerInputSerializer(StrictInput, serializers.ModelSerializer):
 
 
 def _contacts(validated: dict) -> list[services.VipAdminContact]:
-    return [services.VipAdminContact(name=a["name"], email=a["email"]) for a in validated]
+    return [services.VipAdminContact(name=a["name"], email=a["email"], id=a.get("id")) for a in validated]
 
 
 class CustomerListCreateApi(GenericAPIView):

@@ -68,7 +68,8 @@ class InvitationForm(forms.Form):
 
 
 class VipAdminSignInForm(forms.Form):
-    email = forms.EmailField(label=_("Your e-mail address"))
+    """The sign-in is for the address the link was sent to, so the form asks only for the password."""
+
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Confirm password"), widget=forms.PasswordInput, strip=False)
 
@@ -80,6 +81,8 @@ class VipAdminSignInForm(forms.Form):
 
 
 class VipAdminForm(forms.Form):
+    #: The row being edited, so a renamed or readdressed admin keeps their identity and sign-in.
+    id = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=120)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
 
@@ -87,7 +90,7 @@ class VipAdminForm(forms.Form):
 class BaseVipAdminFormSet(forms.BaseFormSet):
     def contacts(self) -> list[VipAdminContact]:
         return [
-            VipAdminContact(name=f.cleaned_data["name"], email=f.cleaned_data["email"])
+            VipAdminContact(name=f.cleaned_data["name"], email=f.cleaned_data["email"], id=f.cleaned_data.get("id"))
             for f in self.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]

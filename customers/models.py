@@ -135,6 +135,10 @@ class VipAdmin(models.Model):
     )
     name = models.CharField(_("full name"), max_length=120)
     email = models.EmailField(_("e-mail"))
+    #: Bumped by every invitation e-mail to this admin: only the link naming the current number is valid.
+    invitation_nonce = models.PositiveIntegerField(_("invitation sending"), default=0, editable=False)
+    #: When the current link created the sign-in (a link works once).
+    invitation_used_at = models.DateTimeField(_("invitation link used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["pk"]
@@ -167,6 +171,7 @@ class CustomerEvent(AuditEvent):
         LICENSE_ASSIGNED = "license_assigned", _("Licence assigned")
         LICENSE_RELEASED = "license_released", _("Licence released")
         VIP_ADMIN_SIGN_IN_CREATED = "vip_admin_sign_in_created", _("VIP admin sign-in created")
+        VIP_ADMIN_SIGN_IN_REVOKED = "vip_admin_sign_in_revoked", _("VIP admin sign-in revoked")
         RENEWAL_QUANTITY_CHOSEN = "renewal_quantity_chosen", _("Renewal quantity chosen")
         RENEWED = "renewed", _("Renewal processed")
         ACCESS_REMOVED = "access_removed", _("Access removed")
@@ -214,6 +219,8 @@ class CustomerEvent(AuditEvent):
             return f"{parameters.get('order_number', '')}: {before} → {parameters.get('months')}"
         if self.kind == self.Kind.RETURN_REQUESTED:
             return f"{parameters.get('order_number', '')}: {lines}"
+        if self.kind in (self.Kind.VIP_ADMIN_SIGN_IN_CREATED, self.Kind.VIP_ADMIN_SIGN_IN_REVOKED):
+            return parameters.get("email", "")
         if self.kind in (self.Kind.LICENSE_ASSIGNED, self.Kind.LICENSE_RELEASED):
             return f"{parameters.get('email', '')}: {parameters.get('product', '')}"
         if parameters.get("vip_id"):

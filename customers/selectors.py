@@ -81,3 +81,8 @@ def customer_get(*, user: User, pk: int) -> Customer:
 
 def customer_events(*, customer: Customer) -> QuerySet[CustomerEvent]:
     return customer.events.select_related("actor").order_by("-at", "-pk")
+
+
+def vip_admins_with_sign_ins(*, customer: Customer) -> QuerySet[VipAdmin]:
+    """The customer's VIP admins, each with their admin-console sign-in (or none), for the customer page."""
+    return customer.vip_admins.select_related("sign_in").order_by("pk")

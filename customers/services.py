@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Reseller, User
-from notifications.models import OutboundEmail
-from notifications.services import email_queue
 from resellerconsole.errors import DomainError
 
+from .events import customer_event_record
 from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, Language, VipAdmin
+from .vip_admins import (
+    VipAdminContact,
+    invitation_email_queue,
+    invitation_token,
+    invitation_url,
+    vip_admin_from_invitation_token,
+    vip_admin_sign_in_create,
+    vip_admin_sign_in_revoke,
+    vip_admins_apply,
+)
+
+__all__ = [  # the customer write API other apps and doors use (some live in vip_admins)
+    "VipAdminContact",
+    "customer_event_record",
+    "invitation_token",
+    "invitation_url",
+    "vip_admin_sign_in_create",
+    "vip_admin_sign_in_revoke",
+]
 
 #: Fields a reseller edits on a customer (the VIP ID, status and audit fields are never edited).
 EDITABLE_FIELDS = (
@@ -34,21 +47,6 @@ EDITABLE_FIELDS = (
     "market_segment",
     "preferred_language",
 )
-INVITATION_SALT = "customers.invitation"
-
-
-@dataclass(frozen=True)
-class VipAdminContact:
-    name: str
-    email: str
-
-
-# ---------------------------------------------------------------------------
-# Events
-# ---------------------------------------------------------------------------
-def customer_event_record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
-    """The one way a change is written to a customer's history: who, when, what (every app uses it)."""
-    return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
 
 
 # ---------------------------------------------------------------------------
@@ -74,7 +72,7 @@ def _clean_vip_admins(vip_admins: Sequence[VipAdminContact]) -> list[VipAdminCon
                 _("%(email)s is listed twice.") % {"email": email}, code="duplicate_email", field="vip_admins"
             )
         seen.add(email.lower())
-        cleaned.append(VipAdminContact(name=name, email=email))
+        cleaned.append(VipAdminContact(name=name, email=email, id=contact.id))
     if not cleaned:
         raise DomainError(_("Add at least one VIP admin."), code="required", field="vip_admins")
     return cleaned
@@ -152,7 +150,7 @@ def customer_update(
     allow_duplicate: bool = False,
     **changes,
 ) -> Customer:
-    """Change the editable fields named in `changes` and, when given, replace the VIP admin list."""
+    """Change the editable fields named in `changes` and, when given, update the VIP admin list in place."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(
@@ -176,15 +174,19 @@ def customer_update(
         }
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
+        invited: list[str] = []
         if contacts is not None:
-            current = [(a.name, a.email) for a in customer.vip_admins.all()]
-            wanted = [(c.name, c.email) for c in contacts]
-            if current != wanted:
-                customer.vip_admins.all().delete()
-                VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=n, email=e) for n, e in wanted])
-                changed["vip_admins"] = [[e for _n, e in current], [e for _n, e in wanted]]
+            admins = vip_admins_apply(customer=customer, contacts=contacts)
+            if admins.changed:
+                changed["vip_admins"] = [admins.before, admins.after]
+            if customer.status != CustomerStatus.NOT_INVITED:
+                # An admin added (or readdressed) after the invitation gets their own link.
+                for vip_admin in admins.to_invite:
+                    invitation_email_queue(vip_admin=vip_admin, customer=customer)
+                    invited.append(vip_admin.email)
         if changed:
-            customer_event_record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed)
+            extra = {"invited": invited} if invited else {}
+            customer_event_record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed, **extra)
     return customer
 
 
@@ -232,15 +234,6 @@ def _issue_vip_id(customer: Customer) -> None:
     raise DomainError(_("Could not issue a unique VIP ID; please try again."), code="vip_id_exhausted")
 
 
-def invitation_token(customer: Customer) -> str:
-    return signing.dumps({"customer": customer.pk, "vip_id": customer.vip_id}, salt=INVITATION_SALT)
-
-
-def invitation_url(customer: Customer) -> str:
-    path = reverse("invitation-accept", kwargs={"token": invitation_token(customer)})
-    return settings.CONSOLE_BASE_URL.rstrip("/") + path
-
-
 def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = False) -> Customer:
     """Send the VIP invitation, issuing the VIP ID at once; with `resend`, send it again (same VIP ID).
 
@@ -272,7 +265,9 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
             )
         customer.invitation_sent_at = now
         customer.save(update_fields=["invitation_sent_at", "updated_at"])
-        recipients = list(customer.vip_admins.values_list("email", flat=True))
+        # The customer's lock covers its admins; one with a sign-in already needs no link.
+        contacts = list(customer.vip_admins.filter(sign_in__isnull=True).order_by("pk"))
+        recipients = [a.email for a in contacts]
         sending = (
             1
             + customer.events.filter(
@@ -280,79 +275,15 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
             ).count()
         )
         customer_event_record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
-        email_queue(
-            kind=OutboundEmail.Kind.INVITATION,
-            dedupe_key=f"invitation:{customer.pk}:{sending}",
-            recipients=recipients,
-            template="invitation",
-            context={
-                "customer": customer,
-                "reseller": customer.reseller,
-                "accept_url": invitation_url(customer),
-                "valid_days": settings.INVITATION_LINK_MAX_AGE_DAYS,
-            },
-            language=customer.preferred_language,
-            customer=customer,
-        )
+        # One e-mail per admin with their own link, so a link proves its holder's mailbox.
+        for vip_admin in contacts:
+            invitation_email_queue(vip_admin=vip_admin, customer=customer)
     return customer
 
 
 def customer_from_invitation_token(token: str) -> Customer:
-    """The customer a signed invitation link names; a clear error when it is forged or expired."""
-    try:
-        payload = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_LINK_MAX_AGE_DAYS * 24 * 3600)
-    except signing.SignatureExpired:
-        raise DomainError(
-            _("This invitation link has expired. Ask your reseller to resend the invitation."), code="expired"
-        ) from None
-    except signing.BadSignature:
-        raise DomainError(_("This invitation link is not valid."), code="invalid_token") from None
-    customer = (
-        Customer.objects.select_related("reseller")
-        .filter(pk=payload.get("customer"), vip_id=payload.get("vip_id"))
-        .first()
-    )
-    if customer is None:
-        raise DomainError(_("This invitation link is not valid."), code="invalid_token")
-    return customer
-
-
-def vip_admin_sign_in_create(*, token: str, email: str, password: str) -> User:
-    """A VIP admin named on the customer sets up their admin-console sign-in from the invitation link."""
-    customer = customer_from_invitation_token(token)
-    if customer.invitation_accepted_at is None:
-        raise DomainError(_("Accept the invitation first."), code="not_accepted")
-    email = (email or "").strip()
-    if not customer.vip_admins.filter(email__iexact=email).exists():
-        raise DomainError(
-            _("%(email)s is not a VIP admin of %(name)s. Ask your reseller to add you.")
-            % {"email": email, "name": customer.company_name},
-            code="not_a_vip_admin",
-            field="email",
-        )
-    if User.objects.filter(username__iexact=email).exists():
-        raise DomainError(
-            _("%(email)s already has a sign-in. Log in instead.") % {"email": email},
-            code="duplicate_username",
-            field="email",
-        )
-    user = User(username=email.lower(), email=email, role=User.Role.VIP_ADMIN, customer=customer)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise DomainError(" ".join(error.messages), code="weak_password", field="password1") from None
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-            customer_event_record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=email)
-    except IntegrityError:
-        raise DomainError(
-            _("%(email)s already has a sign-in. Log in instead.") % {"email": email},
-            code="duplicate_username",
-            field="email",
-        ) from None
-    return user
+    """The customer whose VIP admin a current invitation link names; a clear error otherwise."""
+    return vip_admin_from_invitation_token(token).customer
 
 
 def customer_accept_invitation(*, token: str) -> Customer:

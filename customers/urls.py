@@ -11,5 +11,10 @@ urlpatterns = [
     path("customers/<int:pk>/renewals/", views.customer_detail, {"tab": "renewals"}, name="customer-renewals"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/invitation/", views.customer_send_invitation, name="customer-send-invitation"),
+    path(
+        "customers/<int:pk>/vip-admins/<int:admin_pk>/sign-in/revoke/",
+        views.vip_admin_sign_in_revoke,
+        name="vip-admin-sign-in-revoke",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
 ]

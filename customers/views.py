@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -120,7 +121,7 @@ def customer_edit(request, pk: int):
     form = CustomerForm(data, instance=customer, user=request.user)
     admins = vip_admin_formset(
         data,
-        initial=[{"name": a.name, "email": a.email} for a in customer.vip_admins.all()],
+        initial=[{"id": a.pk, "name": a.name, "email": a.email} for a in customer.vip_admins.all()],
         add_row="add_admin" in request.POST,
     )
     if data is not None and "add_admin" not in request.POST and form.is_valid() and admins.is_valid():
@@ -152,6 +153,7 @@ def customer_detail(request, pk: int, tab: str = "details"):
         "banner": renewal_selectors.renewal_banner(customer=customer, on=today),
     }
     if tab == "details":
+        context["vip_admins"] = selectors.vip_admins_with_sign_ins(customer=customer)
         context["events"] = selectors.customer_events(customer=customer)[:50]
         context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=today)
         context["timeline_chart"] = timeline_chart(items=context["timeline"], on=today)
@@ -195,23 +197,46 @@ def customer_send_invitation(request, pk: int):
     return redirect(reverse("customer-detail", kwargs={"pk": customer.pk}))
 
 
+@console_view
+def vip_admin_sign_in_revoke(request, pk: int, admin_pk: int):
+    """Confirm (GET), then end (POST) one VIP admin's admin-console sign-in."""
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    vip_admin = selectors.vip_admins_with_sign_ins(customer=customer).filter(pk=admin_pk).first()
+    if vip_admin is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.vip_admin_sign_in_revoke(vip_admin=vip_admin, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The admin-console sign-in of %(email)s was revoked.") % {"email": vip_admin.email}
+            )
+        return redirect("customer-detail", pk=customer.pk)
+    return render(request, "customers/sign_in_revoke.html", {"customer": customer, "vip_admin": vip_admin})
+
+
 def invitation_accept(request, token: str):
-    """The public page a VIP admin reaches from the invitation e-mail."""
+    """The public page a VIP admin reaches from their own invitation e-mail."""
     try:
-        customer = services.customer_from_invitation_token(token)
+        vip_admin = services.vip_admin_from_invitation_token(token)
     except DomainError as error:
         return render(request, "customers/invitation_accept.html", {"error": error.message}, status=400)
+    customer = vip_admin.customer
     sign_in = VipAdminSignInForm(request.POST if request.POST.get("action") == "sign_in" else None)
     if request.method == "POST" and request.POST.get("action") != "sign_in":
         customer = services.customer_accept_invitation(token=token)
     elif sign_in.is_bound and sign_in.is_valid():
         try:
-            user = services.vip_admin_sign_in_create(
-                token=token, email=sign_in.cleaned_data["email"], password=sign_in.cleaned_data["password1"]
-            )
+            user = services.vip_admin_sign_in_create(token=token, password=sign_in.cleaned_data["password1"])
         except DomainError as error:
             error.add_to_form(sign_in)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("admin-console")
-    return render(request, "customers/invitation_accept.html", {"customer": customer, "form": sign_in})
+    return render(
+        request,
+        "customers/invitation_accept.html",
+        {"customer": customer, "vip_admin": vip_admin, "form": sign_in},
+    )

@@ -175,7 +175,7 @@ def build_world() -> World:
         )
         customer_services.customer_send_invitation(customer=customer, actor=reseller_admin)
         customer.refresh_from_db()
-        token = customer_services.invitation_token(customer)
+        token = customer_services.invitation_token(customer.vip_admins.first())
         customer_services.customer_accept_invitation(token=token)
         first_pa = pa.purchase_authorization_create(
             customer=customer,
@@ -231,7 +231,9 @@ def build_world() -> World:
     assignment = pa.assignment_add(
         customer=customer, product=photoshop, email="held@alpha-tenant.example", actor=reseller_admin
     )
-    vip_admin = User.objects.create_user("vera@alpha-tenant.example", role=User.Role.VIP_ADMIN, customer=customer)
+    vip_admin = User.objects.create_user(
+        "vera@alpha-tenant.example", role=User.Role.VIP_ADMIN, customer=customer, vip_admin=customer.vip_admins.first()
+    )
     renewal_services.refresh_renewal_overview(on=today)
     customer.refresh_from_db()
     assert RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).exists()
@@ -240,7 +242,12 @@ def build_world() -> World:
     other_reseller_sales = SalesFactory(reseller=ResellerFactory(name="Bravo Reseller AB"))
     ActiveCustomerFactory(reseller=other_reseller_sales.reseller, company_name="Bravo Customer AB")
     other_customer = ActiveCustomerFactory(reseller=reseller, company_name="Charlie Customer AB")
-    other_vip_admin = User.objects.create_user("vip@charlie.example", role=User.Role.VIP_ADMIN, customer=other_customer)
+    other_vip_admin = User.objects.create_user(
+        "vip@charlie.example",
+        role=User.Role.VIP_ADMIN,
+        customer=other_customer,
+        vip_admin=other_customer.vip_admins.first(),
+    )
     lws = User.objects.create_user("lws-matrix", role=User.Role.LICENSING_WEBSITE, password="lws-pass-123456")
     lws_token = Token.objects.create(user=lws)
     superuser = User.objects.create_superuser("root-matrix", "root@operator.example", "root-pass-123456")
@@ -451,6 +458,7 @@ KWARG_VALUES = {
     "pa_pk": lambda w: w.pending_pa.pk,
     "order_pk": lambda w: w.order.pk,
     "token": lambda w: w.invitation_token,
+    "admin_pk": lambda w: w.customer.vip_admins.first().pk,
 }
 #: The tenant-A (or any) object whose admin pages are requested, by model label.
 ADMIN_OBJECTS = {

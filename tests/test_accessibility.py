@@ -98,7 +98,9 @@ def build_console() -> SimpleNamespace:
             deployed=2,
         )
     refresh_renewal_overview(on=today)
-    vip = User.objects.create_user("vera@planmedia.example", role="vip_admin", customer=active)
+    vip = User.objects.create_user(
+        "vera@planmedia.example", role="vip_admin", customer=active, vip_admin=active.vip_admins.first()
+    )
     vip.set_password(PASSWORD)
     vip.save()
     return SimpleNamespace(
@@ -108,8 +110,8 @@ def build_console() -> SimpleNamespace:
         pending=pending,
         order=order,
         photoshop=photoshop,
-        active_token=invitation_token(active),
-        invited_token=invitation_token(invited),
+        active_token=invitation_token(active.vip_admins.first()),
+        invited_token=invitation_token(invited.vip_admins.first()),
     )
 
 

@@ -238,7 +238,9 @@ def test_vip_admin_sees_the_renewal_banner_until_the_renewal(page: Page, live_se
     )
     product = ProductFactory(name="Acrobat Pro")
     Holding.objects.create(customer=customer, product=product, deployed=3)
-    vip = User.objects.create_user("vera@kund.example", role="vip_admin", customer=customer)
+    vip = User.objects.create_user(
+        "vera@kund.example", role="vip_admin", customer=customer, vip_admin=customer.vip_admins.first()
+    )
     vip.set_password("pw-for-tests-123")
     vip.save()
     with translation.override(language):

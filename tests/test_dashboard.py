@@ -511,6 +511,10 @@ def test_home_keeps_vip_admins_in_their_admin_console_and_asks_visitors_to_log_i
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url == f"{reverse('login')}?next=/"
 
-    client.force_login(User.objects.create_user("vip@dash.example", role=User.Role.VIP_ADMIN, customer=customer))
+    client.force_login(
+        User.objects.create_user(
+            "vip@dash.example", role=User.Role.VIP_ADMIN, customer=customer, vip_admin=customer.vip_admins.first()
+        )
+    )
     assert client.get(reverse("home")).url == reverse("admin-console")
     assert client.get(reverse("dashboard")).status_code == 403

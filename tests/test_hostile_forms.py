@@ -138,7 +138,12 @@ class World:
 
     @cached_property
     def vip_admin(self):
-        return User.objects.create_user("vera@ordered.example", role=User.Role.VIP_ADMIN, customer=self.order.customer)
+        return User.objects.create_user(
+            "vera@ordered.example",
+            role=User.Role.VIP_ADMIN,
+            customer=self.order.customer,
+            vip_admin=self.order.customer.vip_admins.first(),
+        )
 
     @cached_property
     def renewing(self):
@@ -157,7 +162,7 @@ class World:
     @cached_property
     def accepted_token(self):
         customer = InvitedCustomerFactory(reseller=self.reseller, vip_admins=[("Ada Admin", "ada@joined.example")])
-        token = customer_services.invitation_token(customer)
+        token = customer_services.invitation_token(customer.vip_admins.first())
         customer_services.customer_accept_invitation(token=token)
         return token
 

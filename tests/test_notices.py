@@ -165,7 +165,11 @@ def test_the_banner_for_vip_admins_and_resellers(client, sales_client, sales):
     from accounts.models import User
 
     customer = customer_due(reseller=sales.reseller)
-    client.force_login(User.objects.create_user("vip@c.example", role="vip_admin", customer=customer))
+    client.force_login(
+        User.objects.create_user(
+            "vip@c.example", role="vip_admin", customer=customer, vip_admin=customer.vip_admins.first()
+        )
+    )
     for offset, expected in [
         (-31, None),
         (-20, "Your anniversary date is"),

@@ -74,7 +74,12 @@ def two_resellers():
         customer=victim, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=victim_staff
     )
     assignment = pa.assignment_add(customer=victim, product=product, email="held@victim.example", actor=victim_staff)
-    victim.objects = {"pa_pk": pending.pk, "order_pk": ordered.order.pk, "assignment": assignment.pk}
+    victim.objects = {
+        "pa_pk": pending.pk,
+        "order_pk": ordered.order.pk,
+        "assignment": assignment.pk,
+        "admin_pk": victim.vip_admins.first().pk,
+    }
     return intruder, victim_staff, victim
 
 
@@ -111,7 +116,10 @@ def test_other_resellers_objects_do_not_exist(client, two_resellers, name, metho
     if for_vip_admins(name):
         from accounts.models import User
 
-        intruder = User.objects.create_user("vip@other.example", role="vip_admin", customer=ActiveCustomerFactory())
+        other = ActiveCustomerFactory()
+        intruder = User.objects.create_user(
+            "vip@other.example", role="vip_admin", customer=other, vip_admin=other.vip_admins.first()
+        )
     client.force_login(intruder)
     url = reverse(name, kwargs=target_kwargs(name, victim_staff, victim))
     before = snapshot(victim)
@@ -172,6 +180,10 @@ def test_vip_admins_cannot_open_the_reseller_console(client, two_resellers, name
     from accounts.models import User
 
     _intruder, victim_staff, victim = two_resellers
-    client.force_login(User.objects.create_user("vip@victim.example", role="vip_admin", customer=victim))
+    client.force_login(
+        User.objects.create_user(
+            "vip@victim.example", role="vip_admin", customer=victim, vip_admin=victim.vip_admins.first()
+        )
+    )
     kwargs = target_kwargs(name, victim_staff, victim) if name in object_patterns() else {}
     assert client.get(reverse(name, kwargs=kwargs)).status_code in (403, 405)

@@ -165,7 +165,7 @@ class Command(BaseCommand):
                 continue  # not invited yet
             customer = services.customer_send_invitation(customer=customer, actor=actor)
             if stage > 0.5:
-                services.customer_accept_invitation(token=services.invitation_token(customer))
+                services.customer_accept_invitation(token=services.invitation_token(customer.vip_admins.first()))
             if stage > 0.35:
                 self._licences(customer, actor, rng, stage)
         return created
