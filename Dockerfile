@@ -40,8 +40,10 @@ USER app
 EXPOSE 8000
 
 # 3 workers suit a small container (1-2 CPUs); the heartbeat files go to memory, not the image's disk.
+# The logger class redacts invitation tokens and token=/key= values from the access log.
 CMD ["gunicorn", "resellerconsole.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--workers", "3", \
      "--worker-tmp-dir", "/dev/shm", \
-     "--access-logfile", "-"]
+     "--access-logfile", "-", \
+     "--logger-class", "resellerconsole.gunicorn_logging.RedactingLogger"]

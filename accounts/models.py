@@ -148,3 +148,20 @@ class StaffEvent(AuditEvent):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.member} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ApiTokenUse(models.Model):
+    """When an API token (DRF's Token, which has no such column) was last used; written at most once a
+    minute per token, not on every request."""
+
+    token = models.OneToOneField(
+        "authtoken.Token", verbose_name=_("API token"), on_delete=models.CASCADE, primary_key=True, related_name="use"
+    )
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token use")
+        verbose_name_plural = _("API token uses")
+
+    def __str__(self) -> str:
+        return f"{self.token.user_id} {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -2,10 +2,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from resellerconsole.errors import DomainError
 
-from .models import Reseller, StaffEvent, User
+from .models import ApiTokenUse, Reseller, StaffEvent, User
 
 
 def staff_member_create(
@@ -75,3 +76,19 @@ def staff_member_set_active(*, member: User, actor: User, active: bool) -> User:
             parameters={"is_active": [not active, active]},
         )
     return member
+
+
+def api_token_record_use(*, token, at) -> None:
+    """Remember when an API token was last used (the admin shows it): one upsert statement."""
+    ApiTokenUse.objects.bulk_create(
+        [ApiTokenUse(token=token, last_used_at=at)],
+        update_conflicts=True,
+        unique_fields=["token"],
+        update_fields=["last_used_at"],
+    )
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """Delete the user's API tokens: a changed password or a deactivation must not leave an old token working."""
+    count, _ = Token.objects.filter(user=user).delete()
+    return count

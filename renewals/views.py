@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +10,7 @@ from accounts.decorators import console_view
 from accounts.models import Reseller
 from catalogue.models import Product
 from customers.selectors import customer_get
+from resellerconsole.csv_export import SafeCsvWriter
 from resellerconsole.errors import DomainError
 from resellerconsole.pagination import keyset_page
 
@@ -74,7 +73,7 @@ def renewal_overview_csv(request):
         ).object_list
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="renewal-overview-{on.isoformat()}.csv"'
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(
         [
             _("Customer"),

@@ -40,7 +40,7 @@ from django_celery_beat.models import (
 )
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from accounts.models import Reseller, StaffEvent, User
+from accounts.models import ApiTokenUse, Reseller, StaffEvent, User
 from authorizations import services as authorization_services
 from authorizations.models import (
     Assignment,
@@ -258,6 +258,7 @@ def build_world() -> World:
     extras = {
         "auth.group": Group.objects.create(name="Alpha matrix group"),
         "authtoken.tokenproxy": TokenProxy.objects.get(user=lws),
+        "accounts.apitokenuse": ApiTokenUse.objects.create(token=lws_token, last_used_at=timezone.now()),
         "django_celery_beat.intervalschedule": interval,
         "django_celery_beat.crontabschedule": CrontabSchedule.objects.create(minute="15", hour="0"),
         "django_celery_beat.solarschedule": SolarSchedule.objects.create(
@@ -498,6 +499,7 @@ ADMIN_OBJECTS = {
             "catalogue.product",
             "idempotency.idempotentrequest",
             "accounts.staffevent",
+            "accounts.apitokenuse",
             "admin.logentry",
         )
     },

@@ -69,6 +69,12 @@ def some_of_everything():
         role="sales",
         password="a-long-password-42",
     )
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.services import api_token_record_use
+
+    api_token_record_use(token=Token.objects.create(user=sales), at=timezone.now())
     OutboundEmail.objects.create(
         kind="invitation",
         dedupe_key="x",

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "resellerconsole.audit.AuditSourceMiddleware",
+    "resellerconsole.cache_control.PrivateResponseMiddleware",
+    "resellerconsole.throttling.SignInThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -147,12 +149,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling: lock a username+IP pair after repeated failures.
+# Login throttling: lock a username+IP pair after repeated failures, and an IP address after more failures
+# with any usernames (spraying); a successful log-in clears only its own pair's count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "resellerconsole.throttling.AxesHandler"
+AXES_CLIENT_IP_CALLABLE = "resellerconsole.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "resellerconsole.throttling.axes_lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Requests per client address to the sign-in doors (console and admin log-in, the invitation's sign-in form),
+# checked before any password is hashed; "N/second|minute|hour|day".
+SIGN_IN_THROTTLE_RATE = env("SIGN_IN_THROTTLE_RATE", default="20/minute")
+SIGN_IN_VIEWS = ["login", "admin:login", "invitation-accept"]
+# API tokens: optional maximum age (unset: never expire); tokens are revoked on password change and deactivation.
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=None)
 
 # ---------------------------------------------------------------------------
 # Security
@@ -160,6 +173,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 BEHIND_TLS_PROXY = env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address, so a client
+# cannot choose its own address for the throttles).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=BEHIND_TLS_PROXY or not DEBUG)
 # A working day; a reseller's session should not outlive the device being left unattended for a weekend.
@@ -273,13 +289,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # claim whose request never finished (a killed worker) may be taken over by a retry after this many seconds.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=48)
 IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default=300)
+# API throttles (state in the cache: Redis through CACHE_URL in production, so every worker shares it):
+# per signed-in user or token, and per client address whoever signs in; answered 429 with Retry-After.
+API_THROTTLE_USER_RATE = env("API_THROTTLE_USER_RATE", default="600/minute")
+API_THROTTLE_ADDRESS_RATE = env("API_THROTTLE_ADDRESS_RATE", default="1200/minute")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsConsoleUser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "resellerconsole.throttling.ApiUserRateThrottle",
+        "resellerconsole.throttling.ApiAddressRateThrottle",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -338,8 +362,33 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Invitation tokens and token=/key= query values never reach a log (see resellerconsole/redaction.py).
+    "filters": {"redact_credentials": {"()": "resellerconsole.redaction.RedactCredentialsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_credentials"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_credentials"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_credentials"],
+        },
+        "django.request": {"filters": ["redact_credentials"]},
+    },
 }
