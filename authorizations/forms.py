@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from catalogue.models import LicenseType, Product
 from catalogue.selectors import products_for
@@ -25,7 +26,27 @@ class PurchaseAuthorizationForm(forms.Form):
         max_length=PO_NUMBER_MAX_LENGTH,
         required=False,
         help_text=_("Up to 35 letters, digits and - _ / ."),
+        error_messages={
+            "max_length": ngettext_lazy(
+                "The PO number can have at most %(limit_value)d character (it has %(show_value)d).",
+                "The PO number can have at most %(limit_value)d characters (it has %(show_value)d).",
+                "limit_value",
+            )
+        },
+        # No maxlength attribute: the browser would cut a longer PO number without a word. A longer one
+        # reaches the server and gets the error at the field; console.js shows the count and the limit as
+        # one types. The message is rendered here so it is translated.
+        widget=forms.TextInput(
+            attrs={
+                "data-max-length": PO_NUMBER_MAX_LENGTH,
+                "data-too-long": _("Too long: the PO number can have at most 35 characters."),
+            }
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["po_number"].widget.attrs.pop("maxlength", None)
 
 
 class LineForm(forms.Form):

@@ -36,6 +36,9 @@ class OutboundEmail(models.Model):
     #: The anniversary a renewal notice is about: each kind is sent once per customer and anniversary.
     anniversary = models.DateField(_("anniversary"), null=True, blank=True)
     recipients = models.JSONField(_("recipients"), default=list)
+    #: The recipients the server has accepted this e-mail for: each gets a message of their own (no one sees
+    #: the others' addresses), and a retry sends only to the rest.
+    delivered_to = models.JSONField(_("delivered to"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=5)
     subject = models.CharField(_("subject"), max_length=250)
     body_text = models.TextField(_("plain-text body"))

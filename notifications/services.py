@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -156,43 +157,107 @@ class DeliveryResult:
 
 
 def email_deliver(*, email_ids: list[int] | None = None, limit: int = 20) -> DeliveryResult:
-    """Send up to `limit` deliverable outbox rows over one SMTP connection.
+    """Send up to `limit` deliverable outbox rows over one SMTP connection, one message per recipient.
 
-    Each row is marked as it goes, so a crash re-sends at most the message in flight.
+    Recipients do not see each other's addresses: a row for several people is one message to each, and each
+    accepted recipient is recorded on the row as it goes, so a retry sends only to the rest and a crash re-sends
+    at most the message in flight. A connection the server drops is opened again and the message in flight
+    sent once more; the rest of the batch goes on over the new connection.
     """
     now = timezone.now()
     claimed = _claim(now=now, ids=email_ids, limit=limit)
     if not claimed:
         return DeliveryResult(claimed=0, sent=0)
-    sent = 0
-    connection = get_connection()
+    sender = _Sender()
     try:
-        connection.open()
+        sender.open()
     except Exception as error:  # the server refused us: every claimed row gets its retry and backoff
         for email in claimed:
             _mark_failed_attempt(email, error)
         return DeliveryResult(claimed=len(claimed), sent=0)
-    with connection:
-        for email in claimed:
-            message = EmailMultiAlternatives(
-                subject=email.subject,
-                body=email.body_text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=email.recipients,
-                connection=connection,
-            )
-            if email.body_html:
-                message.attach_alternative(email.body_html, "text/html")
+    sent = 0
+    try:
+        for index, email in enumerate(claimed):
             try:
-                message.send()
+                _deliver_row(email, sender)
+            except _ServerGone as gone:  # no new connection either: the rest waits for its retry
+                for rest in claimed[index:]:
+                    _mark_failed_attempt(rest, gone.error)
+                break
             except Exception as error:  # SMTP errors come in many types; each is recorded on the row.
                 _mark_failed_attempt(email, error)
                 continue
-            OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
-                state=OutboundEmail.State.SENT, sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
-            )
             sent += 1
+    finally:
+        sender.close()
     return DeliveryResult(claimed=len(claimed), sent=sent)
+
+
+#: What a dropped connection raises (smtplib turns most socket errors into SMTPServerDisconnected).
+DISCONNECTED = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
+class _ServerGone(Exception):
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Sender:
+    """The batch's connection: opened again when the server drops it, so one drop does not fail the batch."""
+
+    def __init__(self):
+        self.connection = get_connection()
+
+    def open(self) -> None:
+        self.connection.open()
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:  # already gone; nothing is left to tell the server
+            logger.debug("Closing the SMTP connection failed", exc_info=True)
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        try:
+            message.send()
+        except DISCONNECTED as error:
+            # Dropped before the server answered: not accepted, so sent once more on a fresh connection. A second
+            # failure is the row's attempt; the next message opens a connection again.
+            logger.info("SMTP connection dropped (%s); connecting again", error)
+            self.close()
+            try:
+                self.open()
+            except Exception as refused:
+                raise _ServerGone(refused) from refused
+            message.send()
+
+
+def _deliver_row(email: OutboundEmail, sender: _Sender) -> None:
+    """Send the row to each recipient not yet served; record each acceptance, the last one marks the row sent."""
+    delivered = list(email.delivered_to)
+    remaining = [recipient for recipient in email.recipients if recipient not in delivered]
+    for recipient in remaining:
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+            connection=sender.connection,
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        sender.send(message)
+        delivered.append(recipient)
+        if len(delivered) < len(email.recipients):
+            OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(delivered_to=delivered)
+    OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
+        state=OutboundEmail.State.SENT,
+        sent_at=timezone.now(),
+        attempts=email.attempts + 1,
+        last_error="",
+        delivered_to=delivered,
+    )
 
 
 def _mark_failed_attempt(email: OutboundEmail, error: Exception) -> None:

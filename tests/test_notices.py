@@ -47,11 +47,13 @@ def test_each_notice_reaches_each_vip_admin_once_over_real_smtp(smtp):
         deliver_all()
         deliver_all()
 
-    assert len(smtp.messages) == 1
-    recipients, content = smtp.messages[0]
-    assert sorted(recipients) == ["ada@c.example", "bo@c.example"]
-    assert customer.vip_id in content and "Photoshop" in content and customer.reseller.name in content
-    assert "Content-Type: text/html" in content
+    # One message to each admin: neither sees the other's address.
+    assert sorted(recipients for recipients, _content in smtp.messages) == [["ada@c.example"], ["bo@c.example"]]
+    for [recipient], content in smtp.messages:
+        other = ({"ada@c.example", "bo@c.example"} - {recipient}).pop()
+        assert f"To: {recipient}" in content and other not in content
+        assert customer.vip_id in content and "Photoshop" in content and customer.reseller.name in content
+        assert "Content-Type: text/html" in content
     assert OutboundEmail.objects.get(kind="renewal_due").anniversary == ANNIVERSARY
 
 
@@ -68,7 +70,7 @@ def test_an_smtp_outage_leaves_notices_pending_until_a_later_run(smtp):
         traveller.shift(timedelta(minutes=2))
         deliver_all()
     row.refresh_from_db()
-    assert row.state == "sent" and len(smtp.messages) == 1
+    assert row.state == "sent" and len(smtp.messages) == 2  # one to each admin
 
 
 def test_a_customer_renewed_before_the_anniversary_gets_no_anniversary_notice():
@@ -125,17 +127,20 @@ def test_a_year_day_by_day_sends_exactly_the_expected_emails_and_nothing_on_a_se
                 )
 
     expected = [
-        (date(2026, 1, 30), ["ada@c.example", "bo@c.example"], "Time to renew"),
-        (
-            date(2026, 3, 1),
-            ["ada@c.example", "bo@c.example"],
-            f"{lapsing.company_name}'s VIP renewal should have been made",
-        ),
-        (
-            date(2026, 3, 24),
-            ["ada@c.example", "bo@c.example"],
-            f"{lapsing.company_name} loses access to its software on April 1, 2026 unless renewed",
-        ),
+        # One message to each VIP admin (they do not see each other's addresses).
+        *[(date(2026, 1, 30), [admin], "Time to renew") for admin in ("ada@c.example", "bo@c.example")],
+        *[
+            (date(2026, 3, 1), [admin], f"{lapsing.company_name}'s VIP renewal should have been made")
+            for admin in ("ada@c.example", "bo@c.example")
+        ],
+        *[
+            (
+                date(2026, 3, 24),
+                [admin],
+                f"{lapsing.company_name} loses access to its software on April 1, 2026 unless renewed",
+            )
+            for admin in ("ada@c.example", "bo@c.example")
+        ],
         (date(2026, 5, 11), ["x@r.example"], "Time to renew"),
         # Renewed on 1 June: no anniversary notice; the next "time to renew" is in May 2027.
     ]

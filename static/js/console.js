@@ -175,6 +175,41 @@
   });
 })();
 
+// A field with data-max-length (the PO number) says as one types that it is too long, with the count, instead
+// of a maxlength attribute that would cut the value without a word; the server still refuses it at the field.
+(function () {
+  "use strict";
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("input[data-max-length]")) {
+      return;
+    }
+    var limit = parseInt(field.dataset.maxLength, 10);
+    var hintId = field.id + "_length";
+    var hint = document.getElementById(hintId);
+    if (!hint) {
+      hint = document.createElement("p");
+      hint.id = hintId;
+      hint.className = "field-errors length-hint";
+      hint.setAttribute("aria-live", "polite");
+      hint.hidden = true;
+      field.insertAdjacentElement("afterend", hint);
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      described.push(hintId);
+      field.setAttribute("aria-describedby", described.join(" "));
+    }
+    var tooLong = field.value.length > limit;
+    hint.hidden = !tooLong;
+    hint.textContent = tooLong ? field.dataset.tooLong + " (" + field.value.length + "/" + limit + ")" : "";
+    if (tooLong) {
+      field.setAttribute("aria-invalid", "true");
+    } else if (!field.closest(".has-error")) {
+      field.removeAttribute("aria-invalid");
+    }
+  });
+})();
+
 // Order form: the order date of the record form and of the duration and price calculator stay in step; with
 // HTMX the calculator recalculates when the record form's date changes. Without JS each form keeps its own
 // date and "Calculate" pre-fills the record form with the calculator's.
