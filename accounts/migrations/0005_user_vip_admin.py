@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_staffevent'),
-        ('customers', '0012_vip_admin_invitation_links'),
+        ('accounts', '0004_api_token_use'),
+        ('customers', '0013_vip_admin_invitation_links'),
     ]
 
     operations = [

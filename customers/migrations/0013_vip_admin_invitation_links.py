@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_customerevent_source_customerevent_source_detail'),
+        ('customers', '0012_customer_delayed_for'),
     ]
 
     operations = [

@@ -24,7 +24,7 @@ def link_sign_ins(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_user_vip_admin"),
+        ("accounts", "0005_user_vip_admin"),
     ]
 
     operations = [migrations.RunPython(link_sign_ins, migrations.RunPython.noop)]
