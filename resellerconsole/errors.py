@@ -60,9 +60,7 @@ class DomainError(Exception):
             ]
         else:
             named = [(None, each) for each in error.error_list]
-        return cls.from_problems(
-            Problem(name, code, message) for name, each in named for message in each.messages
-        )
+        return cls.from_problems(Problem(name, code, message) for name, each in named for message in each.messages)
 
     @property
     def code(self) -> str:
