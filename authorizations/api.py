@@ -30,6 +30,7 @@ from resellerconsole.openapi import FieldErrorsOutput, error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import dates, selectors, services
+from .api_fields import PoNumberField, PurchaseAuthorizationLineInput
 from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
 
 MAX_INT = 2**31 - 1
@@ -130,13 +131,16 @@ class PurchaseAuthorizationOutput(serializers.ModelSerializer):
 class PurchaseAuthorizationInput(StrictInput, serializers.Serializer):
     customer = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     license_type = serializers.ChoiceField(choices=LicenseType.choices)
-    po_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    lines = LineSerializer(many=True, allow_empty=True)
+    # The schema states the rules; the service checks them, with its own codes (po_number_invalid, ...).
+    po_number = PoNumberField(required=False, allow_blank=True, default="", max_length=200)
+    lines = PurchaseAuthorizationLineInput(many=True, allow_empty=True)
 
     def validate_lines(self, lines):
+        # Before looking up hundreds of SKUs: the service says the same (too_many_lines).
         if len(lines) > settings.PA_MAX_LINES:
             raise serializers.ValidationError(
-                _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES}
+                _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES},
+                code="too_many_lines",
             )
         return lines
 

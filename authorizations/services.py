@@ -27,7 +27,7 @@ from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_event_record
-from resellerconsole.errors import DomainError
+from resellerconsole.errors import DomainError, Problem
 
 from . import dates
 from .deadlines import (  # noqa: F401 - the deadline sweep lives in .deadlines; these names stay importable here
@@ -157,7 +157,33 @@ def _refuse_if_blocked(customer: Customer, releases: dict[int, int], *, field_na
 # ---------------------------------------------------------------------------
 # Create
 # ---------------------------------------------------------------------------
+def _line_product_problem(customer: Customer, license_type: str, product: Product) -> tuple[str, str] | None:
+    """Why this product cannot be on the purchase authorization, as (code, message); None when it can."""
+    if product.is_education_device_license:
+        return "education_device_license", _(
+            "%(product)s is an Education device licence. Purchase authorizations are not available for "
+            "those: they are ordered directly from the programme owner."
+        ) % {"product": product.name}
+    if not product.is_active:
+        return "inactive_product", _("%(product)s is no longer sold.") % {"product": product.name}
+    if product.license_type != license_type:
+        return "license_type_mismatch", _(
+            "%(product)s is a %(type)s licence; this purchase authorization is for %(wanted)s licences."
+        ) % {
+            "product": product.name,
+            "type": product.get_license_type_display(),
+            "wanted": LicenseType(license_type).label,
+        }
+    if not product.sold_to(customer.market_segment):
+        return "segment_mismatch", _("%(product)s is not sold to %(segment)s customers.") % {
+            "product": product.name,
+            "segment": customer.get_market_segment_display(),
+        }
+    return None
+
+
 def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineRequest]) -> None:
+    """Every bad line at once (its product and its quantity), so the reseller fixes them in one go."""
     if not lines:
         raise DomainError(_("Add at least one product."), code="required", field="lines")
     if len(lines) > settings.PA_MAX_LINES:
@@ -167,60 +193,37 @@ def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineR
             field="lines",
         )
     maximum = settings.PA_MAX_QUANTITY[license_type]
+    problems: list[Problem] = []
     seen: dict[int, int] = {}
     for index, line in enumerate(lines):
         product, quantity = line.product, line.quantity
         where = f"lines.{index}"
         if product is None:
-            raise DomainError(_("Choose a product."), code="required", field=f"{where}.product")
-        if product.is_education_device_license:
-            raise DomainError(
-                _(
-                    "%(product)s is an Education device licence. Purchase authorizations are not available for "
-                    "those: they are ordered directly from the programme owner."
+            problems.append(Problem(f"{where}.product", "required", _("Choose a product.")))
+        elif refused := _line_product_problem(customer, license_type, product):
+            problems.append(Problem(f"{where}.product", *refused))
+        elif product.pk in seen:
+            problems.append(
+                Problem(
+                    f"{where}.product",
+                    "repeated_product",
+                    _("%(product)s is already on line %(line)s. Change that line's quantity instead.")
+                    % {"product": product.name, "line": seen[product.pk] + 1},
                 )
-                % {"product": product.name},
-                code="education_device_license",
-                field=f"{where}.product",
             )
-        if not product.is_active:
-            raise DomainError(
-                _("%(product)s is no longer sold.") % {"product": product.name},
-                code="inactive_product",
-                field=f"{where}.product",
-            )
-        if product.license_type != license_type:
-            raise DomainError(
-                _("%(product)s is a %(type)s licence; this purchase authorization is for %(wanted)s licences.")
-                % {
-                    "product": product.name,
-                    "type": product.get_license_type_display(),
-                    "wanted": LicenseType(license_type).label,
-                },
-                code="license_type_mismatch",
-                field=f"{where}.product",
-            )
-        if not product.sold_to(customer.market_segment):
-            raise DomainError(
-                _("%(product)s is not sold to %(segment)s customers.")
-                % {"product": product.name, "segment": customer.get_market_segment_display()},
-                code="segment_mismatch",
-                field=f"{where}.product",
-            )
-        if product.pk in seen:
-            raise DomainError(
-                _("%(product)s is already on line %(line)s. Change that line's quantity instead.")
-                % {"product": product.name, "line": seen[product.pk] + 1},
-                code="repeated_product",
-                field=f"{where}.product",
-            )
-        seen[product.pk] = index
+        else:
+            seen[product.pk] = index
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= maximum:
-            raise DomainError(
-                _("Enter a whole number of licences from 1 to %(max)s.") % {"max": f"{maximum:,}".replace(",", " ")},
-                code="quantity_out_of_range",
-                field=f"{where}.quantity",
+            problems.append(
+                Problem(
+                    f"{where}.quantity",
+                    "quantity_out_of_range",
+                    _("Enter a whole number of licences from 1 to %(max)s.")
+                    % {"max": f"{maximum:,}".replace(",", " ")},
+                )
             )
+    if problems:
+        raise DomainError.from_problems(problems)
 
 
 def _validate_po_number(po_number: str) -> str:

@@ -1,18 +1,20 @@
 """`Idempotency-Key` on every API write: the same key and request replay the first response.
 
-A middleware rather than a view mixin, so that every API view, present and future, gets it. Authentication
-is DRF's own (token or session), asked once here; an unauthenticated request passes through to the view,
-which refuses it as usual.
+A middleware rather than a view mixin, so that every API view, present and future, gets it. It works in
+`process_view`, once the URL names the view: the view's own method, authentication and permission checks run
+first, so a request the view would refuse (405, 401, 403) gets that answer rather than one from the key store,
+and leaves no key behind.
 """
 
 from __future__ import annotations
 
 import re
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.request import Request
-from rest_framework.settings import api_settings
+
+from resellerconsole.api_errors import error_json_response
+from resellerconsole.errors import Problem
 
 from . import services
 
@@ -21,13 +23,31 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def _api_user(request):
-    drf_request = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
-    try:
-        user = drf_request.user
-    except Exception:  # a bad token or a failed CSRF check: the view gives the proper answer
+def _permitted_user(request, view_func, view_args, view_kwargs):
+    """The signed-in user if the DRF view would take this request to its handler; None if it would refuse it
+    (the view then gives the proper answer) or is no DRF view."""
+    view_class = getattr(view_func, "cls", None)
+    if view_class is None:
         return None
+    view = view_class(**getattr(view_func, "initkwargs", {}))
+    method = request.method.lower()
+    if method not in view.http_method_names or not hasattr(view, method):
+        return None  # 405 from the view
+    view.args, view.kwargs, view.headers = view_args, view_kwargs, {}
+    drf_request = view.initialize_request(request, *view_args, **view_kwargs)
+    view.request = drf_request
+    try:
+        view.format_kwarg = view.get_format_suffix(**view_kwargs)
+        view.perform_authentication(drf_request)
+        view.check_permissions(drf_request)
+    except Exception:  # refused, a bad token, a failed CSRF check: the view answers the same again
+        return None
+    user = drf_request.user
     return user if user.is_authenticated else None
+
+
+def _refusal(code: str, message: str, status: int):
+    return error_json_response([Problem(None, code, message)], status=status)
 
 
 class IdempotencyKeyMiddleware:
@@ -35,31 +55,60 @@ class IdempotencyKeyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            if (record := getattr(request, "idempotency_claim", None)) is not None:
+                services.idempotency_key_release(record=record)
+            raise
+        record = getattr(request, "idempotency_claim", None)
+        if record is None:
+            return response
+        if response.status_code >= 500 or response.streaming:
+            services.idempotency_key_release(record=record)
+        else:
+            services.idempotency_key_complete(
+                record=record,
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", ""),
+                body=response.content.decode(response.charset or "utf-8", errors="replace"),
+            )
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         key = request.headers.get(HEADER)
         if key is None or request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
-            return self.get_response(request)
-        if not KEY_PATTERN.fullmatch(key):
-            return JsonResponse({HEADER: [_("Use 1 to 255 visible ASCII characters, for example a UUID.")]}, status=400)
-        user = _api_user(request)
+            return None
+        user = _permitted_user(request, view_func, view_args, view_kwargs)
         if user is None:
-            return self.get_response(request)
+            return None
+        if not KEY_PATTERN.fullmatch(key):
+            return _refusal(
+                "invalid_idempotency_key", _("Use 1 to 255 visible ASCII characters, for example a UUID."), 400
+            )
         claim = services.idempotency_key_claim(
             user=user,
             key=key,
             method=request.method,
             path=request.path,
             fingerprint=services.request_fingerprint(
-                method=request.method, path=request.path, query=request.META.get("QUERY_STRING", ""), body=request.body
+                method=request.method,
+                path=request.path,
+                query=request.META.get("QUERY_STRING", ""),
+                body=services.canonical_body(request.body, content_type=request.content_type),
             ),
         )
         if claim.outcome == "mismatch":
-            return JsonResponse(
-                {HEADER: [_("This key was already used for a different request. Use a new key for a new request.")]},
-                status=422,
+            return _refusal(
+                "idempotency_key_reused",
+                _("This key was already used for a different request. Use a new key for a new request."),
+                422,
             )
         if claim.outcome == "in_progress":
-            response = JsonResponse(
-                {HEADER: [_("A request with this key is still being processed. Retry in a moment.")]}, status=409
+            response = _refusal(
+                "idempotency_key_in_progress",
+                _("A request with this key is still being processed. Retry in a moment."),
+                409,
             )
             response["Retry-After"] = "1"
             return response
@@ -68,18 +117,5 @@ class IdempotencyKeyMiddleware:
             response = HttpResponse(record.response_body, status=record.status_code, content_type=record.content_type)
             response["Idempotent-Replayed"] = "true"
             return response
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            services.idempotency_key_release(record=claim.record)
-            raise
-        if response.status_code >= 500 or response.streaming:
-            services.idempotency_key_release(record=claim.record)
-        else:
-            services.idempotency_key_complete(
-                record=claim.record,
-                status_code=response.status_code,
-                content_type=response.get("Content-Type", ""),
-                body=response.content.decode(response.charset or "utf-8", errors="replace"),
-            )
-        return response
+        request.idempotency_claim = claim.record
+        return None

@@ -2,11 +2,8 @@
 
 from .middleware import HEADER, WRITE_METHODS
 
-KEY_ERRORS = {
-    "type": "object",
-    "properties": {HEADER: {"type": "array", "items": {"type": "string"}}},
-    "required": [HEADER],
-}
+#: The API's one error shape (resellerconsole.openapi.ErrorOutput), which every operation's 401 already uses.
+KEY_ERRORS = {"$ref": "#/components/schemas/ErrorOutput"}
 
 
 def document_idempotency_key(result, generator, request, public):
@@ -18,14 +15,17 @@ def document_idempotency_key(result, generator, request, public):
         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
         "description": (
             "Makes a retry safe: the same key with the same request returns the first response again (header "
-            "Idempotent-Replayed: true); the same key with another request is refused with 422. Keys are kept "
-            "at least 24 hours."
+            "Idempotent-Replayed: true); the same key with another request is refused with 422. Requests are "
+            "the same when method, path, query and body match; JSON bodies are compared as parsed (key order "
+            "and whitespace do not matter). A request refused for its method or permissions gets that answer "
+            "and uses no key. Keys are kept at least 24 hours."
         ),
     }
     answers = {
-        "400": "Malformed Idempotency-Key, or invalid input",
-        "409": "A request with this Idempotency-Key is still being processed; retry after Retry-After seconds",
-        "422": "This Idempotency-Key was already used for a different request",
+        "400": "Malformed Idempotency-Key (invalid_idempotency_key), or invalid input",
+        "409": "A request with this Idempotency-Key is still being processed (idempotency_key_in_progress); retry "
+        "after Retry-After seconds",
+        "422": "This Idempotency-Key was already used for a different request (idempotency_key_reused)",
     }
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,22 @@ class Claim:
 
     outcome: str  # "run" | "replay" | "mismatch" | "in_progress"
     record: IdempotentRequest | None = None
+
+
+def canonical_body(body: bytes, *, content_type: str) -> bytes:
+    """A JSON body as canonical JSON (sorted keys, no whitespace), so that the same request written another way
+    is the same request; any other body, or JSON that does not parse, as it came."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return body
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
+        return body
+    try:
+        return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return body
 
 
 def request_fingerprint(*, method: str, path: str, query: str, body: bytes) -> str:

@@ -1,22 +1,33 @@
-"""The API's single mapping of domain errors to HTTP answers."""
+"""The API's single mapping of errors to HTTP answers (the shape: `resellerconsole.api_errors`)."""
 
-from rest_framework import status
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .api_errors import domain_error_status, error_body, problems_from_detail
+from .errors import DomainError, Problem
 from .pagination import keyset_page
 
 
 def exception_handler(exc, context):
+    """Every refusal in one shape: domain errors (400/409) and DRF's exceptions with their status and headers."""
     if isinstance(exc, DomainError):
-        body = {(field or "non_field_errors"): messages for field, messages in exc.errors.items()}
-        body["code"] = exc.code
-        code = status.HTTP_409_CONFLICT if exc.code in DomainError.CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-        return Response(body, status=code)
-    return drf_exception_handler(exc, context)
+        return Response(error_body(exc.problems), status=domain_error_status(exc))
+    # As DRF's handler does, so that we know the code of what it answers.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response  # not ours to shape: a 500
+    problems = problems_from_detail(exc.detail, default_code=exc.default_code)
+    response.data = error_body(problems or [Problem(None, exc.default_code, str(exc.default_detail))])
+    return response
 
 
 class KeysetPagination(BasePagination):

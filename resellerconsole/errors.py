@@ -5,41 +5,82 @@ Views put it on the form field it names, the API answers 400/409 with it, the ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .error_codes import CONFLICT_CODES
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a request: where (a field path such as `lines.0.quantity`, or None), why, and what to
+    tell the user."""
+
+    field: str | None
+    code: str
+    message: str
+
+
+def overall_code(problems: Iterable[Problem]) -> str:
+    """The code of a refusal as a whole: the one its problems share, else "invalid"."""
+    codes = {problem.code for problem in problems}
+    return codes.pop() if len(codes) == 1 else "invalid"
 
 
 class DomainError(Exception):
-    """A refused change: `errors` maps a field name (or None for the whole request) to messages."""
+    """A refused change: one or more `problems`, each with its field (or None for the whole request)."""
 
     #: Codes that mean "the request is fine but the current state forbids it" (HTTP 409).
-    CONFLICT_CODES = frozenset(
-        {"invalid_transition", "locked", "already_invited", "already_ordered", "order_number_conflict", "withdrawn"}
-    )
+    CONFLICT_CODES = CONFLICT_CODES
 
     def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
         super().__init__(str(message))
-        self.code = code
-        self.errors: dict[str | None, list[str]] = {field: [str(message)]}
+        self.problems: list[Problem] = [Problem(field, code, str(message))]
 
-    @property
-    def field(self) -> str | None:
-        return next(iter(self.errors))
-
-    @property
-    def message(self) -> str:
-        return next(iter(self.errors.values()))[0]
+    @classmethod
+    def from_problems(cls, problems: Iterable[Problem]) -> DomainError:
+        """All the problems of one request together (e.g. every bad line), so the user can fix them at once."""
+        problems = list(problems)
+        if not problems:
+            raise ValueError("A DomainError needs at least one problem.")
+        instance = cls(problems[0].message, code=problems[0].code, field=problems[0].field)
+        instance.problems = problems
+        instance.args = (instance.message,)
+        return instance
 
     @classmethod
     def from_validation_error(cls, error: ValidationError, *, code: str = "invalid") -> DomainError:
-        instance = cls("invalid", code=code)
+        """Django's validation errors as problems, all with `code`."""
         if hasattr(error, "error_dict"):
-            instance.errors = {
-                (None if name == NON_FIELD_ERRORS else name): [str(m) for m in ValidationError(errors).messages]
+            named = [
+                (None if name == NON_FIELD_ERRORS else name, each)
                 for name, errors in error.error_dict.items()
-            }
+                for each in ValidationError(errors).error_list
+            ]
         else:
-            instance.errors = {None: [str(m) for m in error.messages]}
-        return instance
+            named = [(None, each) for each in error.error_list]
+        return cls.from_problems(Problem(name, code, message) for name, each in named for message in each.messages)
+
+    @property
+    def code(self) -> str:
+        return overall_code(self.problems)
+
+    @property
+    def field(self) -> str | None:
+        return self.problems[0].field
+
+    @property
+    def message(self) -> str:
+        return " ".join(problem.message for problem in self.problems)
+
+    @property
+    def errors(self) -> dict[str | None, list[str]]:
+        """Messages by field, in the order the problems were found."""
+        errors: dict[str | None, list[str]] = {}
+        for problem in self.problems:
+            errors.setdefault(problem.field, []).append(problem.message)
+        return errors
 
     def add_to_form(self, form) -> None:
         """Attach each message to its form field, or to the form when the field is not on it."""

@@ -14,5 +14,7 @@ class StrictInput:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+                raise serializers.ValidationError(
+                    {name: [_("Unknown field.")] for name in unknown}, code="unknown_field"
+                )
         return super().to_internal_value(data)

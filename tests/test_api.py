@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer, CustomerStatus
+from tests.error_shape import has_error_at
 from tests.factories import CustomerFactory, InternalSalesFactory, InvitedCustomerFactory, ResellerFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_create_then_invite_then_resend(api, sales):
 def test_bad_input_is_a_400_with_the_field_and_changes_nothing(api, body, field):
     response = api.post(reverse("api-customer-list"), body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert has_error_at(response, field)
     assert not Customer.objects.exists()
 
 
@@ -86,7 +87,7 @@ def test_duplicate_company_needs_confirmation(api, sales):
     confirmed = api.post(reverse("api-customer-list"), payload(confirm_duplicate=True), format="json")
     assert warned.status_code == 400
     assert warned.json()["code"] == "duplicate_company"
-    assert "company_name" in warned.json()
+    assert has_error_at(warned, "company_name")
     assert confirmed.status_code == 201
 
 
@@ -129,7 +130,7 @@ def test_internal_sales_must_name_the_reseller():
     missing = client.post(reverse("api-customer-list"), payload(), format="json")
     named = client.post(reverse("api-customer-list"), payload(reseller=reseller.partner_id), format="json")
     assert missing.status_code == 400
-    assert "reseller" in missing.json()
+    assert has_error_at(missing, "reseller")
     assert named.status_code == 201
     assert Customer.objects.get().reseller == reseller
 
@@ -138,7 +139,7 @@ def test_reseller_staff_cannot_choose_a_reseller(api, sales):
     other = ResellerFactory()
     response = api.post(reverse("api-customer-list"), payload(reseller=other.partner_id), format="json")
     assert response.status_code == 400
-    assert "reseller" in response.json()
+    assert has_error_at(response, "reseller")
     assert not Customer.objects.exists()
 
 

@@ -52,7 +52,7 @@ def test_same_key_with_another_body_is_422_and_changes_nothing(world):
     client.post(URL, pa_body(customer, product), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     other = client.post(URL, pa_body(customer, product, quantity=6), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert other.status_code == 422
-    assert "Idempotency-Key" in other.json()
+    assert other.json()["code"] == "idempotency_key_reused"
     assert PurchaseAuthorization.objects.count() == 1
 
 
@@ -92,7 +92,7 @@ def test_a_malformed_key_is_400_and_changes_nothing(world, key):
         URL, pa_body(customer, product), format="json", HTTP_IDEMPOTENCY_KEY=key.encode().decode("latin-1")
     )
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.json()
+    assert response.json()["code"] == "invalid_idempotency_key"
     assert PurchaseAuthorization.objects.count() == 0 and IdempotentRequest.objects.count() == 0
 
 
