@@ -61,3 +61,6 @@ urlpatterns = [
 ]
 
 handler404 = "resellerconsole.views.page_not_found"
+handler400 = "resellerconsole.api_errors.bad_request"
+handler403 = "resellerconsole.api_errors.permission_denied"
+handler500 = "resellerconsole.api_errors.server_error"
