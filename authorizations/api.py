@@ -252,8 +252,14 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
             raise serializers.ValidationError({"customer": [_("Give the customer's id.")]})
         customer = customer_get(user=request.user, pk=int(raw))
         authorizations = selectors.purchase_authorization_history(customer=customer).select_related("customer")
-        wanted = request.query_params.get("status", "")
-        if wanted in PurchaseAuthorizationStatus.values:
+        if "status" in request.query_params:
+            wanted = request.query_params["status"]
+            if wanted not in PurchaseAuthorizationStatus.values:
+                raise DomainError(
+                    _("Use one of: %(choices)s.") % {"choices": ", ".join(PurchaseAuthorizationStatus.values)},
+                    code="invalid_filter",
+                    field="status",
+                )
             authorizations = authorizations.filter(status=wanted)
         page = self.paginate_queryset(authorizations)
         return self.get_paginated_response(PurchaseAuthorizationOutput(page, many=True).data)

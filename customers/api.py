@@ -93,10 +93,12 @@ class CustomerListCreateApi(GenericAPIView):
             OpenApiParameter("requests", str, enum=["no_products", "pending_requests", "due_soon", "past_due"]),
             OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
         ],
-        responses={200: CustomerOutputSerializer(many=True), **error_responses()},
+        responses={200: CustomerOutputSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
-        filters = CustomerFilterForm(request.query_params).filters()
+        filter_form = CustomerFilterForm(request.query_params)
+        filter_form.raise_if_refused()
+        filters = filter_form.filters()
         if not request.user.is_internal_sales:
             filters["reseller_id"] = None
         customers = selectors.customer_list(user=request.user, **filters).prefetch_related("vip_admins")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reseller
+from resellerconsole.listing import ListFilterForm
 
 from .models import Customer, CustomerStatus, MarketSegment
 from .selectors import CUSTOMER_ORDERINGS
@@ -30,18 +31,20 @@ class CustomerForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.changed_data}
 
 
-class CustomerFilterForm(forms.Form):
-    """The list's query parameters; anything malformed is simply ignored, never an error page."""
+class CustomerFilterForm(ListFilterForm):
+    """The list's query parameters: a malformed one is refused in the API and shown as a notice in the console
+    (see resellerconsole.listing); the list then goes on without it."""
 
-    q = forms.CharField(required=False, max_length=120)
-    status = forms.ChoiceField(required=False, choices=[("", "")] + CustomerStatus.choices)
-    segment = forms.ChoiceField(required=False, choices=[("", "")] + MarketSegment.choices)
+    q = forms.CharField(label=_("Search by company name or VIP ID"), required=False, max_length=120)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "")] + CustomerStatus.choices)
+    segment = forms.ChoiceField(label=_("Market segment"), required=False, choices=[("", "")] + MarketSegment.choices)
     requests = forms.ChoiceField(
+        label=_("Show"),
         required=False,
         choices=[("", ""), ("no_products", ""), ("pending_requests", ""), ("due_soon", ""), ("past_due", "")],
     )
-    reseller = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in CUSTOMER_ORDERINGS])
+    reseller = forms.IntegerField(label=_("Reseller"), required=False, min_value=1, max_value=2**63 - 1)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[(key, key) for key in CUSTOMER_ORDERINGS])
 
     def filters(self) -> dict:
         """Valid parameters as selector arguments; an invalid one falls back to its default."""

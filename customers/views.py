@@ -16,7 +16,7 @@ from renewals import selectors as renewal_selectors
 from renewals.models import WindowState, window_state
 from renewals.timeline import timeline_chart
 from resellerconsole.errors import DomainError
-from resellerconsole.pagination import keyset_page
+from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
 from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSignInForm, vip_admin_formset
@@ -40,23 +40,26 @@ def _apply_error(error: DomainError, form, admins) -> None:
 @console_view
 def customer_list(request):
     params = request.GET
-    filters = CustomerFilterForm(params).filters()
+    filter_form = CustomerFilterForm(params)
+    filters = filter_form.filters()
+    notices = filter_form.notices()
     if not request.user.is_internal_sales:
         filters["reseller_id"] = None
     customers = selectors.customer_list(user=request.user, **filters)
     # Keyset pages: no COUNT and no OFFSET, so page 1 and page 4,000 cost the same.
-    page = keyset_page(
+    page = console_keyset_page(
         customers,
         ordering=selectors.CUSTOMER_ORDERINGS[filters["ordering"]],
         size=PAGE_SIZE,
-        after=params.get("after"),
-        before=params.get("before"),
+        params=params,
+        notices=notices,
     )
     query = params.copy()
-    for name in ("after", "before", "page"):
+    for name in ("after", "before", "page", *filter_form.refused()):
         query.pop(name, None)
     context = {
         "page": page,
+        "list_notices": notices,
         "query": query.urlencode(),
         "filters": {
             "q": filters["search"],

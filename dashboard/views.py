@@ -33,7 +33,8 @@ def _failed_emails_link(user, reseller_id: int | None) -> str | None:
 def dashboard(request):
     """The console's home: counts linking to their lists, anniversaries and order deadlines ahead, what is urgent."""
     user = request.user
-    reseller_id = DashboardFilterForm(request.GET).reseller_id() if user.is_internal_sales else None
+    filter_form = DashboardFilterForm(request.GET)
+    reseller_id = filter_form.reseller_id() if user.is_internal_sales else None
     on = timezone.localdate()
     resellers = list(Reseller.objects.order_by("name")) if user.is_internal_sales else None
     context = {
@@ -56,5 +57,6 @@ def dashboard(request):
         "resellers": resellers,
         "reseller_id": reseller_id,
         "reseller": next((r for r in resellers or [] if r.pk == reseller_id), None),
+        "list_notices": filter_form.notices() if user.is_internal_sales else [],
     }
     return render(request, "dashboard/dashboard.html", context)

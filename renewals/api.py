@@ -137,11 +137,13 @@ class RenewalOverviewApi(GenericAPIView):
             OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
             OpenApiParameter("sort", str, enum=list(selectors.OVERVIEW_ORDERINGS)),
         ],
-        responses={200: RenewalEntryOutput(many=True), **error_responses()},
+        responses={200: RenewalEntryOutput(many=True), **error_responses(400)},
         description=_("Customers with renewable licences, soonest anniversary first, with their renewal lines."),
     )
     def get(self, request):
-        filters = OverviewFilterForm(request.query_params).filters()
+        filter_form = OverviewFilterForm(request.query_params)
+        filter_form.raise_if_refused()
+        filters = filter_form.filters()
         if not request.user.is_internal_sales:
             filters["reseller_id"] = None
         on = timezone.localdate()

@@ -2,18 +2,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import MarketSegment
+from resellerconsole.listing import ListFilterForm
 
 from .models import WindowState
 from .selectors import OVERVIEW_ORDERINGS
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(ListFilterForm):
+    """The overview's query parameters (see resellerconsole.listing for a malformed one)."""
+
     window = forms.ChoiceField(label=_("Window"), required=False, choices=[("", _("All"))] + WindowState.choices)
     segment = forms.ChoiceField(
         label=_("Market segment"), required=False, choices=[("", _("All segments"))] + MarketSegment.choices
     )
-    reseller = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in OVERVIEW_ORDERINGS])
+    reseller = forms.IntegerField(label=_("Reseller"), required=False, min_value=1, max_value=2**63 - 1)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[(key, key) for key in OVERVIEW_ORDERINGS])
 
     def filters(self) -> dict:
         self.is_valid()

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.csv_export import SafeCsvWriter
 from resellerconsole.errors import DomainError
-from resellerconsole.pagination import keyset_page
+from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
 from .forms import OverviewFilterForm, RenewalOrderForm, RenewalQuantityForm
@@ -22,26 +22,28 @@ PAGE_SIZE = 25
 
 
 def _overview(request):
-    filters = OverviewFilterForm(request.GET).filters()
+    filter_form = OverviewFilterForm(request.GET)
+    filters = filter_form.filters()
     if not request.user.is_internal_sales:
         filters["reseller_id"] = None
     on = timezone.localdate()
-    return selectors.renewal_overview(user=request.user, on=on, **filters), filters, on
+    return selectors.renewal_overview(user=request.user, on=on, **filters), filters, on, filter_form
 
 
 @console_view
 def renewal_overview(request):
     """Resellers' and internal sales' view of renewable licences, soonest anniversary first."""
-    customers, filters, on = _overview(request)
-    page = keyset_page(
+    customers, filters, on, filter_form = _overview(request)
+    notices = filter_form.notices()
+    page = console_keyset_page(
         customers,
         ordering=selectors.OVERVIEW_ORDERINGS[filters["ordering"]],
         size=PAGE_SIZE,
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
+        params=request.GET,
+        notices=notices,
     )
     query = request.GET.copy()
-    for name in ("after", "before", "page"):
+    for name in ("after", "before", "page", *filter_form.refused()):
         query.pop(name, None)
     return render(
         request,
@@ -54,6 +56,7 @@ def renewal_overview(request):
             "windows": WindowState.choices,
             "form": OverviewFilterForm(request.GET),
             "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
+            "list_notices": notices,
         },
     )
 
@@ -61,16 +64,26 @@ def renewal_overview(request):
 @console_view
 def renewal_overview_csv(request):
     """The same rows, filters and order as the page, one line per product: the page shown when the link
-    carries a page cursor, else every page."""
-    customers, filters, on = _overview(request)
+    carries a page cursor, else every page. A malformed filter or cursor sends the user to the page, with a
+    message saying what was wrong, rather than exporting rows other than those asked for."""
+    customers, filters, on, filter_form = _overview(request)
+    notices = filter_form.notices()
     if request.GET.get("after") or request.GET.get("before"):
-        customers = keyset_page(
+        customers = console_keyset_page(
             customers,
             ordering=selectors.OVERVIEW_ORDERINGS[filters["ordering"]],
             size=PAGE_SIZE,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
+            params=request.GET,
+            notices=notices,
         ).object_list
+    if notices:
+        for notice in notices:
+            messages.warning(request, notice)
+        refused, kept = filter_form.refused(), QueryDict(mutable=True)
+        for name in filter_form.fields:
+            if name not in refused and request.GET.get(name):
+                kept[name] = request.GET[name]
+        return redirect(f"{reverse('renewal-overview')}?{kept.urlencode()}")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="renewal-overview-{on.isoformat()}.csv"'
     writer = SafeCsvWriter(response)

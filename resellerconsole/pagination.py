@@ -1,16 +1,30 @@
-"""Keyset pagination: pages by the sort key of the last row shown, so no page costs a COUNT or an OFFSET."""
+"""Keyset pagination: pages by the sort key of the last row shown, so no page costs a COUNT or an OFFSET.
+
+A cursor is signed with the list's model and ordering, so an edited or forged cursor, or one taken from
+another sort order, is refused (`invalid_cursor`) instead of reaching the database with values that do not
+fit the columns.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
 
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError
+
+SALT = "resellerconsole.pagination.cursor"
+MAX_CURSOR_LENGTH = 2000
+#: The range of a 64-bit integer column; a larger number would overflow in the database.
+INTEGER_RANGE = (-(2**63), 2**63 - 1)
+INVALID_CURSOR = _("This cursor was changed or belongs to another sort order. Use the next or previous link of a page.")
 
 
 @dataclass(frozen=True)
@@ -32,23 +46,51 @@ class KeysetPage:
         return self.has_next or self.has_previous
 
 
-def _encode(values: list) -> str:
+def _scope(model, ordering: tuple[str, ...]) -> list[str]:
+    return [model._meta.label_lower, *ordering]
+
+
+def _encode(model, ordering: tuple[str, ...], values: list) -> str:
     plain = [v.isoformat() if isinstance(v, date | datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    return signing.Signer(salt=SALT).sign_object([_scope(model, ordering), plain], compress=True)
 
 
-def _decode(cursor: str | None, length: int) -> list | None:
-    if not cursor or len(cursor) > 2000:
-        return None
+def _field(model, name: str) -> models.Field:
+    name = name.lstrip("-")
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+def _typed(field: models.Field, value):
+    """The cursor's value as the column's Python type; ValueError when it does not fit the column."""
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(value)
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    if not isinstance(values, list) or len(values) != length:
-        return None
-    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
-        return None
-    return values
+        typed = field.to_python(value)
+    except ValidationError as error:
+        raise ValueError(value) from error
+    if isinstance(typed, int) and not INTEGER_RANGE[0] <= typed <= INTEGER_RANGE[1]:
+        raise ValueError(value)
+    if isinstance(typed, str) and getattr(field, "max_length", None) and len(typed) > field.max_length:
+        raise ValueError(value)
+    return typed
+
+
+def decode_cursor(cursor: str, *, model, ordering: tuple[str, ...], parameter: str) -> list:
+    """The sort-key values of a cursor this list gave out, typed for the columns; otherwise a DomainError
+    (code `invalid_cursor`) naming the query parameter."""
+    refused = DomainError(INVALID_CURSOR, code="invalid_cursor", field=parameter)
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise refused
+    try:
+        scope, values = signing.Signer(salt=SALT).unsign_object(cursor)
+    except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
+        raise refused from None
+    if scope != _scope(model, ordering) or not isinstance(values, list) or len(values) != len(ordering):
+        raise refused
+    try:
+        return [_typed(_field(model, name), value) for name, value in zip(ordering, values, strict=True)]
+    except (ValueError, FieldDoesNotExist):
+        raise refused from None
 
 
 def _key(row, ordering: tuple[str, ...]) -> list:
@@ -70,8 +112,18 @@ def _beyond(ordering: tuple[str, ...], values: list, *, forward: bool) -> Q:
 def keyset_page(
     queryset, *, ordering: tuple[str, ...], size: int, after: str | None = None, before: str | None = None
 ) -> KeysetPage:
-    """One page of `queryset` in `ordering` (which must end with a unique field, such as pk)."""
-    after_values, before_values = _decode(after, len(ordering)), _decode(before, len(ordering))
+    """One page of `queryset` in `ordering` (which must end with a unique field, such as pk).
+
+    An empty cursor means the first page; a cursor this list did not give out raises DomainError
+    (`invalid_cursor`, field `after` or `before`): the API answers 400, the console shows the first page.
+    """
+    model = queryset.model
+
+    def encode(row) -> str:
+        return _encode(model, ordering, _key(row, ordering))
+
+    after_values = decode_cursor(after, model=model, ordering=ordering, parameter="after") if after else None
+    before_values = decode_cursor(before, model=model, ordering=ordering, parameter="before") if before else None
     if before_values is not None:
         reversed_ordering = tuple(n[1:] if n.startswith("-") else f"-{n}" for n in ordering)
         rows = list(
@@ -81,8 +133,8 @@ def keyset_page(
         rows = list(reversed(rows[:size]))
         return KeysetPage(
             rows,
-            next_cursor=_encode(_key(rows[-1], ordering)) if rows else None,
-            previous_cursor=_encode(_key(rows[0], ordering)) if rows and more_before else None,
+            next_cursor=encode(rows[-1]) if rows else None,
+            previous_cursor=encode(rows[0]) if rows and more_before else None,
         )
     if after_values is not None:
         queryset = queryset.filter(_beyond(ordering, after_values, forward=True))
@@ -91,6 +143,6 @@ def keyset_page(
     rows = rows[:size]
     return KeysetPage(
         rows,
-        next_cursor=_encode(_key(rows[-1], ordering)) if rows and more_after else None,
-        previous_cursor=_encode(_key(rows[0], ordering)) if rows and after_values is not None else None,
+        next_cursor=encode(rows[-1]) if rows and more_after else None,
+        previous_cursor=encode(rows[0]) if rows and after_values is not None else None,
     )

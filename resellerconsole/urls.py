@@ -61,3 +61,6 @@ urlpatterns = [
 ]
 
 handler404 = "resellerconsole.views.page_not_found"
+handler400 = "resellerconsole.api_error_views.bad_request"
+handler403 = "resellerconsole.api_error_views.permission_denied"
+handler500 = "resellerconsole.api_error_views.server_error"

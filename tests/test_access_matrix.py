@@ -718,3 +718,63 @@ def test_the_tables_name_only_real_url_patterns():
     names = {route.name for route in ROUTES.values()}
     listed = PUBLIC | RESELLER_ADMINS_ONLY | VIP_ADMINS_ONLY | LICENSING_WEBSITE_AND_CONSOLE | LISTS_SHOWING_TENANT_A
     assert listed <= names, f"listed but not a URL pattern any more: {sorted(listed - names)}"
+
+
+# ---------------------------------------------------------------------------
+# Hostile requests to every API endpoint, as every actor (issue 12): never a 5xx, always JSON
+# ---------------------------------------------------------------------------
+FORGED_CURSOR = "WyJ6enoiLCA5OTk5OTld"  # ["zzz", 999999], unsigned and of the wrong types
+DEEP_JSON = "[" * 990 + "]" * 990
+#: Lists paged by keyset cursors: their intended users get 400 invalid_cursor for a forged one.
+KEYSET_LISTS = {"api-customer-list", "api-renewal-overview"}
+#: Writes that take no body (they do not read one, so a hostile one cannot hurt them).
+BODYLESS_WRITES = {"api-purchase-authorization-withdraw"}
+API_ROUTES = [test_id for test_id, route in ROUTES.items() if route.route.startswith("api/v1/")]
+
+
+def write_method(route: Route) -> str:
+    view_class = getattr(route.pattern.callback, "cls", None)
+    return next((m for m in ("post", "patch", "put") if hasattr(view_class, m)), "post")
+
+
+def send_hostile(world: World, actor: str, route: Route, path: str, kind: str) -> HttpResponse:
+    headers = {"Authorization": f"Token {world.lws_token}"} if actor == LICENSING_WEBSITE else {}
+    client = Client(headers=headers)
+    client.handler = HANDLER
+    if world.actors[actor] is not None:
+        client.force_login(world.actors[actor])
+    write = getattr(client, write_method(route))
+    if kind == "accept-html":
+        return client.get(path, headers={"Accept": "text/html"})
+    if kind == "forged-cursor":
+        return client.get(path, {"after": FORGED_CURSOR})
+    if kind == "deep-json":
+        return write(path, DEEP_JSON, content_type="application/json")
+    if kind == "oversized":
+        return write(path, '{"x": "' + "x" * 20_000 + '"}', content_type="application/json")
+    assert kind == "too-many-fields"
+    fields = "&".join(f"f{n}=1" for n in range(200))
+    return write(path, fields, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("kind", ["accept-html", "forged-cursor", "deep-json", "oversized", "too-many-fields"])
+@pytest.mark.parametrize("test_id", API_ROUTES)
+def test_hostile_api_requests_answer_json_and_never_5xx(world, settings, test_id, kind):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+    route = ROUTES[test_id]
+    path = build_path(route, fill_kwargs(route, world))
+    intended = INTENDED[audience(route)]
+    for actor in ACTORS:
+        response = send_hostile(world, actor, route, path, kind)
+        where = f"{kind} {path} as {actor} answered {response.status_code}"
+        assert response.status_code < 500, where
+        assert response["Content-Type"].startswith("application/json"), f"{where} as {response['Content-Type']}"
+        if actor not in intended:
+            shown = [identifier for identifier in world.identifiers if identifier in text(response)]
+            assert not shown, f"{where} naming tenant A: {shown}"
+        elif kind == "forged-cursor" and route.name in KEYSET_LISTS:
+            assert response.status_code == 400 and response.json()["code"] == "invalid_cursor", where
+        elif kind in ("deep-json", "oversized", "too-many-fields") and route.name not in BODYLESS_WRITES:
+            read_only = not any(hasattr(getattr(route.pattern.callback, "cls", None), m) for m in ("post", "patch"))
+            assert response.status_code == (405 if read_only else 400), where

@@ -616,3 +616,91 @@ def test_hostile_request_is_refused_at_its_field_and_changes_nothing(
     assert has_error_at(response, field), response.json()
     assert all(problem["code"] for problem in response.json()["errors"])
     assert database_snapshot() == before
+
+
+# ---------------------------------------------------------------------------
+# Hostile list parameters, browsers, deep and oversized bodies (issue 12)
+# ---------------------------------------------------------------------------
+FORGED_CURSOR = "WyJ6enoiLCA5OTk5OTld"  # ["zzz", 999999]: unsigned, of the wrong types
+DEEP = "[" * 990 + "]" * 990
+# (what, method, url, query or body, content type, status, code or None)
+HOSTILE_INPUT = [
+    ("forged cursor", "get", customers, {"sort": "created", "after": FORGED_CURSOR}, None, 400, "invalid_cursor"),
+    ("forged before", "get", customers, {"before": FORGED_CURSOR}, None, 400, "invalid_cursor"),
+    (
+        "garbage cursor",
+        "get",
+        lambda w: reverse("api-renewal-overview"),
+        {"after": "garbage"},
+        None,
+        400,
+        "invalid_cursor",
+    ),
+    ("unknown status", "get", customers, {"status": "bogus"}, None, 400, "invalid_filter"),
+    (
+        "unknown window",
+        "get",
+        lambda w: reverse("api-renewal-overview"),
+        {"window": "nope"},
+        None,
+        400,
+        "invalid_filter",
+    ),
+    ("empty reseller", "get", customers, {"reseller": ""}, None, 400, "invalid_filter"),
+    ("deep JSON", "post", customers, DEEP, JSON, 400, "too_deep"),
+    ("deep JSON in a field", "patch", customer(OWN_CUSTOMER), '{"city": ' + DEEP + "}", JSON, 400, "too_deep"),
+    ("deep JSON order", "post", orders, DEEP, JSON, 400, "too_deep"),
+    ("oversized body", "post", authorizations, '{"po_number": "' + "x" * 20_000 + '"}', JSON, 400, "request_too_large"),
+    (
+        "too many fields",
+        "post",
+        customers,
+        "&".join(f"f{n}=1" for n in range(200)),
+        "application/x-www-form-urlencoded",
+        400,
+        "too_many_fields",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "content", "content_type", "status", "code"),
+    [pytest.param(*case[1:], id=case[0]) for case in HOSTILE_INPUT],
+)
+def test_hostile_input_is_a_json_400_with_its_code_and_changes_nothing(
+    api_client, world, settings, method, url, content, content_type, status, code
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    before = database_snapshot()
+
+    if method == "get":
+        response = api_client.get(url(world), content)
+    else:
+        response = getattr(api_client, method)(url(world), content, content_type=content_type)
+
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == code
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9"])
+def test_every_api_read_answers_a_browser_in_json(api_client, world, accept):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    own = world["customers"][OWN_CUSTOMER]
+    urls = [
+        reverse("api-customer-list"),
+        reverse("api-renewal-overview"),
+        reverse("api-purchase-authorization-list") + f"?customer={own}",
+        reverse("api-customer-detail", args=[own]),
+        reverse("api-customer-renewal", args=[own]),
+        reverse("api-purchase-authorization-detail", args=[world["pending"].pk]),
+        reverse("api-order-detail", args=[world["recent_order"].pk]),
+    ]
+    for url in urls:
+        response = api_client.get(url, HTTP_ACCEPT=accept)
+
+        assert response.status_code == 200, (url, response.content[:300])
+        assert response["Content-Type"].startswith("application/json"), url

@@ -55,6 +55,7 @@ HTML = "<script>alert(1)</script>"
 HUGE = str(10**30)
 DIGITS = "9" * 5_000  # more digits than Python converts to an int
 SUPERSCRIPT = "²"  # a digit to str.isdigit(), not to int()
+FORGED_CURSOR = "WyJ6enoiLCA5OTk5OTld"  # ["zzz", 999999]: values that do not fit the sort's columns
 
 
 class World:
@@ -782,15 +783,33 @@ def test_other_resellers_objects_do_not_exist(console_client, what):
     "url_name", ["customer-list", "renewal-overview", "renewal-overview-csv"], ids=lambda name: name
 )
 @pytest.mark.parametrize(
-    "value", [LONG, NUL, RTL, HUGE, DIGITS, SUPERSCRIPT, SQL, HTML, "-1"], ids=lambda value: repr(value[:12])
+    "value",
+    [LONG, NUL, RTL, HUGE, DIGITS, SUPERSCRIPT, SQL, HTML, "-1", FORGED_CURSOR],
+    ids=lambda value: repr(value[:12]),
 )
-def test_malformed_filters_are_ignored(console_client, url_name, value):
-    """The lists' filters and cursors: anything malformed falls back to the default, never an error page."""
+def test_malformed_filters_are_not_applied_and_say_so(console_client, url_name, value):
+    """The lists' filters and cursors: anything malformed falls back to the default with a notice saying so,
+    never an error page (the CSV export sends the user to the page, which says what was wrong)."""
     world = World()
     console_client.force_login(world.sales)
     world.renewing  # noqa: B018 - something to list
     parameters = ["q", "status", "segment", "requests", "reseller", "sort", "window", "after", "before"]
 
-    response = console_client.get(reverse(url_name), dict.fromkeys(parameters, value))
+    response = console_client.get(reverse(url_name), dict.fromkeys(parameters, value), follow=True)
 
     assert response.status_code == 200
+    assert "was not applied" in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["customer-list", "renewal-overview", "renewal-overview-csv"])
+@pytest.mark.parametrize("parameter", ["after", "before"])
+@pytest.mark.parametrize("cursor", [FORGED_CURSOR, "garbage", "a:b", LONG], ids=lambda value: repr(value[:12]))
+def test_forged_cursor_shows_the_first_page_and_says_so(console_client, url_name, parameter, cursor):
+    world = World()
+    console_client.force_login(world.sales)
+    world.renewing  # noqa: B018 - something to list
+
+    response = console_client.get(reverse(url_name), {"sort": "created", parameter: cursor}, follow=True)
+
+    assert response.status_code == 200
+    assert "the first page is shown" in response.content.decode()

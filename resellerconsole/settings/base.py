@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env.list(
     default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else environ.Env.NOTSET,
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# JSON for API paths, Django's page for the console's.
+CSRF_FAILURE_VIEW = "resellerconsole.api_error_views.csrf_failure"
 ROOT_URLCONF = "resellerconsole.urls"
 WSGI_APPLICATION = "resellerconsole.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -310,9 +312,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "resellerconsole.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON to a browser too (Accept: text/html), not 406; see resellerconsole/negotiation.py.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "resellerconsole.negotiation.JSONWhenUnmatched",
+    "DEFAULT_PARSER_CLASSES": [
+        "resellerconsole.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
 }
+# Deepest JSON nesting an API request may have (ours need 3); deeper is refused with 400 before parsing.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reseller Console API",
     "DESCRIPTION": "Manage VIP customers, invitations and licences.",
