@@ -277,7 +277,7 @@ def vip_admins_apply(*, customer: Customer, contacts: Sequence[VipAdminContact])
     except IntegrityError:
         raise DomainError(
             _("These VIP admin changes clash with another address or sign-in; save them in two steps."),
-            code="conflict",
+            code="vip_admin_clash",
             field="vip_admins",
         ) from None
     return changes

@@ -61,7 +61,7 @@ def server_error(request):
     if not is_api(request):
         return defaults.server_error(request)
     error = exceptions.APIException(_("Something went wrong on our side. It has been logged; try again later."))
-    return api_error_response(request, error, status=500, code="error")
+    return api_error_response(request, error, status=500, code="server_error")
 
 
 def csrf_failure(request, reason=""):

@@ -30,6 +30,10 @@ ERROR_CODES: dict[str, int] = {
     "unknown_field": 400,
     "invalid_cursor": 400,
     "invalid_filter": 400,
+    "too_deep": 400,
+    "request_too_large": 400,
+    "too_many_fields": 400,
+    "bad_request": 400,
     # --- Rules of the domain (400) ---------------------------------------------------------------------------
     "account_delayed": 400,
     "account_inactive": 400,
@@ -76,6 +80,13 @@ ERROR_CODES: dict[str, int] = {
     "unknown_vip_id": 400,
     "vip_id_exhausted": 400,
     "weak_password": 400,
+    # VIP admins' invitation links and sign-ins
+    "link_used": 400,
+    "no_sign_in": 400,
+    "outdated_link": 400,
+    "superseded": 400,
+    "unknown_vip_admin": 400,
+    "wrong_address": 400,
     # --- The current state forbids the change (409) ----------------------------------------------------------
     "already_invited": 409,
     "already_ordered": 409,
@@ -83,6 +94,7 @@ ERROR_CODES: dict[str, int] = {
     "locked": 409,
     "order_number_conflict": 409,
     "withdrawn": 409,
+    "vip_admin_clash": 409,
     # --- Idempotency-Key -------------------------------------------------------------------------------------
     "invalid_idempotency_key": 400,
     "idempotency_key_in_progress": 409,
@@ -92,11 +104,13 @@ ERROR_CODES: dict[str, int] = {
     "not_authenticated": 401,
     "authentication_failed": 401,
     "permission_denied": 403,
+    "csrf_failed": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
     "unsupported_media_type": 415,
     "throttled": 429,
+    "server_error": 500,
 }
 
 #: Codes that mean "the request is fine but the current state forbids it".

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from .errors import DomainError, Problem
 from .pagination import KeysetPage, keyset_page
 
 EMPTY_PARAMETER = _("Leave the parameter out instead of sending it empty.")
@@ -45,10 +45,9 @@ class ListFilterForm(forms.Form):
         """For the API: DomainError `invalid_filter` naming every refused parameter."""
         refused = self.refused(api=True)
         if refused:
-            first = next(iter(refused))
-            error = DomainError(refused[first][0], code="invalid_filter", field=first)
-            error.errors = dict(refused)
-            raise error
+            raise DomainError.from_problems(
+                Problem(name, "invalid_filter", message) for name, messages in refused.items() for message in messages
+            )
 
     def notices(self) -> list[str]:
         """For the console: one sentence per refused parameter, shown above the list."""

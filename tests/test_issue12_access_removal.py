@@ -42,7 +42,7 @@ def lapsing_customer(sales, photoshop, *, accepted=True, pending=3):
         )
         customer = customers.customer_send_invitation(customer=customer, actor=sales)
         if accepted:
-            customers.customer_accept_invitation(token=customers.invitation_token(customer))
+            customers.customer_accept_invitation(token=customers.invitation_token(customer.vip_admins.first()))
         first = pa.purchase_authorization_create(
             customer=customer, license_type="team", lines=[pa.LineRequest(photoshop, 5)], actor=sales
         )
