@@ -16,13 +16,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsLicensingWebsite, IsLicensingWebsiteOrConsoleUser
 from catalogue.models import LicenseType
 from catalogue.selectors import product_by_sku
-from customers.selectors import customer_get, customers_visible_to
+from customers.selectors import customer_get
 from renewals import services as renewal_services
 from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.errors import DomainError
@@ -34,14 +34,6 @@ from .api_fields import PoNumberField, PurchaseAuthorizationLineInput
 from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
 
 MAX_INT = 2**31 - 1
-
-
-class IsLicensingWebsiteOrConsoleUser(BasePermission):
-    """The order intake: the LWS integration's own token, or console users recording an order."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_licensing_website or user.is_console_user))
 
 
 # ---------------------------------------------------------------------------
@@ -85,6 +77,7 @@ class OrderOutput(serializers.ModelSerializer):
             "customer",
             "duration_months_proposed",
             "duration_months",
+            "entered_by_hand",
             "lines",
             "created_at",
         ]
@@ -339,7 +332,8 @@ class PurchaseAuthorizationRemoveProductsApi(APIView):
 
 
 class OrderIntakeApi(APIView):
-    permission_classes = [IsLicensingWebsiteOrConsoleUser]
+    #: Orders through the API are the licensing website's alone; the console records them by hand.
+    permission_classes = [IsLicensingWebsite]
 
     @extend_schema(
         request={"application/json": OrderInput},  # lines of objects: not as form data
@@ -351,11 +345,12 @@ class OrderIntakeApi(APIView):
             **error_responses(400, 409, 415),
         },
         description=_(
-            "The licensing website's order intake. order_type new (the default): an order referencing a purchase "
-            "authorization, whose lines must match it; the answer is an order. order_type renewal: a renewal order "
-            "for the customer with vip_id, one line per renewal SKU (quantity 0 renews none), inside the renewal "
-            "window; the answer is the renewal. Retrying with the same order number and content returns the first "
-            "result."
+            "The licensing website's order intake (its token only: other roles get 403). order_type new (the "
+            "default): an order referencing a purchase authorization, whose lines must match it; the answer is an "
+            "order. order_type renewal: a renewal order for the customer with vip_id, one line per held product's "
+            "renewal SKU (quantity 0 renews none; one left out is refused as renewal_product_missing), inside the "
+            "renewal window; the answer is the renewal. Retrying with the same order number and content returns "
+            "the first result."
         ),
     )
     def post(self, request):
@@ -364,15 +359,6 @@ class OrderIntakeApi(APIView):
         data = serializer.validated_data
         if data["order_type"] == OrderType.RENEWAL:
             return self._renewal(request, data)
-        if not request.user.is_licensing_website:
-            # Console users may record orders only for their own customers' authorizations.
-            reference = data["purchase_authorization"].strip().upper()
-            if not selectors.purchase_authorizations_visible_to(request.user).filter(reference=reference).exists():
-                raise DomainError(
-                    _("There is no purchase authorization %(reference)s.") % {"reference": reference},
-                    code="unknown_purchase_authorization",
-                    field="purchase_authorization",
-                )
         order, created = services.order_place(
             order_number=data["order_number"],
             order_date=data["order_date"],
@@ -384,16 +370,6 @@ class OrderIntakeApi(APIView):
 
     def _renewal(self, request, data) -> Response:
         vip_id = data["vip_id"].strip().upper()
-        if (
-            not request.user.is_licensing_website
-            and not customers_visible_to(request.user).filter(vip_id=vip_id).exists()
-        ):
-            # Console users may renew only their own customers; others' VIP IDs do not exist for them.
-            raise DomainError(
-                _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id},
-                code="unknown_vip_id",
-                field="vip_id",
-            )
         renewal, created = renewal_services.renewal_place(
             order_number=data["order_number"],
             order_date=data["order_date"],
@@ -405,6 +381,9 @@ class OrderIntakeApi(APIView):
 
 
 class OrderDetailApi(APIView):
+    #: The licensing website reads back the orders it placed; console users their customers' orders.
+    permission_classes = [IsLicensingWebsiteOrConsoleUser]
+
     @extend_schema(responses={200: OrderOutput, **error_responses(404)})
     def get(self, request, pk: int):
         return Response(OrderOutput(_visible_order(request, pk)).data)

@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.permissions import order_entered_by_hand
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.selectors import customers_visible_to
 from customers.services import customer_event_record
 from resellerconsole.errors import DomainError, Problem
 
-from . import dates
+from . import dates, selectors
 from .deadlines import (  # noqa: F401 - the deadline sweep lives in .deadlines; these names stay importable here
     OPEN_ACCOUNT_STATUSES,
     DeadlineSweep,
@@ -425,24 +427,31 @@ def order_place(
     lines: Sequence[OrderLineRequest],
     actor: User,
 ) -> tuple[Order, bool]:
-    """Record an order from the licensing website. Returns (order, created).
+    """Record an order: from the licensing website, or entered by hand in the console. Returns (order, created).
 
     The same order number with the same content returns the first result; with other content it is refused.
+    A number held by an order or renewal the actor may not see is answered as an unknown number would be
+    until every other check has passed (order_number_holder_visible).
     """
+    by_hand = order_entered_by_hand(actor)
     order_number = order_number.strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
     fingerprint = _fingerprint(order_date=order_date, pa_reference=pa_reference, lines=lines)
-    existing = Order.objects.filter(order_number=order_number).first()
-    if existing is not None:
-        return _replayed(existing, fingerprint), False
     from renewals.models import Renewal  # renewals builds on this app; the import stays local
 
-    if Renewal.objects.filter(order_number=order_number).exists():
+    existing = Order.objects.filter(order_number=order_number).first()
+    if existing is not None and order_number_holder_visible(existing, actor=actor):
+        return _replayed(existing, fingerprint), False
+    renewal = Renewal.objects.filter(order_number=order_number).first()
+    if renewal is not None and order_number_holder_visible(renewal, actor=actor):
         raise order_number_conflict(order_number)
+    taken = existing is not None or renewal is not None
     if order_date > today():
         raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
-    pa = PurchaseAuthorization.objects.filter(reference=pa_reference.strip().upper()).select_related("customer").first()
+    # By hand, only the actor's own customers' authorizations exist; the LWS orders for every reseller.
+    authorizations = selectors.purchase_authorizations_visible_to(actor) if by_hand else PurchaseAuthorization.objects
+    pa = authorizations.filter(reference=pa_reference.strip().upper()).select_related("customer").first()
     if pa is None:
         raise DomainError(
             _("There is no purchase authorization %(reference)s.") % {"reference": pa_reference},
@@ -454,8 +463,9 @@ def order_place(
         pa = PurchaseAuthorization.objects.select_for_update().get(pk=pa.pk)
         # A concurrent retry of the same order may have won the lock first.
         existing = Order.objects.filter(order_number=order_number).first()
-        if existing is not None:
+        if existing is not None and order_number_holder_visible(existing, actor=actor):
             return _replayed(existing, fingerprint), False
+        taken = taken or existing is not None
         if pa.status == PurchaseAuthorizationStatus.WITHDRAWN:
             raise DomainError(
                 _("Purchase authorization %(reference)s was withdrawn and cannot be ordered.")
@@ -479,6 +489,9 @@ def order_place(
             )
         pa_lines = _active_lines(pa)
         _require_matching_lines(pa, pa_lines, lines)
+        if taken:
+            # Someone else's number: refused only now, with what the create below would have answered.
+            raise order_number_conflict(order_number)
         proposed = _proposed_duration(customer, order_date)
         try:
             with transaction.atomic():
@@ -490,6 +503,7 @@ def order_place(
                     fingerprint=fingerprint,
                     duration_months_proposed=proposed,
                     placed_by=actor,
+                    entered_by_hand=by_hand,
                 )
         except IntegrityError:
             # The same number was just used for another customer's authorization (their lock is not ours).
@@ -504,6 +518,7 @@ def order_place(
             "reference": pa.reference,
             "order_date": order_date.isoformat(),
             "proposed_duration_months": proposed,
+            "entered_by_hand": by_hand,
         }
         if customer.anniversary_date is None:
             customer.anniversary_date = dates.first_anniversary(order_date)
@@ -513,6 +528,17 @@ def order_place(
         customer_event_record(customer, CustomerEvent.Kind.ORDER_PLACED, actor, **parameters)
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return order, True
+
+
+def order_number_holder_visible(holder, *, actor: User) -> bool:
+    """Whether `actor` may learn about the order or renewal `holder` that has an order number.
+
+    The licensing website sees what it placed itself, console users their customers' orders. For anyone else
+    the number is answered like an unknown one, so another reseller (or integration) cannot learn it exists.
+    """
+    if actor.is_licensing_website:
+        return holder.placed_by_id == actor.pk and not holder.entered_by_hand
+    return customers_visible_to(actor).filter(pk=holder.customer_id).exists()
 
 
 def _proposed_duration(customer: Customer, order_date: date) -> int:

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import console_view
+from accounts.permissions import may_enter_orders_by_hand
 from customers.selectors import customer_get
 from resellerconsole.errors import DomainError
 
@@ -170,7 +172,9 @@ def purchase_authorization_remove_products(request, pk: int, pa_pk: int):
 
 @console_view
 def order_record(request, pk: int, pa_pk: int):
-    """The account manager records the LWS order for a pending PA (the same intake as the API)."""
+    """A reseller admin or internal sales records an order by hand for a pending PA (sales may not)."""
+    if not may_enter_orders_by_hand(request.user):
+        raise PermissionDenied
     customer = customer_get(user=request.user, pk=pk)
     pa = _pa_or_404(customer, pa_pk)
     if pa.status != PurchaseAuthorizationStatus.PENDING:

@@ -22,3 +22,17 @@ def products_for(*, license_type: str, segment: str) -> QuerySet[Product]:
 def product_by_sku(sku: str) -> Product | None:
     """The product whose new-purchase SKU is `sku` (active or not), or None."""
     return Product.objects.filter(sku_new=sku.strip().upper()).first()
+
+
+#: The catalogue's sort in the API, ending with the primary key (keyset pages).
+CATALOGUE_ORDERING = ("name", "pk")
+
+
+def catalogue_list(*, license_type: str = "", segment: str = "") -> QuerySet[Product]:
+    """Every product (active or not), optionally of one licence type or sold to one market segment."""
+    products = Product.objects.all()
+    if license_type:
+        products = products.filter(license_type=license_type)
+    if segment:
+        products = products.filter(segment_filter(segment))
+    return products.order_by(*CATALOGUE_ORDERING)

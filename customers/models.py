@@ -206,14 +206,19 @@ class CustomerEvent(AuditEvent):
             else f"{line.get('product', '')} {line.get('before', '?')} → {line.get('after', '?')}"
             for line in parameters.get("lines", [])
         )
+        # Orders recorded in the console rather than received from the licensing website say so.
+        by_hand = f" ({_('entered by hand')})" if parameters.get("entered_by_hand") else ""
         if self.kind == self.Kind.RENEWED:
-            return f"{parameters.get('anniversary_before', '')} → {parameters.get('anniversary_after', '')}: {lines}"
+            return (
+                f"{parameters.get('anniversary_before', '')} → {parameters.get('anniversary_after', '')}: "
+                f"{lines}{by_hand}"
+            )
         if self.kind == self.Kind.RENEWAL_QUANTITY_CHOSEN:
             return f"{parameters.get('product', '')}: {parameters.get('before', '?')} → {parameters.get('after', '?')}"
         if self.kind in (self.Kind.PA_CREATED, self.Kind.PA_WITHDRAWN, self.Kind.PA_PRODUCTS_REMOVED):
             return f"{parameters.get('reference', '')}: {lines}"
         if self.kind == self.Kind.ORDER_PLACED:
-            return f"{parameters.get('order_number', '')} → {parameters.get('reference', '')}"
+            return f"{parameters.get('order_number', '')} → {parameters.get('reference', '')}{by_hand}"
         if self.kind == self.Kind.DURATION_SET:
             before = parameters.get("previous") or parameters.get("proposed")
             return f"{parameters.get('order_number', '')}: {before} → {parameters.get('months')}"

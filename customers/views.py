@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
+from accounts.permissions import may_enter_orders_by_hand
 from authorizations import selectors as authorization_selectors
 from authorizations import services as authorization_services
 from renewals import selectors as renewal_selectors
@@ -154,6 +155,7 @@ def customer_detail(request, pk: int, tab: str = "details"):
         "tabs": CUSTOMER_TABS,
         "today": today,
         "banner": renewal_selectors.renewal_banner(customer=customer, on=today),
+        "may_enter_orders": may_enter_orders_by_hand(request.user),
     }
     if tab == "details":
         context["vip_admins"] = selectors.vip_admins_with_sign_ins(customer=customer)

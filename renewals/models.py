@@ -88,6 +88,8 @@ class Renewal(models.Model):
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    #: Recorded in the console by a reseller admin or internal sales, not received from the licensing website.
+    entered_by_hand = models.BooleanField(_("entered by hand"), default=False)
     created_at = models.DateTimeField(_("processed at"), default=timezone.now)
 
     class Meta:

@@ -13,12 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import order_entered_by_hand
 from authorizations import dates
 from authorizations.models import Assignment, Holding, Order
-from authorizations.services import content_fingerprint, customer_refresh_delay, order_number_conflict
+from authorizations.services import (
+    content_fingerprint,
+    customer_refresh_delay,
+    order_number_conflict,
+    order_number_holder_visible,
+)
 from authorizations.withdrawals import pending_withdraw_all
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.selectors import customers_visible_to
 from customers.services import customer_event_record, customer_set_status
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
@@ -262,6 +269,21 @@ def renewable_products(customer: Customer) -> dict[int, Product]:
     return Product.objects.in_bulk(ids)
 
 
+def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
+    """The console's renewal order: every renewable product, at the overview's proposed quantity (or the
+    quantity held, for a product the overview has not listed yet), so none is left out."""
+    proposed = dict(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
+            "product_id", "proposed_quantity"
+        )
+    )
+    held = dict(Holding.objects.filter(customer=customer).values_list("product_id", "deployed"))
+    return [
+        RenewalLineRequest(product.sku_renewal, proposed.get(pid, held.get(pid, 0)))
+        for pid, product in sorted(renewable_products(customer).items(), key=lambda item: item[1].name)
+    ]
+
+
 def _check_window(customer: Customer, order_date: date) -> None:
     anniversary = customer.anniversary_date
     opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
@@ -312,6 +334,18 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
         chosen[product.pk] = line.quantity
     if not chosen:
         raise DomainError(_("Add at least one product to renew."), code="required", field="lines")
+    # Every held product is named: one left out would silently renew at 0 and move the anniversary.
+    missing = sorted((p for pid, p in products.items() if pid not in chosen), key=lambda p: p.name)
+    if missing:
+        raise DomainError(
+            _(
+                "The renewal order leaves out %(products)s. Name every held product's renewal SKU "
+                "(quantity 0 renews none of it)."
+            )
+            % {"products": ", ".join(f"{p.name} ({p.sku_renewal})" for p in missing)},
+            code="renewal_product_missing",
+            field="lines",
+        )
     return chosen
 
 
@@ -320,18 +354,24 @@ def renewal_place(
 ) -> tuple[Renewal, bool]:
     """Process a renewal order: renew the chosen quantities for 12 months, release what is not renewed,
     move the anniversary a year on and record the renewal. The same order again returns the first result."""
+    by_hand = order_entered_by_hand(actor)
     order_number = (order_number or "").strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
     fingerprint = _fingerprint(order_date=order_date, vip_id=vip_id, lines=lines)
     existing = Renewal.objects.filter(order_number=order_number).first()
-    if existing is not None:
+    if existing is not None and order_number_holder_visible(existing, actor=actor):
         return _replayed(existing, fingerprint), False
-    if Order.objects.filter(order_number=order_number).exists():
+    order = Order.objects.filter(order_number=order_number).first()
+    if order is not None and order_number_holder_visible(order, actor=actor):
         raise order_number_conflict(order_number)
+    # Someone else's number is refused only after every other check, as the create would (answers stay alike).
+    taken = existing is not None or order is not None
     if order_date > timezone.localdate():
         raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
-    customer = Customer.objects.filter(vip_id=(vip_id or "").strip().upper()).first()
+    # By hand, only the actor's own customers exist; the LWS renews for every reseller.
+    customers = customers_visible_to(actor) if by_hand else Customer.objects
+    customer = customers.filter(vip_id=(vip_id or "").strip().upper()).first()
     if customer is None:
         raise DomainError(
             _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id},
@@ -341,8 +381,9 @@ def renewal_place(
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         existing = Renewal.objects.filter(order_number=order_number).first()
-        if existing is not None:
+        if existing is not None and order_number_holder_visible(existing, actor=actor):
             return _replayed(existing, fingerprint), False
+        taken = taken or existing is not None
         if customer.status == CustomerStatus.INACTIVE:
             raise DomainError(
                 _(
@@ -361,6 +402,8 @@ def renewal_place(
         _check_window(customer, order_date)
         products = renewable_products(customer)
         chosen = _match_lines(products, lines)
+        if taken:
+            raise order_number_conflict(order_number)
         anniversary = customer.anniversary_date
         new_anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
         try:
@@ -373,6 +416,7 @@ def renewal_place(
                     anniversary_after=new_anniversary,
                     fingerprint=fingerprint,
                     placed_by=actor,
+                    entered_by_hand=by_hand,
                 )
         except IntegrityError:
             raise order_number_conflict(order_number) from None
@@ -381,7 +425,7 @@ def renewal_place(
         renewal_lines = []
         for product_id, product in sorted(products.items(), key=lambda item: item[1].name):
             before = holdings[product_id].deployed if product_id in holdings else 0
-            after = chosen.get(product_id, 0)
+            after = chosen[product_id]
             losing = users_losing_access(customer=customer, product=product, quantity=after)
             if losing:
                 Assignment.objects.filter(
@@ -408,6 +452,7 @@ def renewal_place(
             order_number=order_number,
             anniversary_before=anniversary.isoformat(),
             anniversary_after=new_anniversary.isoformat(),
+            entered_by_hand=by_hand,
             lines=[
                 {"product": ln.product.name, "before": ln.quantity_before, "after": ln.quantity_after}
                 for ln in renewal_lines

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
+from accounts.permissions import may_enter_orders_by_hand
 from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.csv_export import SafeCsvWriter
@@ -173,15 +175,17 @@ def renewal_quantity(request, pk: int):
 @console_view
 @require_POST
 def renewal_order(request, pk: int):
-    """The console form for the renewal order: the overview's quantities under the LWS order number."""
+    """The console form for the renewal order, entered by hand: every renewable product at the overview's
+    quantity under the LWS order number (reseller admins and internal sales; not sales)."""
+    if not may_enter_orders_by_hand(request.user):
+        raise PermissionDenied
     customer = customer_get(user=request.user, pk=pk)
     form = RenewalOrderForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect(_renewals_tab(customer))
-    entry = selectors.customer_overview_entry(customer=customer, on=timezone.localdate())
-    lines = [services.RenewalLineRequest(ln.row.product.sku_renewal, ln.row.proposed_quantity) for ln in entry.lines]
+    lines = services.proposed_renewal_lines(customer)
     try:
         renewal, _created = services.renewal_place(
             order_number=form.cleaned_data["order_number"],

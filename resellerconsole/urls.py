@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from authorizations import api as authorizations_api
+from authorizations import api_orders
+from catalogue import api as catalogue_api
 from customers import api as customers_api
 from renewals import api as renewals_api
 
@@ -36,10 +38,12 @@ api_v1 = [
         authorizations_api.PurchaseAuthorizationRemoveProductsApi.as_view(),
         name="api-purchase-authorization-remove-products",
     ),
-    path("orders/", authorizations_api.OrderIntakeApi.as_view(), name="api-order-intake"),
+    path("orders/", api_orders.OrderListIntakeApi.as_view(), name="api-order-intake"),
     path("orders/<int:pk>/", authorizations_api.OrderDetailApi.as_view(), name="api-order-detail"),
     path("orders/<int:pk>/duration/", authorizations_api.OrderDurationApi.as_view(), name="api-order-duration"),
     path("orders/<int:pk>/returns/", authorizations_api.OrderReturnApi.as_view(), name="api-order-returns"),
+    path("products/", catalogue_api.ProductListApi.as_view(), name="api-product-list"),
+    path("products/<int:pk>/", catalogue_api.ProductDetailApi.as_view(), name="api-product-detail"),
     path("renewals/", renewals_api.RenewalOverviewApi.as_view(), name="api-renewal-overview"),
     path("customers/<int:pk>/renewal/", renewals_api.CustomerRenewalApi.as_view(), name="api-customer-renewal"),
 ]

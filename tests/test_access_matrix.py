@@ -112,8 +112,13 @@ BEARER_LINKS = {"invitation-accept"}
 RESELLER_ADMINS_ONLY = {"staff-list", "staff-set-active"}
 #: The customer-side admin console: only the customer's own VIP admins (none of the matrix's actors).
 VIP_ADMINS_ONLY = {"admin-console", "assignment-release"}
-#: The order intake: the licensing website's token, and console users recording an order.
-LICENSING_WEBSITE_AND_CONSOLE = {"api-order-intake"}
+#: The orders: the licensing website reads (and, by POST, places) the orders it placed; console users read
+#: their customers' orders. POST to the intake is the licensing website's alone (tests/test_issue12_orders.py).
+LICENSING_WEBSITE_AND_CONSOLE = {"api-order-intake", "api-order-detail"}
+#: The product catalogue: shared by every API role (no tenant's data); VIP admins are refused.
+CATALOGUE = {"api-product-list", "api-product-detail"}
+#: Console forms that record an order by hand: reseller admins and internal sales, not sales.
+ORDER_BY_HAND = {"order-record", "renewal-order"}
 #: Lists without URL kwargs that show tenant A's rows to its admin and to internal sales.
 LISTS_SHOWING_TENANT_A = {
     "customer-list",
@@ -122,6 +127,7 @@ LISTS_SHOWING_TENANT_A = {
     "renewal-overview",
     "renewal-overview-csv",
     "api-renewal-overview",
+    "api-order-intake",
 }
 
 
@@ -204,7 +210,9 @@ def build_world() -> World:
             lines=[renewal_services.RenewalLineRequest(photoshop.sku_renewal, 5)],
             actor=reseller_admin,
         )
-    # ... and today: an order with one of its lines returned, a pending PA, a user holding a licence.
+    # ... and today: an order (placed by the licensing website) with one of its lines returned, a pending PA,
+    # a user holding a licence.
+    lws = User.objects.create_user("lws-matrix", role=User.Role.LICENSING_WEBSITE, password="lws-pass-123456")
     ordered_pa = pa.purchase_authorization_create(
         customer=customer,
         license_type="team",
@@ -217,7 +225,7 @@ def build_world() -> World:
         order_date=today,
         pa_reference=ordered_pa.reference,
         lines=[pa.OrderLineRequest(photoshop.sku_new, 2), pa.OrderLineRequest(indesign.sku_new, 3)],
-        actor=reseller_admin,
+        actor=lws,
     )
     returned_line = order.lines.get(product=indesign)
     return_authorization = pa.return_request(order=order, order_line_ids=[returned_line.pk], actor=reseller_admin)
@@ -248,7 +256,6 @@ def build_world() -> World:
         customer=other_customer,
         vip_admin=other_customer.vip_admins.first(),
     )
-    lws = User.objects.create_user("lws-matrix", role=User.Role.LICENSING_WEBSITE, password="lws-pass-123456")
     lws_token = Token.objects.create(user=lws)
     superuser = User.objects.create_superuser("root-matrix", "root@operator.example", "root-pass-123456")
 
@@ -419,6 +426,8 @@ def audience(route: Route) -> str:
         return "vip-admins"
     if route.name in LICENSING_WEBSITE_AND_CONSOLE:
         return "order-intake"
+    if route.name in CATALOGUE:
+        return "catalogue"
     return "api" if route.route.startswith("api/") else "console"
 
 
@@ -428,6 +437,7 @@ INTENDED = {
     "reseller-admins": {RESELLER_ADMIN_A},
     "vip-admins": set(),
     "order-intake": {LICENSING_WEBSITE, RESELLER_ADMIN_A, INTERNAL_SALES},
+    "catalogue": {OTHER_RESELLERS_SALES, LICENSING_WEBSITE, RESELLER_ADMIN_A, INTERNAL_SALES},
     "api": {RESELLER_ADMIN_A, INTERNAL_SALES},
     "console": {RESELLER_ADMIN_A, INTERNAL_SALES},
 }
@@ -438,6 +448,7 @@ PROBE = {
     "reseller-admins": RESELLER_ADMIN_A,
     "vip-admins": VIP_ADMIN_A,
     "order-intake": LICENSING_WEBSITE,
+    "catalogue": RESELLER_ADMIN_A,
     "api": RESELLER_ADMIN_A,
     "console": RESELLER_ADMIN_A,
 }
@@ -451,6 +462,7 @@ PK_MEANING = [
     ("api/v1/customers/<int:pk>/", lambda w: w.customer),
     ("api/v1/purchase-authorizations/<int:pk>/", lambda w: w.pending_pa),
     ("api/v1/orders/<int:pk>/", lambda w: w.order),
+    ("api/v1/products/<int:pk>/", lambda w: w.extras["catalogue.product"]),
     ("staff/<int:pk>/", lambda w: w.sales_member),
     ("admin-console/assignments/<int:pk>/", lambda w: w.assignment),
 ]
@@ -678,6 +690,8 @@ def check_answer(world, route, kind, actor, intended, method, path, response) ->
                 assert status == 200, where
             return
         assert status not in (401, 403, 404), where
+        if kind == "catalogue":
+            return  # the shared catalogue shows no tenant's data
         if method == "get" and status == 200 and (route.kwarg_names or route.name in LISTS_SHOWING_TENANT_A):
             assert shown, f"{where} without tenant A's data: is the URL filled with tenant A's objects?"
         return
@@ -716,8 +730,32 @@ def test_the_matrix_covers_every_part_of_the_project():
 
 def test_the_tables_name_only_real_url_patterns():
     names = {route.name for route in ROUTES.values()}
-    listed = PUBLIC | RESELLER_ADMINS_ONLY | VIP_ADMINS_ONLY | LICENSING_WEBSITE_AND_CONSOLE | LISTS_SHOWING_TENANT_A
+    listed = (
+        PUBLIC
+        | RESELLER_ADMINS_ONLY
+        | VIP_ADMINS_ONLY
+        | LICENSING_WEBSITE_AND_CONSOLE
+        | CATALOGUE
+        | ORDER_BY_HAND
+        | LISTS_SHOWING_TENANT_A
+    )
     assert listed <= names, f"listed but not a URL pattern any more: {sorted(listed - names)}"
+
+
+@pytest.mark.parametrize("name", sorted(ORDER_BY_HAND))
+def test_sales_of_tenant_a_do_not_record_orders_by_hand(world, name):
+    """Issue 12: the console's order forms are for reseller admins and internal sales; tenant A's own sales get
+    403 (they keep every other console page, as the matrix's console rows show for its admin)."""
+    route = ROUTES[name]
+    path = build_path(route, fill_kwargs(route, world))
+    client = Client()
+    client.handler = HANDLER
+    client.force_login(world.sales_member)
+    before = tenant_a_state(world)
+    assert client.get(path).status_code in (403, 405), path  # the renewal order takes only POST
+    assert client.post(path).status_code == 403, path
+    assert tenant_a_state(world) == before
+    assert client.get(reverse("customer-history", kwargs={"pk": world.customer.pk})).status_code == 200
 
 
 # ---------------------------------------------------------------------------

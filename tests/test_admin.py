@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from customers.models import CustomerEvent
 from notifications.models import OutboundEmail
-from tests.factories import InvitedCustomerFactory, ProductFactory, SalesFactory
+from tests.factories import InvitedCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def some_of_everything():
         order_number="LWS-1",
         order_date=pa.today(),
         pa_reference=authorization.reference,
-        actor=sales,
+        actor=ResellerAdminFactory(reseller=sales.reseller),
         lines=[pa.OrderLineRequest(line.product.sku_new, line.quantity) for line in lines],
     )
     pa.return_request(order=order, order_line_ids=[order.lines.get(product=returned).pk], actor=sales)
@@ -48,7 +48,7 @@ def some_of_everything():
             order_number="REN-1",
             order_date=customer.anniversary_date,
             vip_id=customer.vip_id,
-            actor=sales,
+            actor=ResellerAdminFactory(reseller=sales.reseller),
             lines=[renewals.RenewalLineRequest(kept.sku_renewal, 2)],
         )
     customer.refresh_from_db()

@@ -10,7 +10,7 @@ from authorizations.models import Holding, PurchaseAuthorization
 from authorizations.services import LineRequest, OrderLineRequest
 from customers.models import CustomerEvent, CustomerStatus
 from resellerconsole.errors import DomainError
-from tests.factories import ActiveCustomerFactory, CustomerFactory, ProductFactory, SalesFactory
+from tests.factories import ActiveCustomerFactory, CustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 DAY0 = date(2026, 3, 2)
@@ -42,7 +42,11 @@ def order(sales, pa, number="LWS-1", on=None, lines=None):
     if lines is None:
         lines = [OrderLineRequest(ln.product.sku_new, ln.quantity) for ln in pa.lines.filter(removed_at=None)]
     return services.order_place(
-        order_number=number, order_date=on or services.today(), pa_reference=pa.reference, lines=lines, actor=sales
+        order_number=number,
+        order_date=on or services.today(),
+        pa_reference=pa.reference,
+        lines=lines,
+        actor=ResellerAdminFactory(reseller=sales.reseller),
     )
 
 
@@ -387,7 +391,11 @@ def test_unknown_and_withdrawn_pas_cannot_be_ordered(world):
         order(sales, pa)
     with pytest.raises(DomainError) as unknown:
         services.order_place(
-            order_number="X", order_date=services.today(), pa_reference="PA99999999", lines=[], actor=sales
+            order_number="X",
+            order_date=services.today(),
+            pa_reference="PA99999999",
+            lines=[],
+            actor=ResellerAdminFactory(reseller=sales.reseller),
         )
     assert withdrawn.value.code == "withdrawn"
     assert unknown.value.code == "unknown_purchase_authorization"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from customers.models import Customer
-from tests.factories import SalesFactory
+from tests.factories import ResellerAdminFactory, SalesFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -257,7 +257,7 @@ def test_vip_admin_sees_the_renewal_banner_until_the_renewal(page: Page, live_se
         order_number="REN-B",
         order_date=timezone.localdate(),
         vip_id=customer.vip_id,
-        actor=sales,
+        actor=ResellerAdminFactory(reseller=sales.reseller),
         lines=[renewals.RenewalLineRequest(product.sku_renewal, 3)],
     )
     page.reload()

@@ -19,7 +19,7 @@ from authorizations.pricing import (
     order_quote,
     prorated_amount,
 )
-from tests.factories import ActiveCustomerFactory, ProductFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory
 
 TODAY = date(2026, 6, 1)
 ANNIVERSARY = date(2026, 11, 16)
@@ -184,6 +184,13 @@ def test_order_anniversary_follows_the_intake():
 
 
 @pytest.fixture
+def admin_client(client, sales):
+    """The order form (and its calculator) is for reseller admins and internal sales, not sales (issue 12)."""
+    client.force_login(ResellerAdminFactory(reseller=sales.reseller))
+    return client
+
+
+@pytest.fixture
 def frozen_today():
     with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), tick=False):
         yield
@@ -214,8 +221,8 @@ def order_page(client, pa, language="en", htmx=False, **params):
     return response
 
 
-def test_the_order_form_shows_months_and_prorated_amounts(sales_client, pa):
-    response = order_page(sales_client, pa)
+def test_the_order_form_shows_months_and_prorated_amounts(admin_client, pa):
+    response = order_page(admin_client, pa)
     page = response.content.decode()
 
     calculation = response.context["calculation"]
@@ -227,8 +234,8 @@ def test_the_order_form_shows_months_and_prorated_amounts(sales_client, pa):
     assert "Nov. 16, 2026" in page
 
 
-def test_adding_licences_on_another_date(sales_client, pa):
-    response = order_page(sales_client, pa, **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"})
+def test_adding_licences_on_another_date(admin_client, pa):
+    response = order_page(admin_client, pa, **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"})
     page = response.content.decode()
 
     addition = response.context["calculation"].addition
@@ -238,9 +245,9 @@ def test_adding_licences_on_another_date(sales_client, pa):
     assert "Adding 5 licences on Sept. 20, 2026" in page
 
 
-def test_swedish_words_dates_and_numbers(sales_client, pa):
+def test_swedish_words_dates_and_numbers(admin_client, pa):
     page = order_page(
-        sales_client, pa, "sv", **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"}
+        admin_client, pa, "sv", **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"}
     ).content.decode()
 
     assert '<html lang="sv">' in page
@@ -252,7 +259,7 @@ def test_swedish_words_dates_and_numbers(sales_client, pa):
     assert ">6 månader<" in page
 
 
-def test_the_first_order_runs_twelve_months_and_sets_the_anniversary(sales_client, sales, frozen_today):
+def test_the_first_order_runs_twelve_months_and_sets_the_anniversary(admin_client, sales, frozen_today):
     customer = ActiveCustomerFactory(reseller=sales.reseller)
     first = services.purchase_authorization_create(
         customer=customer,
@@ -260,7 +267,7 @@ def test_the_first_order_runs_twelve_months_and_sets_the_anniversary(sales_clien
         lines=[services.LineRequest(ProductFactory(unit_price="100.00"), 2)],
         actor=sales,
     )
-    response = order_page(sales_client, first)
+    response = order_page(admin_client, first)
     assert response.context["calculation"].order.months == 12
     assert response.context["calculation"].order.anniversary == date(2027, 6, 1)
     assert "set by this first order" in response.content.decode() and "200.00 EUR" in response.content.decode()
@@ -293,9 +300,9 @@ ERRORS = {
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 @pytest.mark.parametrize("case", list(ERRORS))
-def test_bad_input_is_a_field_error_never_a_500(sales_client, pa, case, language):
+def test_bad_input_is_a_field_error_never_a_500(admin_client, pa, case, language):
     params, field, message = ERRORS[case]
-    response = order_page(sales_client, pa, language, **params)
+    response = order_page(admin_client, pa, language, **params)
     page = response.content.decode()
 
     assert response.context["calculator"].has_error(field)
@@ -311,22 +318,22 @@ def test_bad_input_is_a_field_error_never_a_500(sales_client, pa, case, language
         assert all(text in page for text in swedish)
 
 
-def test_the_calculator_date_prefills_the_record_form(sales_client, pa):
-    page = order_page(sales_client, pa, **{"calc-order_date": "2026-06-01"}).content.decode()
+def test_the_calculator_date_prefills_the_record_form(admin_client, pa):
+    page = order_page(admin_client, pa, **{"calc-order_date": "2026-06-01"}).content.decode()
     assert 'name="order_date" value="2026-06-01"' in page
 
 
-def test_htmx_gets_only_the_calculator(sales_client, pa):
-    response = order_page(sales_client, pa, htmx=True, **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"})
+def test_htmx_gets_only_the_calculator(admin_client, pa):
+    response = order_page(admin_client, pa, htmx=True, **{"calc-add_quantity": "5", "calc-add_date": "2026-09-20"})
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<section class="card calculator" id="order-calculator"')
     assert "<html" not in fragment and "499.80 EUR" in fragment
 
 
-def test_recording_still_works_and_a_refused_post_keeps_the_calculator(sales_client, pa):
+def test_recording_still_works_and_a_refused_post_keeps_the_calculator(admin_client, pa):
     url = reverse("order-record", args=[pa.customer_id, pa.pk])
-    refused = sales_client.post(url, {"order_number": "", "order_date": "2026-06-01"})
-    recorded = sales_client.post(url, {"order_number": "LWS-CALC-1", "order_date": "2026-06-01"})
+    refused = admin_client.post(url, {"order_number": "", "order_date": "2026-06-01"})
+    recorded = admin_client.post(url, {"order_number": "LWS-CALC-1", "order_date": "2026-06-01"})
 
     assert refused.status_code == 200 and 'id="order-calculator"' in refused.content.decode()
     assert refused.context["calculation"].order.on == date(2026, 6, 1)
@@ -336,9 +343,8 @@ def test_recording_still_works_and_a_refused_post_keeps_the_calculator(sales_cli
 
 
 def test_another_resellers_order_form_is_404(client, pa):
-    from tests.factories import SalesFactory
 
-    client.force_login(SalesFactory())
+    client.force_login(ResellerAdminFactory())
     response = client.get(
         reverse("order-record", args=[pa.customer_id, pa.pk]), {"calc-add_quantity": "5", "calc-add_date": "2026-07-01"}
     )

@@ -9,7 +9,7 @@ from notifications import services as outbox
 from notifications.models import OutboundEmail
 from resellerconsole.errors import DomainError
 from tests.conftest import run_together
-from tests.factories import CustomerFactory, SalesFactory
+from tests.factories import CustomerFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +90,7 @@ def _order(pa, sales, authorization, product, number, quantity=1):
         order_date=pa.today(),
         pa_reference=authorization.reference,
         lines=[pa.OrderLineRequest(product.sku_new, quantity)],
-        actor=sales,
+        actor=ResellerAdminFactory(reseller=sales.reseller),
     )
 
 
@@ -253,7 +253,7 @@ def test_renewal_order_against_removal_of_access_one_wins():
                 order_number="LATE",
                 order_date=date(2026, 5, 31),
                 vip_id=customer.vip_id,
-                actor=sales,
+                actor=ResellerAdminFactory(reseller=sales.reseller),
                 lines=[renewals.RenewalLineRequest(product.sku_renewal, 3)],
             ),
         )

@@ -24,7 +24,9 @@ from celery import Celery
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
+from accounts.models import User
 from authorizations import services as pa
 from authorizations import tasks as authorization_tasks
 from authorizations.models import Holding, Order, PurchaseAuthorization
@@ -398,6 +400,7 @@ def test_a_redis_outage_neither_fails_nor_alarms_resellers_and_the_sweep_deliver
         },
     )
     authorization = PurchaseAuthorization.objects.get(customer=one)
+    lws_token = Token.objects.create(user=User.objects.create_user("lws-outage", role=User.Role.LICENSING_WEBSITE)).key
     act(
         "post",
         reverse("api-order-intake"),
@@ -408,6 +411,8 @@ def test_a_redis_outage_neither_fails_nor_alarms_resellers_and_the_sweep_deliver
             "lines": [{"sku": product.sku_new, "quantity": 3}],
         },
         content_type="application/json",
+        # Orders through the API are the licensing website's alone (issue 12): its token, beside the session.
+        HTTP_AUTHORIZATION=f"Token {lws_token}",
     )
     act("get", reverse("customer-list"))
     act("get", reverse("customer-history", args=[one.pk]))

@@ -83,6 +83,11 @@ class World:
         return SalesFactory()
 
     @cached_property
+    def lws(self):
+        """Places the world's orders: orders through the API are the licensing website's (issue 12)."""
+        return User.objects.create_user("lws-hostile", role=User.Role.LICENSING_WEBSITE)
+
+    @cached_property
     def photoshop(self):
         return ProductFactory(name="Photoshop")
 
@@ -211,7 +216,7 @@ def _place_order(customer, world: World, order_date, *, actor=None):
         order_date=order_date,
         pa_reference=authorization.reference,
         lines=[authorization_services.OrderLineRequest(product.sku_new, quantity) for product, quantity in lines],
-        actor=actor,
+        actor=world.lws,
     )
     return order
 
@@ -355,7 +360,7 @@ REMOVE_PRODUCTS = Form(
 )
 ORDER = Form(
     "order",
-    "sales",
+    "reseller_admin",  # recording an order by hand is not for sales (issue 12)
     lambda w: reverse("order-record", args=[w.pending.customer_id, w.pending.pk]),
     lambda w: {"order_number": "LWS-NEW-1", "order_date": timezone.localdate().isoformat()},
     FIELD,
@@ -383,7 +388,7 @@ RENEWAL_QUANTITY = Form(
 )
 RENEWAL_ORDER = Form(
     "renewal-order",
-    "sales",
+    "reseller_admin",  # recording an order by hand is not for sales (issue 12)
     lambda w: reverse("renewal-order", args=[w.renewing.pk]),
     renewal_order_data,
     MESSAGE,
@@ -555,7 +560,13 @@ OTHER_TENANT_URLS = {
     "huge order id": lambda w: reverse("return-request", args=[w.customer.pk, 10**30]),
 }
 # Who posts each: the staff pages are the reseller admin's, the release the VIP admin's.
-OTHER_TENANT_USERS = {"staff member": "reseller_admin", "assignment": "vip_admin"}
+# Order forms are for reseller admins and internal sales (issue 12): their admin asks for the other tenant's.
+OTHER_TENANT_USERS = {
+    "staff member": "reseller_admin",
+    "assignment": "vip_admin",
+    "order": "reseller_admin",
+    "renewal order": "reseller_admin",
+}
 
 CASES = [
     *customer_cases(CUSTOMER_CREATE),

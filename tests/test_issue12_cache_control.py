@@ -42,7 +42,8 @@ def test_api_answers_are_private_and_not_stored_by_token_and_anonymously(sales):
 def test_the_invitation_page_is_private_and_not_stored(client):
     from customers.services import invitation_token
 
-    response = client.get(reverse("invitation-accept", args=[invitation_token(InvitedCustomerFactory().vip_admins.first())]))
+    vip_admin = InvitedCustomerFactory().vip_admins.first()
+    response = client.get(reverse("invitation-accept", args=[invitation_token(vip_admin)]))
 
     assert response.status_code == 200
     assert {"private", "no-store"} <= directives(response)

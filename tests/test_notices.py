@@ -16,7 +16,7 @@ from notifications.models import OutboundEmail
 from notifications.services import email_deliver
 from notifications.tasks import send_pending_emails
 from renewals import services as renewals
-from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 ANNIVERSARY = date(2026, 9, 15)
@@ -86,7 +86,7 @@ def test_a_customer_renewed_before_the_anniversary_gets_no_anniversary_notice():
                     order_number="R",
                     order_date=day,
                     vip_id=customer.vip_id,
-                    actor=sales,
+                    actor=ResellerAdminFactory(reseller=sales.reseller),
                     lines=[renewals.RenewalLineRequest(photoshop.sku_renewal, 4)],
                 )
     assert list(OutboundEmail.objects.filter(customer=customer).values_list("kind", flat=True)) == ["renewal_due"]
@@ -118,7 +118,7 @@ def test_a_year_day_by_day_sends_exactly_the_expected_emails_and_nothing_on_a_se
                     order_number="REN",
                     order_date=day,
                     vip_id=renewing.vip_id,
-                    actor=sales,
+                    actor=ResellerAdminFactory(reseller=sales.reseller),
                     lines=[renewals.RenewalLineRequest(photoshop.sku_renewal, 4)],
                 )
             for message in mail.outbox[len(sent) :]:

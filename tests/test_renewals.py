@@ -12,7 +12,7 @@ from renewals import services
 from renewals.models import Renewal, RenewalRow, WindowState, window_state
 from renewals.services import RenewalLineRequest
 from resellerconsole.errors import DomainError
-from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 FIRST_ORDER = date(2025, 3, 10)
@@ -37,7 +37,7 @@ def world():
             order_date=FIRST_ORDER,
             pa_reference=authorization.reference,
             lines=[pa.OrderLineRequest(photoshop.sku_new, 5), pa.OrderLineRequest(indesign.sku_new, 2)],
-            actor=sales,
+            actor=ResellerAdminFactory(reseller=sales.reseller),
         )
         for n in range(3):
             pa.assignment_add(customer=customer, product=photoshop, email=f"user{n}@c.example", actor=sales)
@@ -101,7 +101,7 @@ def test_day_by_day_with_a_renewal_10_days_before(world):
                     order_number="REN-1",
                     order_date=day,
                     vip_id=customer.vip_id,
-                    actor=sales,
+                    actor=ResellerAdminFactory(reseller=sales.reseller),
                     lines=[RenewalLineRequest(photoshop.sku_renewal, 4), RenewalLineRequest(indesign.sku_renewal, 2)],
                 )
             rows, status, deployed = snapshot(customer)
@@ -117,15 +117,15 @@ def test_day_by_day_with_a_renewal_10_days_before(world):
 
 @pytest.mark.parametrize(("offset", "accepted"), [(-31, False), (-30, True), (0, True), (30, True), (31, False)])
 def test_the_renewal_window_edges(world, offset, accepted):
-    sales, customer, photoshop, _ = world
+    sales, customer, photoshop, indesign = world
     day = ANNIVERSARY + timedelta(days=offset)
     with time_machine.travel(day, tick=False):
         place = lambda: services.renewal_place(  # noqa: E731
             order_number="R",
             order_date=day,
             vip_id=customer.vip_id,
-            actor=sales,
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+            actor=ResellerAdminFactory(reseller=sales.reseller),
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 2)],
         )
         if accepted:
             assert place()[1] is True
@@ -145,23 +145,26 @@ def test_renewal_releases_unrenewed_licences_and_records_history(world):
             order_number="REN-2",
             order_date=day,
             vip_id=customer.vip_id,
-            actor=sales,
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 2)],  # InDesign not renewed
+            actor=ResellerAdminFactory(reseller=sales.reseller),
+            lines=[
+                RenewalLineRequest(photoshop.sku_renewal, 2),
+                RenewalLineRequest(indesign.sku_renewal, 0),
+            ],  # InDesign not renewed, explicitly
         )
         again, created_again = services.renewal_place(
             order_number="REN-2",
             order_date=day,
             vip_id=customer.vip_id,
-            actor=sales,
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 2)],
+            actor=ResellerAdminFactory(reseller=sales.reseller),
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 2), RenewalLineRequest(indesign.sku_renewal, 0)],
         )
         with pytest.raises(DomainError) as conflict:
             services.renewal_place(
                 order_number="REN-2",
                 order_date=day,
                 vip_id=customer.vip_id,
-                actor=sales,
-                lines=[RenewalLineRequest(photoshop.sku_renewal, 3)],
+                actor=ResellerAdminFactory(reseller=sales.reseller),
+                lines=[RenewalLineRequest(photoshop.sku_renewal, 3), RenewalLineRequest(indesign.sku_renewal, 2)],
             )
 
     assert created and not created_again and again.pk == renewal.pk and conflict.value.code == "order_number_conflict"
@@ -186,7 +189,11 @@ def test_renewal_lines_must_be_renewal_skus_of_held_products(world):
         ]:
             with pytest.raises(DomainError) as refused:
                 services.renewal_place(
-                    order_number="X", order_date=day, vip_id=customer.vip_id, lines=lines, actor=sales
+                    order_number="X",
+                    order_date=day,
+                    vip_id=customer.vip_id,
+                    lines=lines,
+                    actor=ResellerAdminFactory(reseller=sales.reseller),
                 )
             assert refused.value.code == code
     assert not Renewal.objects.exists()
@@ -211,7 +218,7 @@ def test_29_february_anniversary_moves_to_28_february_then_back():
                 order_date=order_day,
                 vip_id=customer.vip_id,
                 lines=[RenewalLineRequest(product.sku_renewal, 1)],
-                actor=sales,
+                actor=ResellerAdminFactory(reseller=sales.reseller),
             )
         customer.refresh_from_db()
         assert customer.anniversary_date == expected
@@ -246,7 +253,7 @@ def test_an_edited_quantity_survives_the_refresh_and_below_assigned_needs_confir
 
 
 def test_an_inactive_account_must_be_reinstated_before_a_late_renewal(world):
-    sales, customer, photoshop, _ = world
+    sales, customer, photoshop, indesign = world
     late = ANNIVERSARY + timedelta(days=35)
     with time_machine.travel(late, tick=False):
         services.refresh_renewal_overview(on=late - timedelta(days=40))
@@ -256,8 +263,8 @@ def test_an_inactive_account_must_be_reinstated_before_a_late_renewal(world):
                 order_number="LATE",
                 order_date=late,
                 vip_id=customer.vip_id,
-                actor=sales,
-                lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+                actor=ResellerAdminFactory(reseller=sales.reseller),
+                lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 0)],
             )
         services.customer_reinstate(customer=customer, actor=sales)
         assert services.remove_expired_access(on=late + timedelta(days=1)) == []  # left alone once reinstated
@@ -265,8 +272,8 @@ def test_an_inactive_account_must_be_reinstated_before_a_late_renewal(world):
             order_number="LATE",
             order_date=late,
             vip_id=customer.vip_id,
-            actor=sales,
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+            actor=ResellerAdminFactory(reseller=sales.reseller),
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 0)],
         )
 
     assert refused.value.code == "account_inactive" and "reinstated" in refused.value.message
@@ -328,8 +335,8 @@ def test_order_numbers_are_unique_across_new_and_renewal_orders(world):
             order_number="SHARED",
             order_date=ANNIVERSARY,
             vip_id=customer.vip_id,
-            actor=sales,
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+            actor=ResellerAdminFactory(reseller=sales.reseller),
+            lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 2)],
         )
         new_pa = pa.purchase_authorization_create(
             customer=customer, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=sales
@@ -340,15 +347,15 @@ def test_order_numbers_are_unique_across_new_and_renewal_orders(world):
                 order_date=ANNIVERSARY,
                 pa_reference=new_pa.reference,
                 lines=[pa.OrderLineRequest(new_pa.lines.get().product.sku_new, 1)],
-                actor=sales,
+                actor=ResellerAdminFactory(reseller=sales.reseller),
             )
         with pytest.raises(DomainError) as refused_too:
             services.renewal_place(
                 order_number="FIRST",
                 order_date=ANNIVERSARY,
                 vip_id=customer.vip_id,
-                actor=sales,
-                lines=[RenewalLineRequest(photoshop.sku_renewal, 5)],
+                actor=ResellerAdminFactory(reseller=sales.reseller),
+                lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 2)],
             )
     assert refused.value.code == refused_too.value.code == "order_number_conflict"
 

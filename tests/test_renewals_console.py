@@ -12,7 +12,7 @@ from authorizations.models import Holding
 from customers.models import CustomerStatus
 from renewals import services
 from renewals.models import Renewal, RenewalRow
-from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory
+from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory, ResellerAdminFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
@@ -124,13 +124,15 @@ def test_a_level_drop_is_warned(sales_client, sales):
     assert "drop the customer to a lower volume level" in tab
 
 
-def test_renewal_order_form_processes_the_chosen_quantities(sales_client, sales):
+def test_renewal_order_form_processes_the_chosen_quantities(client, sales):
+    # Recording orders by hand is for reseller admins and internal sales, not sales (issue 12).
+    client.force_login(ResellerAdminFactory(reseller=sales.reseller))
     customer = due_customer(sales.reseller, days_left=12, products=2)
     services.refresh_renewal_overview(on=TODAY)
     first = RenewalRow.objects.filter(customer=customer).order_by("product__name").first()
     services.renewal_quantity_set(customer=customer, product=first.product, quantity=3, actor=sales)
 
-    response = sales_client.post(
+    response = client.post(
         reverse("renewal-order", args=[customer.pk]),
         {"order_number": "LWS-R-1", "order_date": TODAY.isoformat()},
         follow=True,
@@ -142,10 +144,12 @@ def test_renewal_order_form_processes_the_chosen_quantities(sales_client, sales)
     assert sorted(renewal.lines.values_list("quantity_after", flat=True)) == [3, 5]
 
 
-def test_renewal_order_outside_the_window_is_a_clear_message(sales_client, sales):
+def test_renewal_order_outside_the_window_is_a_clear_message(client, sales):
+    # Recording orders by hand is for reseller admins and internal sales, not sales (issue 12).
+    client.force_login(ResellerAdminFactory(reseller=sales.reseller))
     customer = due_customer(sales.reseller, days_left=60)
     services.refresh_renewal_overview(on=TODAY)
-    response = sales_client.post(
+    response = client.post(
         reverse("renewal-order", args=[customer.pk]),
         {"order_number": "EARLY", "order_date": TODAY.isoformat()},
         follow=True,

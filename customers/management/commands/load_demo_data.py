@@ -64,6 +64,8 @@ class Command(BaseCommand):
             self._user("admin", "Ada", "Admin", role="", reseller=None, superuser=True)
             for username, first, last, role, partner_id in USERS:
                 self._user(username, first, last, role=role, reseller=resellers.get(partner_id))
+        # Orders come from the licensing website's integration (an API token, no password to sign in with).
+        self.lws = User.objects.get_or_create(username="lws", defaults={"role": User.Role.LICENSING_WEBSITE})[0]
         sales = User.objects.get(username="sam.sales")
         other_sales = User.objects.get(username="bea.sales")
         created = self._customers(resellers["P1000101"], sales, count=48, seed=1)
@@ -119,7 +121,7 @@ class Command(BaseCommand):
                 order_date=created + timedelta(days=rng.randint(0, 5)),
                 pa_reference=pa.reference,
                 lines=[pa_services.OrderLineRequest(p.sku_new, q) for p, q in zip(chosen, quantities, strict=True)],
-                actor=actor,
+                actor=self.lws,
             )
             for n in range(min(2, quantities[0])):
                 pa_services.assignment_add(
