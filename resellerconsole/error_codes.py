@@ -68,6 +68,7 @@ ERROR_CODES: dict[str, int] = {
     "po_number_invalid": 400,
     "po_number_too_long": 400,
     "quantity_out_of_range": 400,
+    "renewal_product_missing": 400,
     "renewal_window_closed": 400,
     "repeated_product": 400,
     "return_window_closed": 400,
