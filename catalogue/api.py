@@ -1,5 +1,6 @@
 """The read-only product catalogue of the API: every API role (console users and the licensing website)."""
 
+from django import forms
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsLicensingWebsiteOrConsoleUser
 from customers.models import MarketSegment
 from resellerconsole.api import KeysetPagination
+from resellerconsole.listing import ListFilterForm
 from resellerconsole.openapi import error_responses
 
 from .models import LicenseType, Product
@@ -38,6 +40,13 @@ class ProductOutput(serializers.ModelSerializer):
         ]
 
 
+class ProductFilterForm(ListFilterForm):
+    """The catalogue's filters: an unknown licence type or segment is refused, naming it (never ignored)."""
+
+    license_type = forms.ChoiceField(label=_("licence type"), required=False, choices=[("", ""), *LicenseType.choices])
+    segment = forms.ChoiceField(label=_("market segment"), required=False, choices=[("", ""), *MarketSegment.choices])
+
+
 class ProductListApi(GenericAPIView):
     permission_classes = [IsLicensingWebsiteOrConsoleUser]
     serializer_class = ProductOutput
@@ -51,15 +60,15 @@ class ProductListApi(GenericAPIView):
             OpenApiParameter("license_type", str, enum=LicenseType.values),
             OpenApiParameter("segment", str, enum=MarketSegment.values, description=_("Sold to this segment")),
         ],
-        responses={200: ProductOutput(many=True), **error_responses()},
+        responses={200: ProductOutput(many=True), **error_responses(400)},
         description=_("The product catalogue, by name: SKUs, licence type, segments and yearly unit price."),
     )
     def get(self, request):
-        license_type = request.query_params.get("license_type", "")
-        segment = request.query_params.get("segment", "")
+        filters = ProductFilterForm(request.query_params)
+        filters.raise_if_refused()
         products = catalogue_list(
-            license_type=license_type if license_type in LicenseType.values else "",
-            segment=segment if segment in MarketSegment.values else "",
+            license_type=filters.cleaned_data.get("license_type") or "",
+            segment=filters.cleaned_data.get("segment") or "",
         )
         page = self.paginate_queryset(products)
         return self.get_paginated_response(ProductOutput(page, many=True).data)

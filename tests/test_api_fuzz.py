@@ -687,7 +687,7 @@ def test_hostile_input_is_a_json_400_with_its_code_and_changes_nothing(
 ):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world, method, url(world))}")
     before = database_snapshot()
 
     if method == "get":

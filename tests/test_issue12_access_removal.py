@@ -15,7 +15,7 @@ from customers.models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEven
 from jobs.services import run_job
 from renewals import services
 from resellerconsole.errors import DomainError
-from tests.factories import ProductFactory, SalesFactory
+from tests.factories import ProductFactory, ResellerAdminFactory
 from tests.test_invariants import check_history
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +24,14 @@ ANNIVERSARY = date(2026, 3, 10)
 LAPSED = ANNIVERSARY + timedelta(days=31)  # the day after the grace period ended
 
 
-def lapsing_customer(sales, photoshop, *, accepted=True, pending=3):
+def lapsing_customer(staff, photoshop, *, accepted=True, pending=3):
     """Ordered 5 Photoshop on FIRST_ORDER; `pending` more deployed by a PA created in the grace period.
 
     Made through the services, so its whole history is in its events (check_history replays them)."""
     with time_machine.travel(FIRST_ORDER, tick=False):
         customer = customers.customer_create(
-            reseller=sales.reseller,
-            actor=sales,
+            reseller=staff.reseller,
+            actor=staff,
             company_name=f"Lapsing {Customer.objects.count()} AB",
             address_line1="Storgatan 1",
             postal_code="111 22",
@@ -40,37 +40,37 @@ def lapsing_customer(sales, photoshop, *, accepted=True, pending=3):
             market_segment="commercial",
             vip_admins=[customers.VipAdminContact("Vera", "vera@lapsing.example")],
         )
-        customer = customers.customer_send_invitation(customer=customer, actor=sales)
+        customer = customers.customer_send_invitation(customer=customer, actor=staff)
         if accepted:
             customers.customer_accept_invitation(token=customers.invitation_token(customer.vip_admins.first()))
         first = pa.purchase_authorization_create(
-            customer=customer, license_type="team", lines=[pa.LineRequest(photoshop, 5)], actor=sales
+            customer=customer, license_type="team", lines=[pa.LineRequest(photoshop, 5)], actor=staff
         )
         pa.order_place(
             order_number=f"FIRST-{customer.pk}",
             order_date=FIRST_ORDER,
             pa_reference=first.reference,
             lines=[pa.OrderLineRequest(photoshop.sku_new, 5)],
-            actor=sales,
+            actor=staff,
         )
-        pa.assignment_add(customer=customer, product=photoshop, email=f"u@{customer.pk}.example", actor=sales)
+        pa.assignment_add(customer=customer, product=photoshop, email=f"u@{customer.pk}.example", actor=staff)
     if pending:
         with time_machine.travel(ANNIVERSARY + timedelta(days=5), tick=False):
             pa.purchase_authorization_create(
-                customer=customer, license_type="team", lines=[pa.LineRequest(photoshop, pending)], actor=sales
+                customer=customer, license_type="team", lines=[pa.LineRequest(photoshop, pending)], actor=staff
             )
     return Customer.objects.get(pk=customer.pk)
 
 
 @pytest.fixture
 def world():
-    sales = SalesFactory()
-    return sales, ProductFactory(name="Photoshop")
+    staff = ResellerAdminFactory()
+    return staff, ProductFactory(name="Photoshop")
 
 
 def test_the_removal_withdraws_the_pending_pas_with_an_event_each(world):
-    sales, photoshop = world
-    customer = lapsing_customer(sales, photoshop)
+    staff, photoshop = world
+    customer = lapsing_customer(staff, photoshop)
     pending = PurchaseAuthorization.objects.get(customer=customer, status="pending")
 
     with time_machine.travel(LAPSED, tick=False):
@@ -92,15 +92,15 @@ def test_the_removal_withdraws_the_pending_pas_with_an_event_each(world):
 
 
 def test_after_reinstatement_nothing_is_left_pending_that_could_never_be_withdrawn(world):
-    sales, photoshop = world
-    customer = lapsing_customer(sales, photoshop)
+    staff, photoshop = world
+    customer = lapsing_customer(staff, photoshop)
     pending = PurchaseAuthorization.objects.get(customer=customer, status="pending")
     with time_machine.travel(LAPSED, tick=False):
         services.remove_expired_access(on=LAPSED)
-        services.customer_reinstate(customer=customer, actor=sales)
+        services.customer_reinstate(customer=customer, actor=staff)
 
         with pytest.raises(DomainError) as refused:
-            pa.purchase_authorization_withdraw(purchase_authorization=pending, actor=sales)
+            pa.purchase_authorization_withdraw(purchase_authorization=pending, actor=staff)
 
     assert refused.value.code == "invalid_transition"
     assert Holding.objects.get(customer=customer, product=photoshop).deployed == 0
@@ -109,11 +109,11 @@ def test_after_reinstatement_nothing_is_left_pending_that_could_never_be_withdra
 
 
 def test_reinstating_an_account_that_never_accepted_returns_it_to_invitation_sent(world):
-    sales, photoshop = world
-    customer = lapsing_customer(sales, photoshop, accepted=False, pending=0)
+    staff, photoshop = world
+    customer = lapsing_customer(staff, photoshop, accepted=False, pending=0)
     with time_machine.travel(LAPSED, tick=False):
         services.remove_expired_access(on=LAPSED)
-        reinstated = services.customer_reinstate(customer=customer, actor=sales)
+        reinstated = services.customer_reinstate(customer=customer, actor=staff)
 
     assert reinstated.status == Customer.objects.get(pk=customer.pk).status == CustomerStatus.INVITATION_SENT
     event = customer.events.filter(kind=CustomerEvent.Kind.STATUS_CHANGED).latest("pk")
@@ -123,8 +123,8 @@ def test_reinstating_an_account_that_never_accepted_returns_it_to_invitation_sen
 
 
 def test_a_repeated_removal_withdraws_nothing_twice(world):
-    sales, photoshop = world
-    customer = lapsing_customer(sales, photoshop)
+    staff, photoshop = world
+    customer = lapsing_customer(staff, photoshop)
     with time_machine.travel(LAPSED, tick=False):
         services.remove_expired_access(on=LAPSED)
         assert services.remove_expired_access(on=LAPSED) == []
@@ -132,19 +132,19 @@ def test_a_repeated_removal_withdraws_nothing_twice(world):
 
 
 def test_a_dry_run_withdraws_nothing(world):
-    sales, photoshop = world
-    customer = lapsing_customer(sales, photoshop)
+    staff, photoshop = world
+    customer = lapsing_customer(staff, photoshop)
     with time_machine.travel(LAPSED, tick=False):
         assert services.remove_expired_access(on=LAPSED, dry_run=True) == [customer.pk]
     assert PurchaseAuthorization.objects.filter(customer=customer, status="pending").count() == 1
 
 
 def test_the_removal_uses_a_fixed_number_of_queries(world):
-    sales, photoshop = world
+    staff, photoshop = world
 
     def queries(customers: int) -> int:
         for _ in range(customers):
-            lapsing_customer(sales, photoshop)
+            lapsing_customer(staff, photoshop)
         with time_machine.travel(LAPSED, tick=False), CaptureQueriesContext(connection) as captured:
             assert len(services.remove_expired_access(on=LAPSED)) == customers
         return len(captured)

@@ -18,7 +18,7 @@ from jobs.models import JobRun
 from notifications import notices
 from notifications.models import OutboundEmail
 from resellerconsole.errors import DomainError
-from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory
 
 pytestmark = pytest.mark.django_db
 DAY0 = date(2026, 3, 2)
@@ -29,24 +29,24 @@ TODAY = DAY0 + timedelta(days=5)  # the real date while testers run the jobs for
 
 @pytest.fixture
 def world():
-    sales = SalesFactory()
-    customer = ActiveCustomerFactory(reseller=sales.reseller)
-    return sales, customer, ProductFactory(name="Photoshop"), ProductFactory(name="Acrobat Pro")
+    staff = ResellerAdminFactory()
+    customer = ActiveCustomerFactory(reseller=staff.reseller)
+    return staff, customer, ProductFactory(name="Photoshop"), ProductFactory(name="Acrobat Pro")
 
 
-def create_pa(sales, customer, product, quantity=1):
+def create_pa(staff, customer, product, quantity=1):
     return services.purchase_authorization_create(
-        customer=customer, license_type="team", lines=[LineRequest(product, quantity)], actor=sales
+        customer=customer, license_type="team", lines=[LineRequest(product, quantity)], actor=staff
     )
 
 
-def order(sales, pa, number):
+def order(staff, pa, number):
     return services.order_place(
         order_number=number,
         order_date=services.today(),
         pa_reference=pa.reference,
         lines=[OrderLineRequest(ln.product.sku_new, ln.quantity) for ln in pa.lines.all()],
-        actor=sales,
+        actor=staff,
     )
 
 
@@ -58,9 +58,9 @@ def status(customer) -> str:
 # Item 5: the deadline sweep run for an earlier date
 # ---------------------------------------------------------------------------
 def test_a_run_for_an_earlier_day_never_restores_what_a_later_day_made_delayed(world):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        create_pa(sales, customer, photoshop)
+        create_pa(staff, customer, photoshop)
 
     later = services.enforce_order_deadlines(on=LATER)
     earlier = services.enforce_order_deadlines(on=EARLIER)
@@ -72,9 +72,9 @@ def test_a_run_for_an_earlier_day_never_restores_what_a_later_day_made_delayed(w
 
 
 def test_a_dry_run_for_today_after_runs_for_future_dates_reports_nothing_restored(world):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        create_pa(sales, customer, photoshop)
+        create_pa(staff, customer, photoshop)
     with time_machine.travel(TODAY, tick=False):
         services.enforce_order_deadlines(on=LATER)
         services.enforce_order_deadlines(on=LATER + timedelta(days=5))
@@ -85,13 +85,13 @@ def test_a_dry_run_for_today_after_runs_for_future_dates_reports_nothing_restore
 
 
 def test_an_earlier_run_still_adds_what_that_day_missed(world):
-    sales, customer, photoshop, _ = world
-    other = ActiveCustomerFactory(reseller=sales.reseller)
+    staff, customer, photoshop, _ = world
+    other = ActiveCustomerFactory(reseller=staff.reseller)
     with time_machine.travel(DAY0, tick=False):
-        create_pa(sales, customer, photoshop)
+        create_pa(staff, customer, photoshop)
     services.enforce_order_deadlines(on=LATER)
     with time_machine.travel(DAY0, tick=False):  # created after the later run, overdue on the earlier day too
-        missed = create_pa(sales, other, photoshop)
+        missed = create_pa(staff, other, photoshop)
     PurchaseAuthorization.objects.filter(pk=missed.pk).update(order_deadline=DAY0 + timedelta(days=20))
 
     earlier = services.enforce_order_deadlines(on=DAY0 + timedelta(days=25))
@@ -101,29 +101,29 @@ def test_an_earlier_run_still_adds_what_that_day_missed(world):
 
 
 def test_ordering_the_overdue_pa_still_restores_after_a_run_for_a_future_date(world):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        pa = create_pa(sales, customer, photoshop)
+        pa = create_pa(staff, customer, photoshop)
     with time_machine.travel(TODAY, tick=False):
         services.enforce_order_deadlines(on=LATER)
-        order(sales, pa, "LWS-1")
+        order(staff, pa, "LWS-1")
 
     assert status(customer) == CustomerStatus.ACTIVE
     assert Customer.objects.get(pk=customer.pk).delayed_for is None
 
 
 def test_ordering_another_pa_keeps_what_a_run_for_a_future_date_decided(world):
-    sales, customer, photoshop, acrobat = world
+    staff, customer, photoshop, acrobat = world
     with time_machine.travel(DAY0, tick=False):
-        overdue = create_pa(sales, customer, photoshop)
-        other = create_pa(sales, customer, acrobat)
+        overdue = create_pa(staff, customer, photoshop)
+        other = create_pa(staff, customer, acrobat)
     PurchaseAuthorization.objects.filter(pk=other.pk).update(order_deadline=DAY0 + timedelta(days=60))
     with time_machine.travel(TODAY, tick=False):
         services.enforce_order_deadlines(on=LATER)
-        order(sales, other, "LWS-2")  # the PA overdue on LATER is still pending
+        order(staff, other, "LWS-2")  # the PA overdue on LATER is still pending
 
         assert status(customer) == CustomerStatus.DELAYED
-        services.purchase_authorization_withdraw(purchase_authorization=overdue, actor=sales)
+        services.purchase_authorization_withdraw(purchase_authorization=overdue, actor=staff)
 
     assert status(customer) == CustomerStatus.ACTIVE
 
@@ -131,25 +131,25 @@ def test_ordering_another_pa_keeps_what_a_run_for_a_future_date_decided(world):
 def test_a_later_run_that_finds_the_account_still_delayed_moves_its_date_on(world):
     """Delayed for day 40 by one PA, still Delayed on day 50 by a second one: ordering the first PA (today) must
     not restore the account that the run for day 50 found Delayed."""
-    sales, customer, photoshop, acrobat = world
+    staff, customer, photoshop, acrobat = world
     with time_machine.travel(DAY0, tick=False):
-        first = create_pa(sales, customer, photoshop)
-        second = create_pa(sales, customer, acrobat)
+        first = create_pa(staff, customer, photoshop)
+        second = create_pa(staff, customer, acrobat)
     PurchaseAuthorization.objects.filter(pk=second.pk).update(order_deadline=LATER + timedelta(days=5))
     services.enforce_order_deadlines(on=LATER)
     services.enforce_order_deadlines(on=LATER + timedelta(days=10))
     assert Customer.objects.get(pk=customer.pk).delayed_for == LATER + timedelta(days=10)
 
     with time_machine.travel(TODAY, tick=False):
-        order(sales, first, "LWS-1")
+        order(staff, first, "LWS-1")
 
     assert status(customer) == CustomerStatus.DELAYED
 
 
 def test_the_restore_pass_still_restores_when_nothing_is_overdue_as_of_the_later_day(world):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        pa = create_pa(sales, customer, photoshop)
+        pa = create_pa(staff, customer, photoshop)
     services.enforce_order_deadlines(on=LATER)
     PurchaseAuthorization.objects.filter(pk=pa.pk).update(order_deadline=LATER + timedelta(days=30))  # extended
 
@@ -159,13 +159,13 @@ def test_the_restore_pass_still_restores_when_nothing_is_overdue_as_of_the_later
 
 
 def test_the_deadline_sweep_uses_a_fixed_number_of_queries(world):
-    sales, _customer, photoshop, _ = world
+    staff, _customer, photoshop, _ = world
 
     def queries(accounts: int) -> int:
-        customers = [ActiveCustomerFactory(reseller=sales.reseller) for _ in range(accounts)]
+        customers = [ActiveCustomerFactory(reseller=staff.reseller) for _ in range(accounts)]
         with time_machine.travel(DAY0, tick=False):
             for customer in customers:
-                create_pa(sales, customer, photoshop)
+                create_pa(staff, customer, photoshop)
         services.enforce_order_deadlines(on=LATER)  # delays them
         with CaptureQueriesContext(connection) as captured:
             services.enforce_order_deadlines(on=LATER + timedelta(days=1))  # confirms them
@@ -177,9 +177,9 @@ def test_the_deadline_sweep_uses_a_fixed_number_of_queries(world):
 
 
 def test_the_command_says_the_restore_pass_was_skipped(world, capsys):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        create_pa(sales, customer, photoshop)
+        create_pa(staff, customer, photoshop)
     call_command("enforce_order_deadlines", "--date", LATER.isoformat())
 
     call_command("enforce_order_deadlines", "--date", EARLIER.isoformat())
@@ -206,28 +206,28 @@ def test_a_catch_up_for_an_earlier_day_sends_no_notice_that_a_later_one_overtook
 # Item 7: the Delayed refusal names the overdue PA
 # ---------------------------------------------------------------------------
 def test_the_refusal_names_the_overdue_pa_when_a_run_for_a_later_date_made_the_account_delayed(world):
-    sales, customer, photoshop, acrobat = world
+    staff, customer, photoshop, acrobat = world
     with time_machine.travel(DAY0, tick=False):
-        pa = create_pa(sales, customer, photoshop)
+        pa = create_pa(staff, customer, photoshop)
     with time_machine.travel(TODAY, tick=False):
         services.enforce_order_deadlines(on=LATER)
         with pytest.raises(DomainError) as refused:
-            create_pa(sales, Customer.objects.get(pk=customer.pk), acrobat)
+            create_pa(staff, Customer.objects.get(pk=customer.pk), acrobat)
 
     assert refused.value.code == "account_delayed"
     assert pa.reference in refused.value.message and "?" not in refused.value.message
 
 
 def test_a_delayed_account_with_no_overdue_pa_on_record_names_its_earliest_pending_pa(world):
-    sales, customer, photoshop, acrobat = world
+    staff, customer, photoshop, acrobat = world
     with time_machine.travel(DAY0, tick=False):
-        first = create_pa(sales, customer, photoshop)
-        create_pa(sales, customer, acrobat)
+        first = create_pa(staff, customer, photoshop)
+        create_pa(staff, customer, acrobat)
     PurchaseAuthorization.objects.filter(pk=first.pk).update(order_deadline=DAY0 + timedelta(days=20))
     Customer.objects.filter(pk=customer.pk).update(status=CustomerStatus.DELAYED)  # set another way, no date
 
     with time_machine.travel(TODAY, tick=False), pytest.raises(DomainError) as refused:
-        create_pa(sales, Customer.objects.get(pk=customer.pk), ProductFactory())
+        create_pa(staff, Customer.objects.get(pk=customer.pk), ProductFactory())
 
     assert refused.value.code == "account_delayed"
     assert first.reference in refused.value.message and "?" not in refused.value.message
@@ -262,9 +262,9 @@ def test_a_dry_run_command_logs_its_line_and_records_nothing(job, caplog):
 
 
 def test_what_a_command_changes_names_the_command_line_and_the_job(world):
-    sales, customer, photoshop, _ = world
+    staff, customer, photoshop, _ = world
     with time_machine.travel(DAY0, tick=False):
-        create_pa(sales, customer, photoshop)
+        create_pa(staff, customer, photoshop)
 
     call_command("enforce_order_deadlines", "--date", LATER.isoformat())
 

@@ -339,7 +339,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # ---------------------------------------------------------------------------
-# Domain (numbers from ../shared/domain.md; each one a setting)
+# Domain (the rules and their numbers: docs/domain.md; each one a setting)
 # ---------------------------------------------------------------------------
 INVITATION_LINK_MAX_AGE_DAYS = env.int("INVITATION_LINK_MAX_AGE_DAYS", default=30)
 # An order must reference a purchase authorization within this many days (some programme pages say 14).
