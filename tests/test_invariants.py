@@ -419,8 +419,10 @@ class LicenceMachine(RuleBasedStateMachine):
             pk for pk, c in self.model.items() if c.anniversary and -opens <= (self.today - c.anniversary).days <= grace
         ]
 
-    def has_pending(self) -> bool:
-        return any(pa.status == PurchaseAuthorizationStatus.PENDING for pa in self.pa_model.values())
+    def has_pending(self, *, lines: int = 1) -> bool:
+        return any(
+            pa.status == PurchaseAuthorizationStatus.PENDING and len(pa.lines) >= lines for pa in self.pa_model.values()
+        )
 
     def returnable(self) -> list[int]:
         window = timedelta(days=settings.RETURN_WINDOW_DAYS)
@@ -633,7 +635,9 @@ class LicenceMachine(RuleBasedStateMachine):
             self.deployed[(customer, p.pk)] += q
 
     @action(
-        lambda self: 3 if self.has_pending() else 1,
+        # Removing products can succeed only on a pending PA of several lines, which access removal now withdraws
+        # too: such a PA makes the action likelier, or the machine would hardly ever see a removal succeed.
+        lambda self: (8 if self.has_pending(lines=2) else 3) if self.has_pending() else 1,
         when=lambda self: bool(self.pa_model),
         pick=st.integers(0, 7),
         anywhere=st.booleans(),
@@ -643,7 +647,11 @@ class LicenceMachine(RuleBasedStateMachine):
     def undo_pa(self, pick: int, anywhere: bool, action: str, indexes: set[int]) -> None:
         candidates = self.pending_pas(anywhere)
         if action == "remove products" and not anywhere:
-            candidates = [pk for pk in candidates if len(self.pa_model[pk].lines) > 1] or candidates
+            candidates = [
+                pk
+                for pk in candidates
+                if len(self.pa_model[pk].lines) > 1 and self.pa_model[pk].status == PurchaseAuthorizationStatus.PENDING
+            ] or candidates
         pa = self.pick(candidates, pick)
         model = self.pa_model[pa]
         pending = model.status == PurchaseAuthorizationStatus.PENDING
