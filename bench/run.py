@@ -53,11 +53,11 @@ FLOORS = {
     """,
     "send_renewal_notices": """
         INSERT INTO notifications_outboundemail (kind, customer_id, dedupe_key, anniversary, recipients, language,
-            subject, body_text, body_html, state, attempts, last_error, next_attempt_at, created_at)
+            subject, body_text, body_html, state, attempts, last_error, next_attempt_at, created_at, delivered_to)
         SELECT k.kind, c.id, k.kind || ':' || c.id || ':' || c.anniversary_date, c.anniversary_date,
             (SELECT jsonb_agg(email) FROM customers_vipadmin v WHERE v.customer_id = c.id), c.preferred_language,
             'Renewal notice for ' || c.company_name,
-            'VIP ID ' || c.vip_id || ', anniversary ' || c.anniversary_date, '', 'pending', 0, '', now(), now()
+            'VIP ID ' || c.vip_id || ', anniversary ' || c.anniversary_date, '', 'pending', 0, '', now(), now(), '[]'
         FROM customers_customer c
         JOIN (VALUES ('renewal_due', -30, -1), ('renewal_overdue', 0, 22), ('access_removal', 23, 30))
              AS k(kind, first_day, last_day)

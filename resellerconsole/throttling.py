@@ -12,6 +12,8 @@ from django.db.models import Sum
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
+from .redaction import redact_credentials
+
 
 def client_ip(request) -> str:
     """The client's address: the connection's, or the one the trusted proxies appended to X-Forwarded-For
@@ -98,6 +100,11 @@ def axes_lockout_response(request, original_response=None, credentials=None):
     )
 
 
+def _redact_axes_path(request) -> None:
+    if request is not None and getattr(request, "axes_path_info", None):
+        request.axes_path_info = redact_credentials(request.axes_path_info)
+
+
 class AxesHandler(AxesDatabaseHandler):
     """django-axes' database handler with two limits: AXES_FAILURE_LIMIT failures for a username from an
     address, AXES_IP_FAILURE_LIMIT failures from an address whatever the usernames (spraying). Axes has one
@@ -113,6 +120,19 @@ class AxesHandler(AxesDatabaseHandler):
         if len(counts) > 1 and counts[1] >= settings.AXES_IP_FAILURE_LIMIT:
             return max(pair, get_failure_limit(request, credentials))
         return pair
+
+    # Axes stores the request's path with each attempt; the VIP admin's sign-in path carries the invitation token.
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        _redact_axes_path(request)
+        return super().user_login_failed(sender, credentials, request, **kwargs)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        _redact_axes_path(request)
+        return super().user_logged_in(sender, request, user, **kwargs)
+
+    def user_logged_out(self, sender, request, user, **kwargs):
+        _redact_axes_path(request)
+        return super().user_logged_out(sender, request, user, **kwargs)
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         # A successful log-in clears its own username's failures, not the address's: else a sprayer would

@@ -356,10 +356,10 @@ def test_another_resellers_order_form_is_404(client, pa):
 def test_htmx_recalculates_in_place_and_follows_the_record_forms_date(page, live_server):
     from playwright.sync_api import expect
 
-    from tests.factories import SalesFactory
+    from tests.factories import ResellerAdminFactory
 
     today = services.today()  # the live server runs on the real clock
-    sales = SalesFactory(username="cal")
+    sales = ResellerAdminFactory(username="cal")  # orders by hand are for reseller admins and internal sales
     anniversary = today + timedelta(days=200)
     customer = ActiveCustomerFactory(
         reseller=sales.reseller, anniversary_date=anniversary, anniversary_day=anniversary.day

@@ -115,3 +115,26 @@ def test_gunicorn_is_started_with_the_redacting_logger_everywhere():
 
     assert f"--logger-class {LOGGER_CLASS}" in " ".join(shlex.split(web.replace("\n", " ")))
     assert f'"--logger-class", "{LOGGER_CLASS}"' in dockerfile
+
+
+def test_django_axes_access_log_keeps_no_invitation_token(client, sales):
+    """Signing up from the invitation link logs the VIP admin in; axes' access log stores the request's path."""
+    from axes.models import AccessLog
+
+    from customers import services
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(reseller=sales.reseller)
+    services.customer_send_invitation(customer=customer, actor=sales)
+    token = services.invitation_token(customer.vip_admins.first())
+    services.customer_accept_invitation(token=token)
+    password = "a-long-pass-2026!"
+
+    response = client.post(
+        reverse("invitation-accept", args=[token]),
+        {"action": "sign_in", "password1": password, "password2": password},
+    )
+
+    assert response.status_code == 302
+    paths = list(AccessLog.objects.values_list("path_info", flat=True))
+    assert paths and all(token not in path and "[redacted]" in path for path in paths), paths

@@ -185,8 +185,8 @@ class Command(BaseCommand):
     def _vip_admins(self, cursor, p):
         cursor.execute(
             f"""
-            INSERT INTO {VipAdmin._meta.db_table} (customer_id, name, email)
-            SELECT c.id, 'VIP admin ' || k, 'admin' || k || '.' || c.id || '@scale.example'
+            INSERT INTO {VipAdmin._meta.db_table} (customer_id, name, email, invitation_nonce)
+            SELECT c.id, 'VIP admin ' || k, 'admin' || k || '.' || c.id || '@scale.example', 0
             FROM {Customer._meta.db_table} c
             CROSS JOIN LATERAL generate_series(1, 1 + {h("adm", "c.id")} %% 5) AS k
             WHERE c.reseller_id = ANY(%(reseller_ids)s)
@@ -235,9 +235,9 @@ class Command(BaseCommand):
             f"""
             INSERT INTO {Order._meta.db_table} (order_number, purchase_authorization_id, customer_id, order_date,
                 fingerprint, duration_months_proposed, duration_months, duration_set_by_id, duration_set_at,
-                placed_by_id, created_at)
+                placed_by_id, created_at, entered_by_hand)
             SELECT 'LWS-' || pa.reference, pa.id, pa.customer_id, pa.deployed_at::date, md5(pa.reference),
-                12, 12, NULL, NULL, NULL, pa.deployed_at
+                12, 12, NULL, NULL, NULL, pa.deployed_at, false
             FROM {PurchaseAuthorization._meta.db_table} pa
             WHERE pa.reference LIKE %(prefix)s AND pa.status = 'ordered'
             """,
