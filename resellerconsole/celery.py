@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def create_filesystem_broker_folders(sender, **kwargs) -> None:
-    # kombu's filesystem transport needs its folders before the first message (stack-facts.md).
+    # kombu's filesystem transport needs its folders before the first message (it does not create them).
     options = sender.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-# pytest-django's live_server runs in this process beside Playwright's sync API (stack-facts.md).
+# pytest-django's live_server runs in this process beside Playwright's sync API, which Django treats as async.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
