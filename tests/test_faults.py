@@ -13,7 +13,6 @@ import sys
 import time
 from collections import Counter
 from datetime import timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -39,7 +38,7 @@ from notifications.models import OutboundEmail
 from renewals import tasks as renewal_tasks
 from renewals.models import RenewalRow
 from resellerconsole.celery import app as celery_app
-from tests.conftest import free_port, missing, redis_url, run_together
+from tests.conftest import MailServer, free_port, missing, redis_url, row_keys, run_together
 from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
 from tests.test_worker import database_url
 
@@ -76,82 +75,6 @@ app.worker_main(sys.argv[1:])
 # ---------------------------------------------------------------------------
 # The services: an SMTP server that misbehaves on cue, a private Redis, worker processes
 # ---------------------------------------------------------------------------
-def mail_key(recipients, subject: str) -> tuple[tuple[str, ...], str]:
-    return tuple(sorted(recipients)), subject
-
-
-def row_keys(rows=None) -> Counter:
-    """What the server should have accepted for `rows`: one message to each recipient."""
-    rows = OutboundEmail.objects.all() if rows is None else rows
-    return Counter(mail_key([recipient], row.subject) for row in rows for recipient in row.recipients)
-
-
-class MailServer:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 recording each message it accepted with "250".
-
-    `faults` scripts the next messages' DATA: "accept", "accept_then_drop" (250, then the connection closes
-    before the next message), "drop" (the connection closes with no answer: not accepted), "421" (refused).
-    """
-
-    def __init__(self):
-        self.port = free_port()
-        self.accepted: list[tuple[tuple[str, ...], str]] = []
-        self.faults: list[str] = []
-        self.doomed: set[int] = set()
-        self.controller = None
-
-    def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802 - aiosmtpd's hook
-        if id(session) in self.doomed:
-            server.transport.close()
-            return "421 4.4.2 Connection dropped"  # never reaches the client
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        fault = self.faults.pop(0) if self.faults else "accept"
-        if fault == "drop":
-            server.transport.close()
-            return "451 4.4.2 Connection dropped"  # never reaches the client
-        if fault == "421":
-            self.doomed.add(id(session))
-            return "421 4.3.2 Service shutting down"
-        subject = message_from_bytes(envelope.original_content, policy=policy.default)["subject"]
-        self.accepted.append(mail_key(envelope.rcpt_tos, str(subject)))
-        if fault == "accept_then_drop":
-            self.doomed.add(id(session))
-        return "250 OK"
-
-    def counts(self) -> Counter:
-        return Counter(self.accepted)
-
-
-@pytest.fixture
-def mail_server(settings):
-    """The SMTP server, for this process (settings) and for the workers (`smtp_url`)."""
-    server = MailServer()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    server.smtp_url = f"smtp://127.0.0.1:{server.port}"
-    server.start()
-    yield server
-    server.stop()
-
-
 def redis_database(number: int) -> str:
     """The machine's Redis (REDIS_URL), on database `number`, emptied first."""
     assert number != 0, "database 0 is not ours to empty"

@@ -2,7 +2,6 @@
 addresses), still once per customer, kind and anniversary; an SMTP server dropping the connection in the
 middle of a batch costs the batch nothing: the sender connects again and every message is sent exactly once."""
 
-from collections import Counter
 from datetime import date, timedelta
 from email import message_from_bytes, policy
 from smtplib import SMTPRecipientsRefused
@@ -19,7 +18,7 @@ from notifications import notices
 from notifications.models import OutboundEmail
 from notifications.services import email_deliver
 from notifications.tasks import send_pending_emails
-from tests.conftest import free_port
+from tests.conftest import MailServer, row_keys
 from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,107 +118,54 @@ def test_the_sender_costs_one_update_per_message(django_assert_num_queries):
 # ---------------------------------------------------------------------------
 # Item 26: a dropped connection in the middle of a batch
 # ---------------------------------------------------------------------------
-class DroppingServer:
-    """aiosmtpd on 127.0.0.1; `faults` scripts the next messages' DATA: "accept", "accept_then_drop" (250, then
-    the connection closes before the next command is answered), "drop" (closed with no answer: not accepted)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.accepted: list[tuple[str, str]] = []
-        self.faults: list[str] = []
-        self.doomed: set[int] = set()
-        self.connections = 0
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook
-        self.connections += 1
-        session.host_name = hostname
-        return responses
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802 - aiosmtpd's hook
-        if id(session) in self.doomed:
-            server.transport.close()
-            return "421 4.4.2 Connection dropped"  # never reaches the client
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        fault = self.faults.pop(0) if self.faults else "accept"
-        if fault == "drop":
-            server.transport.close()
-            return "451 4.4.2 Connection dropped"  # never reaches the client
-        subject = message_from_bytes(envelope.original_content, policy=policy.default)["subject"]
-        for recipient in envelope.rcpt_tos:
-            self.accepted.append((recipient, str(subject)))
-        if fault == "accept_then_drop":
-            self.doomed.add(id(session))
-        return "250 OK"
-
-
-@pytest.fixture
-def dropping_server(settings):
-    from aiosmtpd.controller import Controller
-
-    server = DroppingServer()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
-    yield server
-    controller.stop()
-
-
-def each_row_accepted_once(server: DroppingServer) -> bool:
-    expected = Counter((r, e.subject) for e in OutboundEmail.objects.all() for r in e.recipients)
-    return Counter(server.accepted) == expected
+def each_row_accepted_once(server: MailServer) -> bool:
+    """One message to each recipient of each row, none twice."""
+    return server.counts() == row_keys()
 
 
 @pytest.mark.parametrize("fault", ["accept_then_drop", "drop"])
 @pytest.mark.parametrize("k", [1, 7, 19])
-def test_a_drop_after_message_k_of_20_still_sends_all_20_exactly_once_in_that_run(dropping_server, fault, k):
+def test_a_drop_after_message_k_of_20_still_sends_all_20_exactly_once_in_that_run(mail_server, fault, k):
     for n in range(20):
         outbox_row(n)
     # "accept_then_drop" at k: the k-th is accepted, the (k+1)-th finds the connection gone.
     # "drop" at k: the k-th is lost unanswered and sent again over a new connection.
-    dropping_server.faults = ["accept"] * (k - 1) + [fault]
+    mail_server.faults = ["accept"] * (k - 1) + [fault]
 
     result = email_deliver(limit=20)
 
     assert (result.claimed, result.sent) == (20, 20)
-    assert each_row_accepted_once(dropping_server)
-    assert len(dropping_server.accepted) == 20
+    assert each_row_accepted_once(mail_server)
+    assert len(mail_server.accepted) == 20
     rows = OutboundEmail.objects.all()
     assert {(row.state, row.attempts, row.last_error) for row in rows} == {("sent", 1, "")}
-    assert dropping_server.connections == 2
+    assert mail_server.connections == 2
 
 
-def test_drops_in_the_middle_of_a_row_for_several_people_send_each_recipient_once(dropping_server):
+def test_drops_in_the_middle_of_a_row_for_several_people_send_each_recipient_once(mail_server):
     outbox_row(0)
     outbox_row(1, recipients=list(ADMINS))
     outbox_row(2)
     # Row 1's second recipient is dropped unanswered, its third accepted before a drop.
-    dropping_server.faults = ["accept", "accept", "drop", "accept_then_drop"]
+    mail_server.faults = ["accept", "accept", "drop", "accept_then_drop"]
 
     assert email_deliver(limit=20).sent == 3
 
-    assert each_row_accepted_once(dropping_server) and len(dropping_server.accepted) == 5
+    assert each_row_accepted_once(mail_server) and len(mail_server.accepted) == 5
     assert set(OutboundEmail.objects.values_list("state", "attempts")) == {("sent", 1)}
 
 
-def test_a_message_dropped_again_on_the_new_connection_counts_one_attempt_and_the_batch_goes_on(dropping_server):
+def test_a_message_dropped_again_on_the_new_connection_counts_one_attempt_and_the_batch_goes_on(mail_server):
     for n in range(20):
         outbox_row(n)
-    dropping_server.faults = ["accept"] * 4 + ["drop", "drop"]  # the fifth, and its one retry
+    mail_server.faults = ["accept"] * 4 + ["drop", "drop"]  # the fifth, and its one retry
 
     result = email_deliver(limit=20)
 
     assert (result.claimed, result.sent) == (20, 19)
     fifth = OutboundEmail.objects.get(subject="Message 04")
     assert (fifth.state, fifth.attempts) == ("pending", 1) and "SMTPServerDisconnected" in fifth.last_error
-    assert OutboundEmail.objects.filter(state="sent").count() == 19 == len(dropping_server.accepted)
+    assert OutboundEmail.objects.filter(state="sent").count() == 19 == len(mail_server.accepted)
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         assert email_deliver(limit=20).sent == 1
-    assert each_row_accepted_once(dropping_server)
+    assert each_row_accepted_once(mail_server)
