@@ -26,7 +26,7 @@ from customers.selectors import customer_get
 from renewals import services as renewal_services
 from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.errors import DomainError
-from resellerconsole.openapi import FieldErrorsOutput, error_responses
+from resellerconsole.openapi import ErrorOutput, error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import dates, selectors, services
@@ -298,8 +298,8 @@ class PurchaseAuthorizationWithdrawApi(APIView):
         responses={
             200: PurchaseAuthorizationOutput,
             **error_responses(404),
-            400: OpenApiResponse(FieldErrorsOutput, description=_("Users hold the licences (licences_assigned)")),
-            409: OpenApiResponse(FieldErrorsOutput, description=_("Not pending any more (invalid_transition)")),
+            400: OpenApiResponse(ErrorOutput, description=_("Users hold the licences (licences_assigned)")),
+            409: OpenApiResponse(ErrorOutput, description=_("Not pending any more (invalid_transition)")),
         },
         description=_("Undo a pending purchase authorization; refused while users hold its licences."),
     )

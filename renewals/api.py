@@ -18,7 +18,7 @@ from customers.models import MarketSegment
 from customers.selectors import customer_get
 from resellerconsole.api import KeysetPagination
 from resellerconsole.errors import DomainError
-from resellerconsole.openapi import FieldErrorsOutput, error_responses
+from resellerconsole.openapi import ErrorOutput, error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
@@ -172,7 +172,7 @@ class CustomerRenewalApi(APIView):
             200: CustomerRenewalOutput,
             **error_responses(404, 415),
             400: OpenApiResponse(
-                FieldErrorsOutput,
+                ErrorOutput,
                 description=_(
                     "A SKU not in the overview, or fewer licences than users assigned without confirm_release"
                 ),

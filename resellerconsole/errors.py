@@ -10,8 +10,6 @@ from typing import NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .error_codes import CONFLICT_CODES
-
 
 class Problem(NamedTuple):
     """One thing wrong with a request: where (a field path such as `lines.0.quantity`, or None), why, and what to
@@ -29,10 +27,9 @@ def overall_code(problems: Iterable[Problem]) -> str:
 
 
 class DomainError(Exception):
-    """A refused change: one or more `problems`, each with its field (or None for the whole request)."""
+    """A refused change: one or more `problems`, each with its field (or None for the whole request).
 
-    #: Codes that mean "the request is fine but the current state forbids it" (HTTP 409).
-    CONFLICT_CODES = CONFLICT_CODES
+    Which codes are conflicts (409) rather than refused input (400) is `resellerconsole.error_codes`' to say."""
 
     def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
         super().__init__(str(message))

@@ -33,9 +33,6 @@ class ErrorOutput(serializers.Serializer):
     errors = ProblemOutput(many=True, help_text=_("Every problem of the request, in order"))
 
 
-#: The name other modules know the 400/409 answer by.
-FieldErrorsOutput = ErrorOutput
-
 _ERRORS = {
     400: OpenApiResponse(ErrorOutput, description=_("Invalid input, or a change the domain's rules refuse")),
     401: OpenApiResponse(ErrorOutput, description=_("No valid token or session")),
