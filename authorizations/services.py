@@ -52,6 +52,7 @@ from .models import (
     PurchaseAuthorizationStatus,
     ReturnAuthorization,
     ReturnLine,
+    event_lines,
 )
 
 PO_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_/.]*$")
@@ -313,7 +314,7 @@ def purchase_authorization_create(
             license_type=license_type,
             po_number=po_number,
             deadline=pa.order_deadline.isoformat(),
-            lines=[{"sku": ln.product.sku_new, "product": ln.product.name, "quantity": ln.quantity} for ln in lines],
+            lines=event_lines(lines),
         )
     return pa
 
@@ -355,7 +356,7 @@ def purchase_authorization_withdraw(
             CustomerEvent.Kind.PA_WITHDRAWN,
             actor,
             reference=pa.reference,
-            lines=[{"sku": ln.product.sku_new, "product": ln.product.name, "quantity": ln.quantity} for ln in lines],
+            lines=event_lines(lines),
         )
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return pa
@@ -396,7 +397,7 @@ def purchase_authorization_remove_products(
             CustomerEvent.Kind.PA_PRODUCTS_REMOVED,
             actor,
             reference=pa.reference,
-            lines=[{"sku": ln.product.sku_new, "product": ln.product.name, "quantity": ln.quantity} for ln in removing],
+            lines=event_lines(removing),
         )
     return pa
 
@@ -664,7 +665,7 @@ def return_request(*, order: Order, order_line_ids: Iterable[int], actor: User) 
             CustomerEvent.Kind.RETURN_REQUESTED,
             actor,
             order_number=order.order_number,
-            lines=[{"sku": ln.product.sku_new, "product": ln.product.name, "quantity": ln.quantity} for ln in lines],
+            lines=event_lines(lines),
         )
     return authorization
 

@@ -15,6 +15,7 @@ from .models import (
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
+    event_line,
 )
 
 PENDING, WITHDRAWN = PurchaseAuthorizationStatus.PENDING, PurchaseAuthorizationStatus.WITHDRAWN
@@ -47,7 +48,7 @@ def pending_withdraw_all(
         .order_by("pk")
         .values_list("purchase_authorization_id", "product_id", "product__sku_new", "product__name", "quantity")
     ):
-        lines[pa_id].append({"sku": sku, "product": name, "quantity": quantity})
+        lines[pa_id].append(event_line(sku=sku, product=name, quantity=quantity))
         released[(owner[pa_id], product_id)] += quantity
     PurchaseAuthorization.objects.filter(pk__in=owner, status=PENDING).update(status=WITHDRAWN, withdrawn_at=at)
     events = [
