@@ -367,7 +367,7 @@ def test_a_bulk_refresh_analyzes_the_overview_table_at_once(world, monkeypatch):
     from django.test.utils import CaptureQueriesContext
 
     def analyzes(threshold):
-        monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", threshold)
+        monkeypatch.setattr("renewals.services.overview.ANALYZE_AFTER_ROWS", threshold)
         RenewalRow.objects.all().delete()
         with CaptureQueriesContext(connection) as queries:
             services.refresh_renewal_overview(on=ANNIVERSARY - timedelta(days=60))

@@ -1,0 +1,66 @@
+"""Returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from customers.models import CustomerEvent
+from customers.services import customer_event_record
+from resellerconsole.errors import DomainError
+
+from .. import dates
+from ..models import (
+    Order,
+    ReturnAuthorization,
+    ReturnLine,
+    event_lines,
+)
+from .base import ReleaseBlocker, _lock_customer, today
+from .holdings import _change_holdings, release_blockers
+
+
+def return_check(*, order: Order, order_line_ids: Iterable[int], on: date | None = None) -> list[ReleaseBlocker]:
+    """The dry run the confirmation page shows: raises for a closed window, returns user blockers."""
+    on = on or today()
+    if not dates.return_window_open(order.order_date, on, settings.RETURN_WINDOW_DAYS):
+        raise DomainError(
+            _("Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.")
+            % {"number": order.order_number, "date": order.order_date.isoformat(), "days": settings.RETURN_WINDOW_DAYS},
+            code="return_window_closed",
+        )
+    ids = set(order_line_ids)
+    lines = [ln for ln in order.lines.all() if ln.pk in ids]
+    if not ids or len(lines) != len(ids):
+        raise DomainError(_("Choose order lines of this order."), code="unknown_line", field="lines")
+    if ReturnLine.objects.filter(order_line__in=lines).exists():
+        raise DomainError(_("Some of these lines were already returned."), code="already_returned", field="lines")
+    return release_blockers(customer=order.customer, releases={ln.product_id: ln.quantity for ln in lines})
+
+
+def return_request(*, order: Order, order_line_ids: Iterable[int], actor: User) -> ReturnAuthorization:
+    """Return whole order lines within the window; their licences stop being deployed."""
+    ids = set(order_line_ids)
+    with transaction.atomic():
+        customer = _lock_customer(order.customer)
+        order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        blockers = return_check(order=order, order_line_ids=ids)
+        if blockers:
+            raise DomainError(" ".join(b.message for b in blockers), code="licences_assigned", field="lines")
+        lines = list(order.lines.filter(pk__in=ids).select_related("product"))
+        authorization = ReturnAuthorization.objects.create(order=order, created_by=actor)
+        ReturnLine.objects.bulk_create([ReturnLine(return_authorization=authorization, order_line=ln) for ln in lines])
+        _change_holdings(customer, {ln.product_id: -ln.quantity for ln in lines})
+        customer_event_record(
+            customer,
+            CustomerEvent.Kind.RETURN_REQUESTED,
+            actor,
+            order_number=order.order_number,
+            lines=event_lines(lines),
+        )
+    return authorization

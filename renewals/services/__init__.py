@@ -1,0 +1,16 @@
+"""Renewal overview, renewal orders, removal of access after the grace period, and reinstatement.
+
+One module per section; callers import the services from here.
+"""
+
+from .base import BATCH_FIELDS, LIVE_STATUSES
+from .orders import RenewalLineRequest, proposed_renewal_lines, renewable_products, renewal_place
+from .overview import (
+    ANALYZE_AFTER_ROWS,
+    OverviewRefresh,
+    overview_candidates,
+    refresh_renewal_overview,
+    renewal_quantity_set,
+    users_losing_access,
+)
+from .removal import customer_reinstate, expired_candidates, remove_expired_access

@@ -1,0 +1,255 @@
+"""Renewal orders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.permissions import order_entered_by_hand
+from authorizations import dates
+from authorizations.models import Assignment, Holding, Order
+from authorizations.services import (
+    content_fingerprint,
+    order_number_conflict,
+    order_number_holder_visible,
+)
+from catalogue.models import Product
+from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.selectors import customers_visible_to
+from customers.services import customer_event_record
+from resellerconsole.errors import DomainError
+
+from ..models import Renewal, RenewalLine, RenewalRow
+from .overview import users_losing_access
+
+
+@dataclass(frozen=True)
+class RenewalLineRequest:
+    sku: str
+    quantity: int
+
+
+def _fingerprint(*, order_date: date, vip_id: str, lines: Sequence[RenewalLineRequest]) -> str:
+    content = {
+        "type": "renewal",
+        "order_date": order_date.isoformat(),
+        "vip_id": vip_id.strip().upper(),
+        "lines": sorted([ln.sku.strip().upper(), ln.quantity] for ln in lines),
+    }
+    return content_fingerprint(content)
+
+
+def _replayed(renewal: Renewal, fingerprint: str) -> Renewal:
+    if renewal.fingerprint != fingerprint:
+        raise order_number_conflict(renewal.order_number)
+    return renewal
+
+
+def renewable_products(customer: Customer) -> dict[int, Product]:
+    """Products the customer holds, or held when the overview was filled (access may have been removed)."""
+    ids = set(Holding.objects.filter(customer=customer, deployed__gt=0).values_list("product_id", flat=True))
+    ids |= set(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
+            "product_id", flat=True
+        )
+    )
+    return Product.objects.in_bulk(ids)
+
+
+def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
+    """The console's renewal order: every renewable product, at the overview's proposed quantity (or the
+    quantity held, for a product the overview has not listed yet), so none is left out."""
+    proposed = dict(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
+            "product_id", "proposed_quantity"
+        )
+    )
+    held = dict(Holding.objects.filter(customer=customer).values_list("product_id", "deployed"))
+    return [
+        RenewalLineRequest(product.sku_renewal, proposed.get(pid, held.get(pid, 0)))
+        for pid, product in sorted(renewable_products(customer).items(), key=lambda item: item[1].name)
+    ]
+
+
+def _check_window(customer: Customer, order_date: date) -> None:
+    anniversary = customer.anniversary_date
+    opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
+    closes = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+    if opens <= order_date <= closes or (order_date > closes and customer.reinstated_for == anniversary):
+        return
+    raise DomainError(
+        _(
+            "The renewal window for the anniversary %(anniversary)s is open from %(opens)s to %(closes)s; "
+            "an order dated %(date)s is outside it."
+        )
+        % {
+            "anniversary": anniversary.isoformat(),
+            "opens": opens.isoformat(),
+            "closes": closes.isoformat(),
+            "date": order_date.isoformat(),
+        },
+        code="renewal_window_closed",
+        field="order_date",
+    )
+
+
+def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineRequest]) -> dict[int, int]:
+    by_sku = {p.sku_renewal.upper(): p for p in products.values()}
+    chosen: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        sku = line.sku.strip().upper()
+        product = by_sku.get(sku)
+        if product is None:
+            raise DomainError(
+                _("%(sku)s is not the renewal SKU of a product this customer holds.") % {"sku": sku},
+                code="not_renewable",
+                field=f"lines.{index}.sku",
+            )
+        if product.pk in chosen:
+            raise DomainError(
+                _("SKU %(sku)s appears twice in the order.") % {"sku": sku},
+                code="repeated_product",
+                field=f"lines.{index}.sku",
+            )
+        maximum = settings.PA_MAX_QUANTITY[product.license_type]
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or not 0 <= line.quantity <= maximum:
+            raise DomainError(
+                _("Enter a whole number of licences from 0 to %(max)s.") % {"max": maximum},
+                code="quantity_out_of_range",
+                field=f"lines.{index}.quantity",
+            )
+        chosen[product.pk] = line.quantity
+    if not chosen:
+        raise DomainError(_("Add at least one product to renew."), code="required", field="lines")
+    # Every held product is named: one left out would silently renew at 0 and move the anniversary.
+    missing = sorted((p for pid, p in products.items() if pid not in chosen), key=lambda p: p.name)
+    if missing:
+        raise DomainError(
+            _(
+                "The renewal order leaves out %(products)s. Name every held product's renewal SKU "
+                "(quantity 0 renews none of it)."
+            )
+            % {"products": ", ".join(f"{p.name} ({p.sku_renewal})" for p in missing)},
+            code="renewal_product_missing",
+            field="lines",
+        )
+    return chosen
+
+
+def renewal_place(
+    *, order_number: str, order_date: date, vip_id: str, lines: Sequence[RenewalLineRequest], actor: User
+) -> tuple[Renewal, bool]:
+    """Process a renewal order: renew the chosen quantities for 12 months, release what is not renewed,
+    move the anniversary a year on and record the renewal. The same order again returns the first result."""
+    by_hand = order_entered_by_hand(actor)
+    order_number = (order_number or "").strip()
+    if not order_number:
+        raise DomainError(_("Enter the order number."), code="required", field="order_number")
+    fingerprint = _fingerprint(order_date=order_date, vip_id=vip_id, lines=lines)
+    existing = Renewal.objects.filter(order_number=order_number).first()
+    if existing is not None and order_number_holder_visible(existing, actor=actor):
+        return _replayed(existing, fingerprint), False
+    order = Order.objects.filter(order_number=order_number).first()
+    if order is not None and order_number_holder_visible(order, actor=actor):
+        raise order_number_conflict(order_number)
+    # Someone else's number is refused only after every other check, as the create would (answers stay alike).
+    taken = existing is not None or order is not None
+    if order_date > timezone.localdate():
+        raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
+    # By hand, only the actor's own customers exist; the LWS renews for every reseller.
+    customers = customers_visible_to(actor) if by_hand else Customer.objects
+    customer = customers.filter(vip_id=(vip_id or "").strip().upper()).first()
+    if customer is None:
+        raise DomainError(
+            _("There is no customer with VIP ID %(vip_id)s.") % {"vip_id": vip_id},
+            code="unknown_vip_id",
+            field="vip_id",
+        )
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        existing = Renewal.objects.filter(order_number=order_number).first()
+        if existing is not None and order_number_holder_visible(existing, actor=actor):
+            return _replayed(existing, fingerprint), False
+        taken = taken or existing is not None
+        if customer.status == CustomerStatus.INACTIVE:
+            raise DomainError(
+                _(
+                    "%(name)s lost access after the grace period ended. The account must be reinstated by its "
+                    "reseller before a renewal can be processed."
+                )
+                % {"name": customer.company_name},
+                code="account_inactive",
+            )
+        if customer.anniversary_date is None:
+            raise DomainError(
+                _("%(name)s has no anniversary yet: its first order sets it.") % {"name": customer.company_name},
+                code="no_anniversary",
+                field="vip_id",
+            )
+        _check_window(customer, order_date)
+        products = renewable_products(customer)
+        chosen = _match_lines(products, lines)
+        if taken:
+            raise order_number_conflict(order_number)
+        anniversary = customer.anniversary_date
+        new_anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
+        try:
+            with transaction.atomic():
+                renewal = Renewal.objects.create(
+                    customer=customer,
+                    order_number=order_number,
+                    order_date=order_date,
+                    anniversary_before=anniversary,
+                    anniversary_after=new_anniversary,
+                    fingerprint=fingerprint,
+                    placed_by=actor,
+                    entered_by_hand=by_hand,
+                )
+        except IntegrityError:
+            raise order_number_conflict(order_number) from None
+        holdings = {h.product_id: h for h in Holding.objects.filter(customer=customer, product_id__in=products)}
+        now = timezone.now()
+        renewal_lines = []
+        for product_id, product in sorted(products.items(), key=lambda item: item[1].name):
+            before = holdings[product_id].deployed if product_id in holdings else 0
+            after = chosen[product_id]
+            losing = users_losing_access(customer=customer, product=product, quantity=after)
+            if losing:
+                Assignment.objects.filter(
+                    customer=customer, product=product, released_at__isnull=True, email__in=losing
+                ).update(released_at=now, released_by=actor)
+            Holding.objects.update_or_create(customer=customer, product=product, defaults={"deployed": after})
+            renewal_lines.append(
+                RenewalLine(
+                    renewal=renewal,
+                    product=product,
+                    quantity_before=before,
+                    quantity_after=after,
+                    released_users=losing,
+                )
+            )
+        RenewalLine.objects.bulk_create(renewal_lines)
+        customer.anniversary_date = new_anniversary
+        customer.save(update_fields=["anniversary_date", "updated_at"])
+        RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).delete()
+        customer_event_record(
+            customer,
+            CustomerEvent.Kind.RENEWED,
+            actor,
+            order_number=order_number,
+            anniversary_before=anniversary.isoformat(),
+            anniversary_after=new_anniversary.isoformat(),
+            entered_by_hand=by_hand,
+            lines=[
+                {"product": ln.product.name, "before": ln.quantity_before, "after": ln.quantity_after}
+                for ln in renewal_lines
+            ],
+        )
+    return renewal, True

@@ -1,0 +1,216 @@
+"""The renewal overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from authorizations.models import Assignment, Holding
+from catalogue.models import Product
+from customers.models import Customer, CustomerEvent
+from customers.services import customer_event_record
+from resellerconsole.batching import KeyRange, keyset_batches
+from resellerconsole.errors import DomainError
+
+from ..models import RenewalRow
+from .base import BATCH_FIELDS, LIVE_STATUSES
+
+
+@dataclass
+class OverviewRefresh:
+    customers: list[int] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+
+
+def overview_candidates(*, on: date):
+    """Customers whose anniversary is at most RENEWAL_OVERVIEW_DAYS away and whose grace has not ended."""
+    return Customer.objects.filter(
+        status__in=LIVE_STATUSES,
+        anniversary_date__lte=on + timedelta(days=settings.RENEWAL_OVERVIEW_DAYS),
+        anniversary_date__gte=on - timedelta(days=settings.RENEWAL_GRACE_DAYS),
+    )
+
+
+#: A refresh that adds or changes this many rows analyzes the table at once (the first run, a busy season).
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def refresh_renewal_overview(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> OverviewRefresh:
+    """Put every renewable licence of the due customers in the overview, a batch at a time.
+
+    New holdings become rows proposing the quantity held; changed holdings update the row, but a quantity a
+    person chose stays. Running it again on the same day changes nothing.
+    """
+    result = OverviewRefresh()
+    for batch in keyset_batches(
+        overview_candidates(on=on),
+        batch_size=batch_size or settings.SWEEP_BATCH_SIZE,
+        lock=not dry_run,
+        fields=BATCH_FIELDS,
+        key_range=key_range,
+    ):
+        if connection.vendor == "postgresql" and not dry_run:
+            added, updated = _refresh_batch_in_sql([row["pk"] for row in batch])
+            result.customers.extend(row["pk"] for row in batch)
+            result.added += added
+            result.updated += updated
+            continue
+        anniversaries = {row["pk"]: row["anniversary_date"] for row in batch}
+        held = {
+            (h.customer_id, h.product_id): h.deployed
+            for h in Holding.objects.filter(customer_id__in=anniversaries).only("customer_id", "product_id", "deployed")
+        }
+        existing = {
+            (r.customer_id, r.product_id): r
+            for r in RenewalRow.objects.filter(customer_id__in=anniversaries).filter(
+                _current_anniversary_condition(anniversaries)
+            )
+        }
+        added = [
+            RenewalRow(
+                customer_id=customer_id,
+                product_id=product_id,
+                anniversary_date=anniversaries[customer_id],
+                quantity_held=quantity,
+                proposed_quantity=quantity,
+            )
+            for (customer_id, product_id), quantity in held.items()
+            if quantity > 0 and (customer_id, product_id) not in existing
+        ]
+        changed = []
+        for key, row in existing.items():
+            quantity = held.get(key, 0)
+            if row.quantity_held != quantity:
+                row.quantity_held = quantity
+                if row.quantity_edited_at is None:
+                    row.proposed_quantity = quantity
+                changed.append(row)
+        result.customers.extend(anniversaries)
+        result.added += len(added)
+        result.updated += len(changed)
+        if not dry_run:
+            RenewalRow.objects.bulk_create(added, ignore_conflicts=True)
+            RenewalRow.objects.bulk_update(changed, ["quantity_held", "proposed_quantity"])
+    if connection.vendor == "postgresql" and not dry_run and result.added + result.updated >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics now, not whenever autovacuum gets to it: with the table's old estimates the overview
+        # page's row query was planned for 500,000 rows instead of 500 (parallel, JIT: 40 ms instead of 3).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RenewalRow._meta.db_table}")
+    return result
+
+
+def _refresh_batch_in_sql(customer_ids: list[int]) -> tuple[int, int]:
+    """The same change as the generic path, as two statements per batch (PostgreSQL): an upsert that keeps a
+    chosen quantity, and zeroing rows whose product is no longer held. Returns (added, updated)."""
+    rows, holdings, customers = (
+        RenewalRow._meta.db_table,
+        Holding._meta.db_table,
+        Customer._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH upserted AS (
+                INSERT INTO {rows} AS r (customer_id, product_id, anniversary_date, quantity_held,
+                    proposed_quantity, created_at)
+                SELECT h.customer_id, h.product_id, c.anniversary_date, h.deployed, h.deployed, now()
+                FROM {holdings} h JOIN {customers} c ON c.id = h.customer_id
+                WHERE c.id = ANY(%(ids)s) AND h.deployed > 0
+                ON CONFLICT (customer_id, product_id, anniversary_date) DO UPDATE
+                    SET quantity_held = EXCLUDED.quantity_held,
+                        proposed_quantity = CASE WHEN r.quantity_edited_at IS NULL THEN EXCLUDED.quantity_held
+                                                 ELSE r.proposed_quantity END
+                    WHERE r.quantity_held <> EXCLUDED.quantity_held
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
+            """,  # noqa: S608 - table names from the models, ids as a parameter
+            {"ids": customer_ids},
+        )
+        added, updated = cursor.fetchone()
+        cursor.execute(
+            f"""
+            UPDATE {rows} r
+            SET quantity_held = 0,
+                proposed_quantity = CASE WHEN r.quantity_edited_at IS NULL THEN 0 ELSE r.proposed_quantity END
+            FROM {customers} c
+            WHERE r.customer_id = c.id AND r.anniversary_date = c.anniversary_date AND c.id = ANY(%(ids)s)
+              AND r.quantity_held <> 0
+              AND NOT EXISTS (SELECT 1 FROM {holdings} h
+                              WHERE h.customer_id = r.customer_id AND h.product_id = r.product_id AND h.deployed > 0)
+            """,  # noqa: S608 - table names from the models, ids as a parameter
+            {"ids": customer_ids},
+        )
+        updated += cursor.rowcount
+    return added, updated
+
+
+def _current_anniversary_condition(anniversaries: dict[int, date]) -> Q:
+    condition = Q(pk__in=[])
+    for anniversary in set(anniversaries.values()):
+        ids = [pk for pk, a in anniversaries.items() if a == anniversary]
+        condition |= Q(customer_id__in=ids, anniversary_date=anniversary)
+    return condition
+
+
+def users_losing_access(*, customer: Customer, product: Product, quantity: int) -> list[str]:
+    """Who loses the licence if only `quantity` are renewed: the most recently assigned users go first."""
+    active = Assignment.objects.filter(customer=customer, product=product, released_at__isnull=True)
+    surplus = active.count() - quantity
+    if surplus <= 0:
+        return []
+    return list(active.order_by("-assigned_at", "-pk").values_list("email", flat=True)[:surplus])
+
+
+def renewal_quantity_set(
+    *, customer: Customer, product: Product, quantity: int, actor: User, confirm_release: bool = False
+) -> RenewalRow:
+    """A reseller or internal sales chooses the renewal quantity; going below the users assigned needs
+    `confirm_release`, and the refusal names who would lose access."""
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= 200_000:
+        raise DomainError(
+            _("Enter a whole number of licences from 0 to 200 000."), code="invalid", field="proposed_quantity"
+        )
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        row = RenewalRow.objects.filter(
+            customer=customer, product=product, anniversary_date=customer.anniversary_date
+        ).first()
+        if row is None:
+            raise DomainError(
+                _("%(product)s is not in this customer's renewal overview.") % {"product": product.name},
+                code="not_in_overview",
+                field="product",
+            )
+        losing = users_losing_access(customer=customer, product=product, quantity=quantity)
+        if losing and not confirm_release:
+            raise DomainError(
+                _("Renewing %(quantity)s %(product)s licences leaves %(count)s users without access: %(users)s.")
+                % {"quantity": quantity, "product": product.name, "count": len(losing), "users": ", ".join(losing)},
+                code="confirm_release",
+                field="proposed_quantity",
+            )
+        before = row.proposed_quantity
+        row.proposed_quantity, row.quantity_edited_by, row.quantity_edited_at = quantity, actor, timezone.now()
+        row.save(update_fields=["proposed_quantity", "quantity_edited_by", "quantity_edited_at"])
+        customer_event_record(
+            customer,
+            CustomerEvent.Kind.RENEWAL_QUANTITY_CHOSEN,
+            actor,
+            product=product.name,
+            sku=product.sku_renewal,
+            before=before,
+            after=quantity,
+            losing_access=losing,
+        )
+    return row

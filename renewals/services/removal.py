@@ -1,0 +1,114 @@
+"""Removal of access and reinstatement."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from authorizations.models import Assignment, Holding
+from authorizations.services import (
+    customer_refresh_delay,
+)
+from authorizations.withdrawals import pending_withdraw_all
+from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.services import customer_event_record, customer_set_status
+from resellerconsole.batching import KeyRange, keyset_batches
+from resellerconsole.errors import DomainError
+
+from .base import BATCH_FIELDS, LIVE_STATUSES
+
+
+def expired_candidates(*, on: date):
+    """Customers whose grace period ended before `on` without a renewal (the anniversary did not move)."""
+    return Customer.objects.filter(
+        status__in=LIVE_STATUSES,
+        anniversary_date__lt=on - timedelta(days=settings.RENEWAL_GRACE_DAYS),
+    ).exclude(reinstated_for=F("anniversary_date"))
+
+
+def remove_expired_access(
+    *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
+) -> list[int]:
+    """End the deployments and assignments of lapsed customers and make them Inactive; nothing is deleted.
+
+    Their pending purchase authorizations are withdrawn first (their licences are no longer deployed, and a
+    pending PA left behind could never be withdrawn or ordered after a reinstatement), one event each.
+    """
+    removed: list[int] = []
+    for batch in keyset_batches(
+        expired_candidates(on=on),
+        batch_size=batch_size or settings.SWEEP_BATCH_SIZE,
+        lock=not dry_run,
+        fields=BATCH_FIELDS,
+        key_range=key_range,
+    ):
+        ids = [row["pk"] for row in batch]
+        removed.extend(ids)
+        if dry_run:
+            continue
+        now = timezone.now()
+        events, released = pending_withdraw_all(customer_ids=ids, reason="access removed", at=now)
+        held: dict[int, list[dict]] = {}
+        for customer_id, product_id, name, deployed in (
+            Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
+            .order_by("product__name")
+            .values_list("customer_id", "product_id", "product__name", "deployed")
+        ):
+            # What the removal itself ends: the licences left once the pending PAs have released theirs.
+            quantity = deployed - released.get((customer_id, product_id), 0)
+            if quantity > 0:
+                held.setdefault(customer_id, []).append({"product": name, "quantity": quantity})
+        Holding.objects.filter(customer_id__in=ids, deployed__gt=0).update(deployed=0)
+        Assignment.objects.filter(customer_id__in=ids, released_at__isnull=True).update(released_at=now)
+        Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, delayed_for=None, updated_at=now)
+        for row in batch:
+            anniversary = row["anniversary_date"].isoformat()
+            events.append(
+                CustomerEvent(
+                    customer_id=row["pk"],
+                    kind=CustomerEvent.Kind.ACCESS_REMOVED,
+                    at=now,
+                    parameters={"anniversary": anniversary, "lines": held.get(row["pk"], [])},
+                )
+            )
+            events.append(
+                CustomerEvent(
+                    customer_id=row["pk"],
+                    kind=CustomerEvent.Kind.STATUS_CHANGED,
+                    at=now,
+                    parameters={"from": row["status"], "to": CustomerStatus.INACTIVE, "reason": "grace period ended"},
+                )
+            )
+        CustomerEvent.objects.bulk_create(events)
+    return removed
+
+
+def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
+    """The reseller reinstates an Inactive account so a late renewal can be processed; recorded.
+
+    It returns to Active if its invitation was accepted, else to Invitation sent.
+    """
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.status != CustomerStatus.INACTIVE:
+            raise DomainError(_("Only an inactive account can be reinstated."), code="invalid_transition")
+        back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
+        customer_set_status(customer=customer, status=back, actor=actor, reason="reinstated")
+        # The lapsed anniversary may still be renewed late; the removal job leaves the account alone meanwhile.
+        customer.reinstated_for = customer.anniversary_date
+        customer.save(update_fields=["reinstated_for", "updated_at"])
+        customer_event_record(
+            customer,
+            CustomerEvent.Kind.REINSTATED,
+            actor,
+            anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
+        )
+        # The removal withdrew the pending PAs; one left from before it did (older data) makes it Delayed at once.
+        customer_refresh_delay(customer=customer, on=timezone.localdate(), actor=actor)
+    return customer
