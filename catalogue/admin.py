@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import MarketSegment
+from catalogue.models import MarketSegment
 from resellerconsole.admin import AuditedAdmin
 
 from .models import Product

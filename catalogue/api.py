@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsLicensingWebsiteOrConsoleUser
-from customers.models import MarketSegment
+from catalogue.models import MarketSegment
 from resellerconsole.api import KeysetPagination
 from resellerconsole.listing import ListFilterForm
 from resellerconsole.openapi import error_responses

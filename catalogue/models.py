@@ -3,7 +3,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import MarketSegment
+
+class MarketSegment(models.TextChoices):
+    COMMERCIAL = "commercial", _("Commercial")
+    EDUCATION = "education", _("Education")
+    GOVERNMENT = "government", _("Government")
+
 
 #: An Adobe-style part number: 8 digits, 2 letters, 2 digits (volume level), a letter and 2 digits (term),
 #: e.g. 65304520CA01A12.

@@ -6,13 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Reseller
+from catalogue.models import MarketSegment
 from resellerconsole.api import KeysetPagination
 from resellerconsole.openapi import error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
 from .forms import CustomerFilterForm
-from .models import Customer, CustomerStatus, MarketSegment, VipAdmin
+from .models import Customer, CustomerStatus, VipAdmin
 
 
 class VipAdminSerializer(StrictInput, serializers.Serializer):

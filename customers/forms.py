@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reseller
+from catalogue.models import MarketSegment
 from resellerconsole.listing import ListFilterForm
 
-from .models import Customer, CustomerStatus, MarketSegment
+from .models import Customer, CustomerStatus
 from .selectors import CUSTOMER_ORDERINGS
 from .services import EDITABLE_FIELDS, VipAdminContact
 

@@ -6,16 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from catalogue.models import MarketSegment
 from resellerconsole.audit import AuditEvent
 
 #: 20 upper-case hexadecimal characters (domain.md, Customers and VIP IDs).
 VIP_ID_PATTERN = r"^[0-9A-F]{20}$"
-
-
-class MarketSegment(models.TextChoices):
-    COMMERCIAL = "commercial", _("Commercial")
-    EDUCATION = "education", _("Education")
-    GOVERNMENT = "government", _("Government")
 
 
 class Language(models.TextChoices):

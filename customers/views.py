@@ -13,6 +13,7 @@ from accounts.models import Reseller
 from accounts.permissions import may_enter_orders_by_hand
 from authorizations import selectors as authorization_selectors
 from authorizations import services as authorization_services
+from catalogue.models import MarketSegment
 from renewals import selectors as renewal_selectors
 from renewals.models import WindowState, window_state
 from renewals.timeline import timeline_chart
@@ -21,7 +22,7 @@ from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
 from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSignInForm, vip_admin_formset
-from .models import CustomerStatus, MarketSegment
+from .models import CustomerStatus
 
 PAGE_SIZE = 25
 CUSTOMER_TABS = ("details", "plans", "history", "renewals")

@@ -14,7 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.models import MarketSegment
+from catalogue.models import MarketSegment
 from customers.selectors import customer_get
 from resellerconsole.api import KeysetPagination
 from resellerconsole.errors import DomainError

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import MarketSegment
+from catalogue.models import MarketSegment
 from resellerconsole.listing import ListFilterForm
 
 from .models import WindowState

@@ -6,7 +6,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Reseller, User
-from customers.models import Customer, CustomerStatus, Language, MarketSegment, VipAdmin
+from catalogue.models import MarketSegment
+from customers.models import Customer, CustomerStatus, Language, VipAdmin
 from customers.services import new_vip_id
 
 

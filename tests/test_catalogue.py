@@ -8,9 +8,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from catalogue.demo import DEMO_PRODUCTS, load_demo_catalogue
-from catalogue.models import LicenseType, Product, segment_filter
+from catalogue.models import LicenseType, MarketSegment, Product, segment_filter
 from catalogue.selectors import product_by_sku, products_for
-from customers.models import MarketSegment
 
 pytestmark = pytest.mark.django_db
 

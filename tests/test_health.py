@@ -20,7 +20,7 @@ def test_healthz_names_an_unreachable_broker(client, monkeypatch):
 
 
 def test_healthz_names_an_unreachable_database(client, monkeypatch):
-    from resellerconsole import views
+    from pages import views
 
     monkeypatch.setattr(views.connection, "cursor", lambda: (_ for _ in ()).throw(OSError("db down")))
     response = client.get(reverse("healthz"))

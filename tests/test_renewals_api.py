@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from authorizations import services as pa
 from authorizations.models import Holding
-from customers.models import CustomerEvent, MarketSegment
+from catalogue.models import MarketSegment
+from customers.models import CustomerEvent
 from renewals import services
 from renewals.models import Renewal, RenewalRow
 from tests.error_shape import error_messages, has_error_at

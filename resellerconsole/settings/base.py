@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # JSON for API paths, Django's page for the console's.
 CSRF_FAILURE_VIEW = "resellerconsole.api_error_views.csrf_failure"
-ROOT_URLCONF = "resellerconsole.urls"
+ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "resellerconsole.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Absolute base of links in e-mails (invitation links are opened outside the console).
@@ -70,6 +70,7 @@ LOCAL_APPS = [
     "jobs",
     "idempotency",
     "dashboard",
+    "pages",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -104,7 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "resellerconsole.context_processors.renewal_banner",
+                "pages.context_processors.renewal_banner",
             ],
         },
     },

@@ -12,9 +12,10 @@ from accounts.models import Reseller, User
 from authorizations import services as pa_services
 from authorizations.models import PurchaseAuthorization
 from catalogue.demo import load_demo_catalogue
+from catalogue.models import MarketSegment
 from catalogue.selectors import products_for
 from customers import services
-from customers.models import Customer, Language, MarketSegment
+from customers.models import Customer, Language
 from jobs.services import run_daily_jobs
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `make run`, demo only
