@@ -3,14 +3,11 @@
 Views stay thin: they parse with serializers, call the services and answer with the same errors as the console.
 """
 
-from django.conf import settings
-from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
 )
@@ -19,12 +16,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsLicensingWebsite, IsLicensingWebsiteOrConsoleUser
+from accounts.permissions import IsLicensingWebsiteOrConsoleUser
 from catalogue.models import LicenseType
 from catalogue.selectors import product_by_sku
 from customers.selectors import customer_get
-from renewals import services as renewal_services
-from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.errors import DomainError
 from resellerconsole.openapi import ErrorOutput, error_responses
 from resellerconsole.serializers import StrictInput
@@ -39,11 +34,6 @@ MAX_INT = 2**31 - 1
 # ---------------------------------------------------------------------------
 # Serializers
 # ---------------------------------------------------------------------------
-class LineSerializer(StrictInput, serializers.Serializer):
-    sku = serializers.CharField(max_length=30, help_text=_("The product's new-purchase SKU"))
-    quantity = serializers.IntegerField(min_value=0, max_value=MAX_INT)
-
-
 class PurchaseAuthorizationLineOutput(serializers.Serializer):
     sku = serializers.CharField(source="product.sku_new")
     product = serializers.CharField(source="product.name")
@@ -130,11 +120,10 @@ class PurchaseAuthorizationInput(StrictInput, serializers.Serializer):
 
     def validate_lines(self, lines):
         # Before looking up hundreds of SKUs: the service says the same (too_many_lines).
-        if len(lines) > settings.PA_MAX_LINES:
-            raise serializers.ValidationError(
-                _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES},
-                code="too_many_lines",
-            )
+        try:
+            services.refuse_too_many_lines(len(lines))
+        except DomainError as error:
+            raise serializers.ValidationError(error.message, code=error.code) from None
         return lines
 
 
@@ -142,54 +131,6 @@ class RemoveProductsInput(StrictInput, serializers.Serializer):
     products = serializers.ListField(
         child=serializers.CharField(max_length=30), allow_empty=False, max_length=1000, help_text=_("SKUs to remove")
     )
-
-
-class OrderType(models.TextChoices):
-    NEW = "new", _("New purchase")
-    RENEWAL = "renewal", _("Renewal")
-
-
-class OrderInput(StrictInput, serializers.Serializer):
-    order_type = serializers.ChoiceField(
-        choices=OrderType.choices,
-        default=OrderType.NEW,
-        help_text=_("new: an order referencing a purchase authorization; renewal: a renewal of a VIP ID's licences"),
-    )
-    order_number = serializers.CharField(max_length=40)
-    order_date = serializers.DateField()
-    purchase_authorization = serializers.CharField(
-        max_length=20, required=False, help_text=_("The PA reference, e.g. PA00012345; required for new orders")
-    )
-    vip_id = serializers.CharField(
-        max_length=20, required=False, help_text=_("The customer's VIP ID; required for renewal orders")
-    )
-    lines = LineSerializer(
-        many=True,
-        allow_empty=True,
-        max_length=1000,
-        help_text=_("New orders: the products' new-purchase SKUs; renewal orders: their renewal SKUs"),
-    )
-
-    def validate(self, attrs):
-        if attrs["order_type"] == OrderType.RENEWAL:
-            if not attrs.get("vip_id", "").strip():
-                raise serializers.ValidationError(
-                    {"vip_id": [_("A renewal order names the customer's VIP ID.")]}, code="required"
-                )
-        elif not attrs.get("purchase_authorization", "").strip():
-            raise serializers.ValidationError(
-                {"purchase_authorization": [_("A new order references its purchase authorization.")]},
-                code="required",
-            )
-        return attrs
-
-
-#: What the order intake answers: an order for order_type new, a renewal for order_type renewal.
-ORDER_INTAKE_RESULT = PolymorphicProxySerializer(
-    component_name="OrderIntakeResult",
-    serializers=[OrderOutput, RenewalOutput],
-    resource_type_field_name=None,
-)
 
 
 class DurationInput(StrictInput, serializers.Serializer):
@@ -329,55 +270,6 @@ class PurchaseAuthorizationRemoveProductsApi(APIView):
             purchase_authorization=pa, product_ids=product_ids, actor=request.user
         )
         return _pa_response(pa.pk)
-
-
-class OrderIntakeApi(APIView):
-    #: Orders through the API are the licensing website's alone; the console records them by hand.
-    permission_classes = [IsLicensingWebsite]
-
-    @extend_schema(
-        request={"application/json": OrderInput},  # lines of objects: not as form data
-        responses={
-            201: ORDER_INTAKE_RESULT,
-            200: OpenApiResponse(
-                ORDER_INTAKE_RESULT, description=_("The same order was already received (idempotent)")
-            ),
-            **error_responses(400, 409, 415),
-        },
-        description=_(
-            "The licensing website's order intake (its token only: other roles get 403). order_type new (the "
-            "default): an order referencing a purchase authorization, whose lines must match it; the answer is an "
-            "order. order_type renewal: a renewal order for the customer with vip_id, one line per held product's "
-            "renewal SKU (quantity 0 renews none; one left out is refused as renewal_product_missing), inside the "
-            "renewal window; the answer is the renewal. Retrying with the same order number and content returns "
-            "the first result."
-        ),
-    )
-    def post(self, request):
-        serializer = OrderInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if data["order_type"] == OrderType.RENEWAL:
-            return self._renewal(request, data)
-        order, created = services.order_place(
-            order_number=data["order_number"],
-            order_date=data["order_date"],
-            pa_reference=data["purchase_authorization"],
-            lines=[services.OrderLineRequest(ln["sku"], ln["quantity"]) for ln in data["lines"]],
-            actor=request.user,
-        )
-        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-    def _renewal(self, request, data) -> Response:
-        vip_id = data["vip_id"].strip().upper()
-        renewal, created = renewal_services.renewal_place(
-            order_number=data["order_number"],
-            order_date=data["order_date"],
-            vip_id=vip_id,
-            lines=[renewal_services.RenewalLineRequest(ln["sku"], ln["quantity"]) for ln in data["lines"]],
-            actor=request.user,
-        )
-        return Response(renewal_output(renewal), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class OrderDetailApi(APIView):

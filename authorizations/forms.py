@@ -3,16 +3,21 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from catalogue.models import LicenseType, Product
 from catalogue.selectors import products_for
+from resellerconsole.errors import DomainError
 
 from .pricing import order_anniversary
-from .services import PO_NUMBER_MAX_LENGTH, LineRequest
+from .services import (
+    PO_NUMBER_MAX_LENGTH,
+    LineRequest,
+    refuse_future_order_date,
+    refuse_order_date_before_authorization,
+)
 
 LINE_PREFIX = "lines"
 
@@ -166,14 +171,11 @@ class OrderCalculatorForm(forms.Form):
 
     def clean_order_date(self):
         order_date = self.cleaned_data["order_date"]
-        if order_date > self.today:
-            raise forms.ValidationError(_("The order date cannot be in the future."), code="future_date")
-        if order_date < timezone.localdate(self.purchase_authorization.deployed_at):
-            raise forms.ValidationError(
-                _("The order date is before purchase authorization %(reference)s was created."),
-                code="before_authorization",
-                params={"reference": self.purchase_authorization.reference},
-            )
+        try:
+            refuse_future_order_date(order_date, on=self.today)
+            refuse_order_date_before_authorization(order_date, self.purchase_authorization)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
         return order_date
 
     def clean(self):

@@ -18,7 +18,6 @@ urlpatterns = [
         views.purchase_authorization_remove_products,
         name="purchase-authorization-remove-products",
     ),
-    path("customers/<int:pk>/authorizations/<int:pa_pk>/order/", views.order_record, name="order-record"),
     path("customers/<int:pk>/orders/<int:order_pk>/duration/", views.order_set_duration, name="order-set-duration"),
     path("customers/<int:pk>/orders/<int:order_pk>/return/", views.return_request, name="return-request"),
 ]

@@ -142,6 +142,17 @@ def customer_create(
     return customer
 
 
+
+def customer_create_and_invite(*, invite: bool, **details) -> Customer:
+    """The console's "Create" (invite False) and "Create and send invitation" (invite True): the customer is
+    created and invited together or not at all. `details` are customer_create's arguments."""
+    with transaction.atomic(durable=True):
+        customer = customer_create(**details)
+        if invite:
+            customer = customer_send_invitation(customer=customer, actor=details["actor"])
+    return customer
+
+
 def customer_update(
     *,
     customer: Customer,

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -93,17 +92,14 @@ def customer_create(request):
     if data is not None and "add_admin" not in request.POST and form.is_valid() and admins.is_valid():
         reseller = form.cleaned_data.get("reseller") or request.user.reseller
         try:
-            # Created and invited together or not at all.
-            with transaction.atomic():
-                customer = services.customer_create(
-                    reseller=reseller,
-                    actor=request.user,
-                    vip_admins=admins.contacts(),
-                    allow_duplicate=form.cleaned_data["confirm_duplicate"],
-                    **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
-                )
-                if "send_invitation" in request.POST:
-                    customer = services.customer_send_invitation(customer=customer, actor=request.user)
+            customer = services.customer_create_and_invite(
+                invite="send_invitation" in request.POST,
+                reseller=reseller,
+                actor=request.user,
+                vip_admins=admins.contacts(),
+                allow_duplicate=form.cleaned_data["confirm_duplicate"],
+                **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            )
             if "send_invitation" in request.POST:
                 messages.success(
                     request,

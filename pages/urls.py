@@ -3,9 +3,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from authorizations import api as authorizations_api
-from authorizations import api_orders
 from catalogue import api as catalogue_api
 from customers import api as customers_api
+from intake import api as intake_api
 from renewals import api as renewals_api
 
 from . import views
@@ -38,7 +38,7 @@ api_v1 = [
         authorizations_api.PurchaseAuthorizationRemoveProductsApi.as_view(),
         name="api-purchase-authorization-remove-products",
     ),
-    path("orders/", api_orders.OrderListIntakeApi.as_view(), name="api-order-intake"),
+    path("orders/", intake_api.OrderListIntakeApi.as_view(), name="api-order-intake"),
     path("orders/<int:pk>/", authorizations_api.OrderDetailApi.as_view(), name="api-order-detail"),
     path("orders/<int:pk>/duration/", authorizations_api.OrderDurationApi.as_view(), name="api-order-duration"),
     path("orders/<int:pk>/returns/", authorizations_api.OrderReturnApi.as_view(), name="api-order-returns"),
@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("authorizations.urls")),
     path("", include("renewals.urls")),
+    path("", include("intake.urls")),
     path("", include("dashboard.urls")),
 ]
 

@@ -4,7 +4,6 @@ Renewal orders come in through the order intake (authorizations/api.py, order_ty
 Views stay thin: they parse with serializers, call the services and answer with the same errors as the console.
 """
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,15 +16,12 @@ from rest_framework.views import APIView
 from catalogue.models import MarketSegment
 from customers.selectors import customer_get
 from resellerconsole.api import KeysetPagination
-from resellerconsole.errors import DomainError
 from resellerconsole.openapi import ErrorOutput, error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
 from .forms import OverviewFilterForm
-from .models import Renewal, RenewalLine, RenewalRow, WindowState
-
-MAX_RENEWAL_QUANTITY = 200_000
+from .models import Renewal, RenewalLine, WindowState
 
 
 # ---------------------------------------------------------------------------
@@ -101,7 +97,7 @@ class CustomerRenewalOutput(RenewalEntryOutput):
 
 class RenewalQuantityLineInput(StrictInput, serializers.Serializer):
     sku = serializers.CharField(max_length=30, help_text=_("The product's renewal SKU"))
-    quantity = serializers.IntegerField(min_value=0, max_value=MAX_RENEWAL_QUANTITY)
+    quantity = serializers.IntegerField(min_value=0, max_value=services.MAX_RENEWAL_QUANTITY)
     confirm_release = serializers.BooleanField(
         default=False, help_text=_("Renew fewer licences than users are assigned; those users lose access.")
     )
@@ -157,10 +153,6 @@ def _customer_renewal_response(customer) -> Response:
     return Response(CustomerRenewalOutput(entry).data)
 
 
-#: Service fields renamed to the request's own.
-_LINE_FIELDS = {"proposed_quantity": "quantity", "product": "sku"}
-
-
 class CustomerRenewalApi(APIView):
     @extend_schema(responses={200: CustomerRenewalOutput, **error_responses(404)})
     def get(self, request, pk: int):
@@ -188,42 +180,12 @@ class CustomerRenewalApi(APIView):
         customer = customer_get(user=request.user, pk=pk)
         serializer = RenewalQuantitiesInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        products = {
-            row.product.sku_renewal.upper(): row.product
-            for row in RenewalRow.objects.filter(
-                customer=customer, anniversary_date=customer.anniversary_date
-            ).select_related("product")
-        }
-        seen: set[int] = set()
-        with transaction.atomic():
-            for index, line in enumerate(serializer.validated_data["lines"]):
-                sku = line["sku"].strip().upper()
-                product = products.get(sku)
-                if product is None:
-                    raise DomainError(
-                        _("%(sku)s is not the renewal SKU of a product in this customer's renewal overview.")
-                        % {"sku": sku},
-                        code="not_in_overview",
-                        field=f"lines.{index}.sku",
-                    )
-                if product.pk in seen:
-                    raise DomainError(
-                        _("SKU %(sku)s appears twice.") % {"sku": sku},
-                        code="repeated_product",
-                        field=f"lines.{index}.sku",
-                    )
-                seen.add(product.pk)
-                try:
-                    services.renewal_quantity_set(
-                        customer=customer,
-                        product=product,
-                        quantity=line["quantity"],
-                        actor=request.user,
-                        confirm_release=line["confirm_release"],
-                    )
-                except DomainError as error:
-                    field = _LINE_FIELDS.get(error.field or "")
-                    raise DomainError(
-                        error.message, code=error.code, field=f"lines.{index}.{field}" if field else error.field
-                    ) from error
+        services.renewal_quantities_set(
+            customer=customer,
+            lines=[
+                services.RenewalQuantityRequest(line["sku"], line["quantity"], line["confirm_release"])
+                for line in serializer.validated_data["lines"]
+            ],
+            actor=request.user,
+        )
         return _customer_renewal_response(customer_get(user=request.user, pk=pk))

@@ -6,6 +6,7 @@ from resellerconsole.listing import ListFilterForm
 
 from .models import WindowState
 from .selectors import OVERVIEW_ORDERINGS
+from .services import MAX_RENEWAL_QUANTITY
 
 
 class OverviewFilterForm(ListFilterForm):
@@ -31,7 +32,7 @@ class OverviewFilterForm(ListFilterForm):
 
 class RenewalQuantityForm(forms.Form):
     product = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
-    proposed_quantity = forms.IntegerField(label=_("Renewal quantity"), min_value=0, max_value=200_000)
+    proposed_quantity = forms.IntegerField(label=_("Renewal quantity"), min_value=0, max_value=MAX_RENEWAL_QUANTITY)
     confirm_release = forms.BooleanField(required=False)
 
 

@@ -6,6 +6,5 @@ urlpatterns = [
     path("renewals/", views.renewal_overview, name="renewal-overview"),
     path("renewals/export.csv", views.renewal_overview_csv, name="renewal-overview-csv"),
     path("customers/<int:pk>/renewals/quantity/", views.renewal_quantity, name="renewal-quantity"),
-    path("customers/<int:pk>/renewals/order/", views.renewal_order, name="renewal-order"),
     path("customers/<int:pk>/reinstate/", views.customer_reinstate, name="customer-reinstate"),
 ]

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
-from accounts.permissions import may_enter_orders_by_hand
 from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.csv_export import SafeCsvWriter
@@ -17,7 +15,7 @@ from resellerconsole.errors import DomainError
 from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
-from .forms import OverviewFilterForm, RenewalOrderForm, RenewalQuantityForm
+from .forms import OverviewFilterForm, RenewalQuantityForm
 from .models import WindowState
 
 PAGE_SIZE = 25
@@ -169,39 +167,6 @@ def renewal_quantity(request, pk: int):
         _("%(product)s: %(quantity)s licences will be renewed.")
         % {"product": product.name, "quantity": form.cleaned_data["proposed_quantity"]},
     )
-    return redirect(_renewals_tab(customer))
-
-
-@console_view
-@require_POST
-def renewal_order(request, pk: int):
-    """The console form for the renewal order, entered by hand: every renewable product at the overview's
-    quantity under the LWS order number (reseller admins and internal sales; not sales)."""
-    if not may_enter_orders_by_hand(request.user):
-        raise PermissionDenied
-    customer = customer_get(user=request.user, pk=pk)
-    form = RenewalOrderForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_renewals_tab(customer))
-    lines = services.proposed_renewal_lines(customer)
-    try:
-        renewal, _created = services.renewal_place(
-            order_number=form.cleaned_data["order_number"],
-            order_date=form.cleaned_data["order_date"],
-            vip_id=customer.vip_id or "",
-            lines=lines,
-            actor=request.user,
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Renewal %(number)s processed. The new anniversary date is %(date)s.")
-            % {"number": renewal.order_number, "date": renewal.anniversary_after.isoformat()},
-        )
     return redirect(_renewals_tab(customer))
 
 

@@ -8,6 +8,8 @@ import time_machine
 from authorizations import services as pa
 from authorizations.models import Assignment, Holding
 from customers.models import CustomerEvent, CustomerStatus
+from intake.models import OrderKind
+from intake.services import OrderLine, order_receive
 from renewals import services
 from renewals.models import Renewal, RenewalRow, WindowState, window_state
 from renewals.services import RenewalLineRequest
@@ -331,31 +333,34 @@ def test_commands_tasks_and_beat_schedules(world, capsys):
 def test_order_numbers_are_unique_across_new_and_renewal_orders(world):
     sales, customer, photoshop, indesign = world
     with time_machine.travel(ANNIVERSARY, tick=False):
-        services.renewal_place(
+        order_receive(
+            kind=OrderKind.RENEWAL,
             order_number="SHARED",
             order_date=ANNIVERSARY,
-            vip_id=customer.vip_id,
+            reference=customer.vip_id,
             actor=ResellerAdminFactory(reseller=sales.reseller),
-            lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 2)],
+            lines=[OrderLine(photoshop.sku_renewal, 5), OrderLine(indesign.sku_renewal, 2)],
         )
         new_pa = pa.purchase_authorization_create(
             customer=customer, license_type="team", lines=[pa.LineRequest(ProductFactory(), 1)], actor=sales
         )
         with pytest.raises(DomainError) as refused:
-            pa.order_place(
+            order_receive(
+                kind=OrderKind.NEW,
                 order_number="SHARED",
                 order_date=ANNIVERSARY,
-                pa_reference=new_pa.reference,
-                lines=[pa.OrderLineRequest(new_pa.lines.get().product.sku_new, 1)],
+                reference=new_pa.reference,
+                lines=[OrderLine(new_pa.lines.get().product.sku_new, 1)],
                 actor=ResellerAdminFactory(reseller=sales.reseller),
             )
         with pytest.raises(DomainError) as refused_too:
-            services.renewal_place(
+            order_receive(
+                kind=OrderKind.RENEWAL,
                 order_number="FIRST",
                 order_date=ANNIVERSARY,
-                vip_id=customer.vip_id,
+                reference=customer.vip_id,
                 actor=ResellerAdminFactory(reseller=sales.reseller),
-                lines=[RenewalLineRequest(photoshop.sku_renewal, 5), RenewalLineRequest(indesign.sku_renewal, 2)],
+                lines=[OrderLine(photoshop.sku_renewal, 5), OrderLine(indesign.sku_renewal, 2)],
             )
     assert refused.value.code == refused_too.value.code == "order_number_conflict"
 

@@ -17,7 +17,7 @@ from .base import (
     _transition,
     today,
 )
-from .create import _validate_po_number, purchase_authorization_create
+from .create import _validate_po_number, purchase_authorization_create, refuse_too_many_lines
 from .holdings import _change_holdings, _refuse_if_blocked, release_blockers
 from .orders import (
     OrderLineRequest,
@@ -27,6 +27,8 @@ from .orders import (
     order_number_holder_visible,
     order_place,
     order_set_duration,
+    refuse_future_order_date,
+    refuse_order_date_before_authorization,
 )
 from .returns import return_check, return_request
 from .withdraw import _active_lines, purchase_authorization_remove_products, purchase_authorization_withdraw

@@ -56,16 +56,21 @@ def _line_product_problem(customer: Customer, license_type: str, product: Produc
     return None
 
 
-def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineRequest]) -> None:
-    """Every bad line at once (its product and its quantity), so the reseller fixes them in one go."""
-    if not lines:
-        raise DomainError(_("Add at least one product."), code="required", field="lines")
-    if len(lines) > settings.PA_MAX_LINES:
+def refuse_too_many_lines(count: int) -> None:
+    """The line limit (settings.PA_MAX_LINES) every door asks: the dialog, the API and this service."""
+    if count > settings.PA_MAX_LINES:
         raise DomainError(
             _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES},
             code="too_many_lines",
             field="lines",
         )
+
+
+def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineRequest]) -> None:
+    """Every bad line at once (its product and its quantity), so the reseller fixes them in one go."""
+    if not lines:
+        raise DomainError(_("Add at least one product."), code="required", field="lines")
+    refuse_too_many_lines(len(lines))
     maximum = settings.PA_MAX_QUANTITY[license_type]
     problems: list[Problem] = []
     seen: dict[int, int] = {}

@@ -56,29 +56,25 @@ def order_place(
     pa_reference: str,
     lines: Sequence[OrderLineRequest],
     actor: User,
+    number_taken_elsewhere: bool = False,
 ) -> tuple[Order, bool]:
     """Record an order: from the licensing website, or entered by hand in the console. Returns (order, created).
 
     The same order number with the same content returns the first result; with other content it is refused.
-    A number held by an order or renewal the actor may not see is answered as an unknown number would be
-    until every other check has passed (order_number_holder_visible).
+    A number held by an order the actor may not see, or by a renewal (`number_taken_elsewhere`: the order
+    intake, which owns order numbers, says so) is answered as an unknown number would be until every other
+    check has passed (order_number_holder_visible).
     """
     by_hand = order_entered_by_hand(actor)
     order_number = order_number.strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
     fingerprint = _fingerprint(order_date=order_date, pa_reference=pa_reference, lines=lines)
-    from renewals.models import Renewal  # renewals builds on this app; the import stays local
-
     existing = Order.objects.filter(order_number=order_number).first()
     if existing is not None and order_number_holder_visible(existing, actor=actor):
         return _replayed(existing, fingerprint), False
-    renewal = Renewal.objects.filter(order_number=order_number).first()
-    if renewal is not None and order_number_holder_visible(renewal, actor=actor):
-        raise order_number_conflict(order_number)
-    taken = existing is not None or renewal is not None
-    if order_date > today():
-        raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
+    taken = existing is not None or number_taken_elsewhere
+    refuse_future_order_date(order_date)
     # By hand, only the actor's own customers' authorizations exist; the LWS orders for every reseller.
     authorizations = selectors.purchase_authorizations_visible_to(actor) if by_hand else PurchaseAuthorization.objects
     pa = authorizations.filter(reference=pa_reference.strip().upper()).select_related("customer").first()
@@ -110,13 +106,7 @@ def order_place(
                 code="already_ordered",
                 field="purchase_authorization",
             )
-        if order_date < timezone.localdate(pa.deployed_at):
-            raise DomainError(
-                _("The order date is before purchase authorization %(reference)s was created.")
-                % {"reference": pa.reference},
-                code="before_authorization",
-                field="order_date",
-            )
+        refuse_order_date_before_authorization(order_date, pa)
         pa_lines = _active_lines(pa)
         _require_matching_lines(pa, pa_lines, lines)
         if taken:
@@ -178,6 +168,23 @@ def _proposed_duration(customer: Customer, order_date: date) -> int:
         # Not renewed yet (grace period): the order co-terms with the anniversary after this one.
         anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
     return dates.proposed_duration_months(order_date=order_date, anniversary=anniversary)
+
+
+def refuse_future_order_date(order_date: date, *, on: date | None = None) -> None:
+    """The one order-date rule every door asks (API, console forms, renewals): no order is dated after today."""
+    if order_date > (on or today()):
+        raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
+
+
+def refuse_order_date_before_authorization(order_date: date, pa: PurchaseAuthorization) -> None:
+    """An order cannot predate the purchase authorization it references."""
+    if order_date < timezone.localdate(pa.deployed_at):
+        raise DomainError(
+            _("The order date is before purchase authorization %(reference)s was created.")
+            % {"reference": pa.reference},
+            code="before_authorization",
+            field="order_date",
+        )
 
 
 def order_number_conflict(order_number: str) -> DomainError:

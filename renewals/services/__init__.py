@@ -7,9 +7,12 @@ from .base import BATCH_FIELDS, LIVE_STATUSES
 from .orders import RenewalLineRequest, proposed_renewal_lines, renewable_products, renewal_place
 from .overview import (
     ANALYZE_AFTER_ROWS,
+    MAX_RENEWAL_QUANTITY,
     OverviewRefresh,
+    RenewalQuantityRequest,
     overview_candidates,
     refresh_renewal_overview,
+    renewal_quantities_set,
     renewal_quantity_set,
     users_losing_access,
 )

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
 from authorizations import dates
-from authorizations.models import Assignment, Holding, Order
+from authorizations.models import Assignment, Holding
 from authorizations.services import (
     content_fingerprint,
     order_number_conflict,
     order_number_holder_visible,
+    refuse_future_order_date,
 )
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
@@ -144,10 +145,19 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
 
 
 def renewal_place(
-    *, order_number: str, order_date: date, vip_id: str, lines: Sequence[RenewalLineRequest], actor: User
+    *,
+    order_number: str,
+    order_date: date,
+    vip_id: str,
+    lines: Sequence[RenewalLineRequest],
+    actor: User,
+    number_taken_elsewhere: bool = False,
 ) -> tuple[Renewal, bool]:
     """Process a renewal order: renew the chosen quantities for 12 months, release what is not renewed,
-    move the anniversary a year on and record the renewal. The same order again returns the first result."""
+    move the anniversary a year on and record the renewal. The same order again returns the first result.
+
+    `number_taken_elsewhere`: the order intake (which owns order numbers) found the number on a new order the
+    actor may not see; it is refused only after every other check, as an unknown holder's number is."""
     by_hand = order_entered_by_hand(actor)
     order_number = (order_number or "").strip()
     if not order_number:
@@ -156,13 +166,9 @@ def renewal_place(
     existing = Renewal.objects.filter(order_number=order_number).first()
     if existing is not None and order_number_holder_visible(existing, actor=actor):
         return _replayed(existing, fingerprint), False
-    order = Order.objects.filter(order_number=order_number).first()
-    if order is not None and order_number_holder_visible(order, actor=actor):
-        raise order_number_conflict(order_number)
     # Someone else's number is refused only after every other check, as the create would (answers stay alike).
-    taken = existing is not None or order is not None
-    if order_date > timezone.localdate():
-        raise DomainError(_("The order date cannot be in the future."), code="future_date", field="order_date")
+    taken = existing is not None or number_taken_elsewhere
+    refuse_future_order_date(order_date)
     # By hand, only the actor's own customers exist; the LWS renews for every reseller.
     customers = customers_visible_to(actor) if by_hand else Customer.objects
     customer = customers.filter(vip_id=(vip_id or "").strip().upper()).first()

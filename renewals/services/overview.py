@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -163,6 +164,10 @@ def _current_anniversary_condition(anniversaries: dict[int, date]) -> Q:
     return condition
 
 
+#: The most licences a renewal quantity may name (the console's form, the API and this service ask it).
+MAX_RENEWAL_QUANTITY = 200_000
+
+
 def users_losing_access(*, customer: Customer, product: Product, quantity: int) -> list[str]:
     """Who loses the licence if only `quantity` are renewed: the most recently assigned users go first."""
     active = Assignment.objects.filter(customer=customer, product=product, released_at__isnull=True)
@@ -177,9 +182,12 @@ def renewal_quantity_set(
 ) -> RenewalRow:
     """A reseller or internal sales chooses the renewal quantity; going below the users assigned needs
     `confirm_release`, and the refusal names who would lose access."""
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= 200_000:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= MAX_RENEWAL_QUANTITY:
         raise DomainError(
-            _("Enter a whole number of licences from 0 to 200 000."), code="invalid", field="proposed_quantity"
+            _("Enter a whole number of licences from 0 to %(max)s.")
+            % {"max": f"{MAX_RENEWAL_QUANTITY:,}".replace(",", " ")},
+            code="invalid",
+            field="proposed_quantity",
         )
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -214,3 +222,61 @@ def renewal_quantity_set(
             losing_access=losing,
         )
     return row
+
+
+@dataclass(frozen=True)
+class RenewalQuantityRequest:
+    sku: str
+    quantity: int
+    confirm_release: bool = False
+
+
+#: The request's own names for the fields a single quantity's refusal names.
+_LINE_FIELDS = {"proposed_quantity": "quantity", "product": "sku"}
+
+
+def renewal_quantities_set(
+    *, customer: Customer, lines: Sequence[RenewalQuantityRequest], actor: User
+) -> list[RenewalRow]:
+    """Choose several renewal quantities at once, by renewal SKU: all are saved or none is. A refusal names
+    its line (lines.<n>.sku / lines.<n>.quantity)."""
+    with transaction.atomic(durable=True):
+        products = {
+            row.product.sku_renewal.upper(): row.product
+            for row in RenewalRow.objects.filter(
+                customer=customer, anniversary_date=customer.anniversary_date
+            ).select_related("product")
+        }
+        seen: set[int] = set()
+        rows = []
+        for index, line in enumerate(lines):
+            sku = line.sku.strip().upper()
+            product = products.get(sku)
+            if product is None:
+                raise DomainError(
+                    _("%(sku)s is not the renewal SKU of a product in this customer's renewal overview.")
+                    % {"sku": sku},
+                    code="not_in_overview",
+                    field=f"lines.{index}.sku",
+                )
+            if product.pk in seen:
+                raise DomainError(
+                    _("SKU %(sku)s appears twice.") % {"sku": sku}, code="repeated_product", field=f"lines.{index}.sku"
+                )
+            seen.add(product.pk)
+            try:
+                rows.append(
+                    renewal_quantity_set(
+                        customer=customer,
+                        product=product,
+                        quantity=line.quantity,
+                        actor=actor,
+                        confirm_release=line.confirm_release,
+                    )
+                )
+            except DomainError as error:
+                field = _LINE_FIELDS.get(error.field or "")
+                raise DomainError(
+                    error.message, code=error.code, field=f"lines.{index}.{field}" if field else error.field
+                ) from error
+    return rows

@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "customers",
     "authorizations",
     "renewals",
+    "intake",
     "notifications",
     "catalogue",
     "jobs",
