@@ -53,6 +53,7 @@ screenshots: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf var staticfiles
