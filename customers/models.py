@@ -25,6 +25,12 @@ class CustomerStatus(models.TextChoices):
     DELAYED = "delayed", _("Delayed")
     INACTIVE = "inactive", _("Inactive")
 
+    @classmethod
+    def live(cls) -> tuple[str, ...]:
+        """Accounts that renew and get renewal notices (Inactive ones have lost access already, Not invited
+        ones have nothing to renew): the renewal jobs, the notices and the dashboard ask this."""
+        return (cls.INVITATION_SENT, cls.ACTIVE, cls.DELAYED)
+
 
 #: Every status change the domain allows; `customers.services.customer_set_status` enforces it.
 CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -20,7 +20,7 @@ from resellerconsole.batching import KeyRange, keyset_batches
 from .models import OutboundEmail
 from .services import email_build, emails_insert
 
-LIVE_STATUSES = (CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE, CustomerStatus.DELAYED)
+LIVE_STATUSES = CustomerStatus.live()
 RENEWAL_NOTICES = (
     OutboundEmail.Kind.RENEWAL_DUE,
     OutboundEmail.Kind.RENEWAL_OVERDUE,
