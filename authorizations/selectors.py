@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from catalogue.models import Product
 from customers.models import Customer
+from licences.models import Assignment, Holding
 
-from .models import Assignment, Holding, Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
+from .models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
 
 #: Volume levels by licences held (domain.md): level 1 = 1–9, 2 = 10–49, 3 = 50–99, 4 = 100+.
 VOLUME_LEVEL_FLOORS = ((100, 4), (50, 3), (10, 2), (1, 1))

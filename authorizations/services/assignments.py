@@ -12,12 +12,9 @@ from accounts.models import User
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent
 from customers.services import customer_event_record
+from licences.models import Assignment, Holding
 from resellerconsole.errors import DomainError
 
-from ..models import (
-    Assignment,
-    Holding,
-)
 from .base import _lock_customer
 
 

@@ -6,12 +6,9 @@ from django.db.models import Count, F
 
 from catalogue.models import Product
 from customers.models import Customer
+from licences.models import Assignment, Holding
 from resellerconsole.errors import DomainError
 
-from ..models import (
-    Assignment,
-    Holding,
-)
 from .base import ReleaseBlocker
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
 from authorizations import dates
-from authorizations.models import Assignment, Holding, Order
+from authorizations.models import Order
 from authorizations.services import (
     content_fingerprint,
     order_number_conflict,
@@ -24,6 +24,7 @@ from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_event_record
+from licences.models import Assignment, Holding
 from resellerconsole.errors import DomainError
 
 from ..models import Renewal, RenewalLine, RenewalRow

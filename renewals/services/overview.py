@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from authorizations.models import Assignment, Holding
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent
 from customers.services import customer_event_record
+from licences.models import Assignment, Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from authorizations.models import Assignment, Holding
 from authorizations.services import (
     customer_refresh_delay,
 )
 from authorizations.withdrawals import pending_withdraw_all
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_event_record, customer_set_status
+from licences.models import Assignment, Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
