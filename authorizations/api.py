@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsLicensingWebsite, IsLicensingWebsiteOrConsoleUser
 from catalogue.models import LicenseType
-from catalogue.selectors import product_by_sku
+from catalogue.selectors import products_by_sku
 from customers.selectors import customer_get
 from renewals import services as renewal_services
 from renewals.api import RenewalOutput, renewal_output
@@ -267,8 +267,9 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
         data = serializer.validated_data
         customer = customer_get(user=request.user, pk=data["customer"])
         lines = []
+        products = products_by_sku(line["sku"] for line in data["lines"])
         for index, line in enumerate(data["lines"]):
-            product = product_by_sku(line["sku"])
+            product = products.get(line["sku"])
             if product is None:
                 raise DomainError(
                     _("There is no product with SKU %(sku)s.") % {"sku": line["sku"]},
@@ -366,7 +367,8 @@ class OrderIntakeApi(APIView):
             lines=[services.OrderLineRequest(ln["sku"], ln["quantity"]) for ln in data["lines"]],
             actor=request.user,
         )
-        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        answer = OrderOutput(selectors.order_detail(pk=order.pk)).data
+        return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _renewal(self, request, data) -> Response:
         vip_id = data["vip_id"].strip().upper()
@@ -386,7 +388,10 @@ class OrderDetailApi(APIView):
 
     @extend_schema(responses={200: OrderOutput, **error_responses(404)})
     def get(self, request, pk: int):
-        return Response(OrderOutput(_visible_order(request, pk)).data)
+        order = selectors.order_detail(pk=pk, user=request.user)
+        if order is None:
+            raise Http404
+        return Response(OrderOutput(order).data)
 
 
 class OrderDurationApi(APIView):
