@@ -284,3 +284,29 @@ def test_users_losing_access_are_the_most_recently_assigned_per_product():
     pa.assignment_add(customer=customer, product=second, email="only@c.example", actor=sales)
     losing = licences.users_losing_access(customer=customer, quantities={first.pk: 1, second.pk: 1})
     assert losing == {first.pk: ["new@c.example", "mid@c.example"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_move_to_licences_keeps_the_tables_rows_and_content_types():
+    """State only: back before the move and forward again, the same rows are read through licences.models."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.migrations.executor import MigrationExecutor
+
+    customer = ActiveCustomerFactory()
+    holding = Holding.objects.create(customer=customer, product=ProductFactory(), deployed=7)
+    assert Holding._meta.db_table == "authorizations_holding"
+    assert Assignment._meta.db_table == "authorizations_assignment"
+    before = MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("licences", None)])  # unapplies authorizations 0004 too
+    old = executor.loader.project_state(("authorizations", "0003_entered_by_hand")).apps
+    assert old.get_model("authorizations", "Holding").objects.get(pk=holding.pk).deployed == 7
+    assert ContentType.objects.filter(app_label="authorizations", model="holding").exists()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    assert Holding.objects.get(pk=holding.pk).deployed == 7
+    ContentType.objects.clear_cache()
+    assert ContentType.objects.get_for_model(Holding).app_label == "licences"
+    assert not ContentType.objects.filter(app_label="authorizations", model__in=["holding", "assignment"]).exists()
