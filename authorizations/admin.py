@@ -8,8 +8,6 @@ from resellerconsole.errors import DomainError
 
 from . import services
 from .models import (
-    Assignment,
-    Holding,
     Order,
     OrderLine,
     PurchaseAuthorization,
@@ -97,22 +95,6 @@ class ReturnAuthorizationAdmin(ReadOnlyAdmin):
     search_fields = ["=order__order_number", "order__customer__company_name"]
     date_hierarchy = "created_at"
     inlines = [ReturnLineInline]
-
-
-@admin.register(Holding)
-class HoldingAdmin(ReadOnlyAdmin):
-    list_display = ["customer", "product", "deployed"]
-    list_select_related = ["customer", "product"]
-    search_fields = ["customer__company_name", "=customer__vip_id", "product__name", "=product__sku_new"]
-    list_filter = ["product__license_type"]
-
-
-@admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyAdmin):
-    list_display = ["email", "product", "customer", "assigned_at", "released_at"]
-    list_select_related = ["customer", "product"]
-    search_fields = ["email", "customer__company_name", "=customer__vip_id"]
-    list_filter = [("released_at", admin.EmptyFieldListFilter)]
 
 
 @admin.register(PurchaseAuthorizationLine)

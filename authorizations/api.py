@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsLicensingWebsiteOrConsoleUser
 from catalogue.models import LicenseType
-from catalogue.selectors import product_by_sku
+from catalogue.selectors import products_by_sku
 from customers.selectors import customer_get
 from resellerconsole.errors import DomainError
 from resellerconsole.openapi import ErrorOutput, error_responses
@@ -208,8 +208,9 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
         data = serializer.validated_data
         customer = customer_get(user=request.user, pk=data["customer"])
         lines = []
+        products = products_by_sku(line["sku"] for line in data["lines"])
         for index, line in enumerate(data["lines"]):
-            product = product_by_sku(line["sku"])
+            product = products.get(line["sku"])
             if product is None:
                 raise DomainError(
                     _("There is no product with SKU %(sku)s.") % {"sku": line["sku"]},
@@ -278,7 +279,10 @@ class OrderDetailApi(APIView):
 
     @extend_schema(responses={200: OrderOutput, **error_responses(404)})
     def get(self, request, pk: int):
-        return Response(OrderOutput(_visible_order(request, pk)).data)
+        order = selectors.order_detail(pk=pk, user=request.user)
+        if order is None:
+            raise Http404
+        return Response(OrderOutput(order).data)
 
 
 class OrderDurationApi(APIView):

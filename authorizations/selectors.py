@@ -1,60 +1,19 @@
-"""Reads for purchase authorizations, orders, holdings and assignments."""
+"""Reads for purchase authorizations and orders (holdings and assignments: licences.selectors)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from catalogue.models import Product
 from customers.models import Customer
+from licences.models import Holding
 
-from .models import Assignment, Holding, Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
+# Holdings and assignments are read in licences; the console pages ask for them here too.
+from licences.selectors import HoldingRow, active_assignments, holdings_for, volume_level  # noqa: F401
 
-#: Volume levels by licences held (domain.md): level 1 = 1–9, 2 = 10–49, 3 = 50–99, 4 = 100+.
-VOLUME_LEVEL_FLOORS = ((100, 4), (50, 3), (10, 2), (1, 1))
-
-
-def volume_level(licences: int) -> int | None:
-    return next((level for floor, level in VOLUME_LEVEL_FLOORS if licences >= floor), None)
-
-
-@dataclass(frozen=True)
-class HoldingRow:
-    product: Product
-    deployed: int
-    assigned: int
-    holders: list[str]
-
-    @property
-    def volume_level(self) -> int | None:
-        return volume_level(self.deployed)
-
-    @property
-    def free(self) -> int:
-        return max(self.deployed - self.assigned, 0)
-
-
-def holdings_for(*, customer: Customer) -> list[HoldingRow]:
-    """Per product: deployed, assigned and who holds the licences (two queries)."""
-    holdings = list(Holding.objects.filter(customer=customer).exclude(deployed=0).select_related("product"))
-    holders: dict[int, list[str]] = {}
-    for product_id, email in (
-        Assignment.objects.filter(customer=customer, released_at__isnull=True)
-        .order_by("email")
-        .values_list("product_id", "email")
-    ):
-        holders.setdefault(product_id, []).append(email)
-    rows = [
-        HoldingRow(h.product, h.deployed, len(holders.get(h.product_id, [])), holders.get(h.product_id, []))
-        for h in holdings
-    ]
-    # Licences still assigned to a product no longer deployed (after a return) stay visible.
-    for product in Product.objects.filter(pk__in=set(holders) - {h.product_id for h in holdings}):
-        rows.append(HoldingRow(product, 0, len(holders[product.pk]), holders[product.pk]))
-    return sorted(rows, key=lambda row: row.product.name)
+from .models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
 
 
 def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAuthorization]:
@@ -100,20 +59,28 @@ def order_list(
     *, user, order_number: str = "", date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[Order]:
     """The orders `user` may see, with everything the API shows of them: a fixed number of queries."""
-    orders = orders_visible_to(user).select_related("purchase_authorization")
+    orders = orders_visible_to(user)
     if order_number:
         orders = orders.filter(order_number=order_number)
     if date_from:
         orders = orders.filter(order_date__gte=date_from)
     if date_to:
         orders = orders.filter(order_date__lte=date_to)
-    return orders.prefetch_related(
+    return with_lines(orders).order_by(*ORDER_LIST_ORDERING)
+
+
+def with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Orders with what the API shows of them (their PA, lines, products, returns): a fixed number of queries."""
+    return orders.select_related("purchase_authorization").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product", "return_line"))
-    ).order_by(*ORDER_LIST_ORDERING)
+    )
 
 
-def active_assignments(*, customer: Customer) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(customer=customer, released_at__isnull=True).select_related("product")
+def order_detail(*, pk: int, user=None) -> Order | None:
+    """One order as the API shows it, three queries whatever its lines: one `user` may see, or (None) any order,
+    for the intake answering with what it has just recorded."""
+    orders = Order.objects.all() if user is None else orders_visible_to(user)
+    return with_lines(orders).filter(pk=pk).first()
 
 
 #: "Due soon" (the customer list filter and the dashboard): a pending PA's order deadline is today or within

@@ -21,7 +21,14 @@ def products_for(*, license_type: str, segment: str) -> QuerySet[Product]:
 
 def product_by_sku(sku: str) -> Product | None:
     """The product whose new-purchase SKU is `sku` (active or not), or None."""
-    return Product.objects.filter(sku_new=sku.strip().upper()).first()
+    return products_by_sku([sku]).get(sku)
+
+
+def products_by_sku(skus) -> dict[str, Product]:
+    """The products whose new-purchase SKUs are among `skus` (active or not), by SKU as given: one query."""
+    wanted = {sku: sku.strip().upper() for sku in skus}
+    found = Product.objects.in_bulk(set(wanted.values()), field_name="sku_new")
+    return {sku: found[normal] for sku, normal in wanted.items() if normal in found}
 
 
 #: The catalogue's sort in the API, ending with the primary key (keyset pages).

@@ -17,11 +17,12 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet,
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from authorizations.selectors import pending_due_soon
 from authorizations.services import overdue_pending
 from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
+from licences.models import Holding
 from notifications.models import OutboundEmail
 from renewals.models import RenewalRow, WindowState, window_state_filter
 from renewals.selectors import renewal_overview

@@ -105,7 +105,11 @@ class OrderIntakeApi(APIView):
             lines=[services.OrderLine(ln["sku"], ln["quantity"]) for ln in data["lines"]],
             actor=request.user,
         )
-        body = renewal_output(result) if kind == OrderKind.RENEWAL else OrderOutput(result).data
+        body = (
+            renewal_output(result)
+            if kind == OrderKind.RENEWAL
+            else OrderOutput(selectors.order_detail(pk=result.pk)).data
+        )
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

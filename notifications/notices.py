@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 
-from authorizations.models import Holding
 from customers.models import Customer, CustomerStatus
+from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from authorizations.models import Assignment
 from authorizations.selectors import volume_level
 from customers.models import Customer
 from customers.selectors import customers_visible_to
+from licences.models import Assignment
 
 from .models import Renewal, RenewalLine, RenewalRow, window_state, window_state_filter
 

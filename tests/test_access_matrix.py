@@ -42,18 +42,12 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import ApiTokenUse, Reseller, StaffEvent, User
 from authorizations import services as authorization_services
-from authorizations.models import (
-    Assignment,
-    Holding,
-    Order,
-    PurchaseAuthorization,
-    ReturnAuthorization,
-    ReturnLine,
-)
+from authorizations.models import Order, PurchaseAuthorization, ReturnAuthorization, ReturnLine
 from catalogue.models import Product
 from customers import services as customer_services
 from customers.models import Customer, CustomerStatus
 from jobs.models import JobRun
+from licences.models import Assignment, Holding
 from notifications.models import OutboundEmail
 from renewals import services as renewal_services
 from renewals.models import Renewal, RenewalRow
@@ -488,8 +482,8 @@ ADMIN_OBJECTS = {
     "authorizations.returnline": lambda w: ReturnLine.objects.filter(
         return_authorization=w.return_authorization
     ).first(),
-    "authorizations.holding": lambda w: Holding.objects.filter(customer=w.customer).first(),
-    "authorizations.assignment": lambda w: w.assignment,
+    "licences.holding": lambda w: Holding.objects.filter(customer=w.customer).first(),
+    "licences.assignment": lambda w: w.assignment,
     "renewals.renewalrow": lambda w: RenewalRow.objects.filter(customer=w.customer).first(),
     "renewals.renewal": lambda w: w.renewal,
     "renewals.renewalline": lambda w: w.renewal.lines.first(),

@@ -35,9 +35,9 @@ def build_console() -> SimpleNamespace:
 
     from accounts.models import User
     from authorizations import services as authorizations
-    from authorizations.models import Holding
     from customers.models import CustomerStatus
     from customers.services import invitation_token
+    from licences.models import Holding
     from renewals.services import refresh_renewal_overview
     from tests.factories import (
         ActiveCustomerFactory,

@@ -6,9 +6,10 @@ import pytest
 import time_machine
 
 from authorizations import services
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from authorizations.services import LineRequest, OrderLineRequest
 from customers.models import CustomerEvent, CustomerStatus
+from licences.models import Holding
 from resellerconsole.errors import DomainError
 from tests.factories import ActiveCustomerFactory, CustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
+from licences.models import Holding
 from tests.error_shape import error_fields, error_messages
 from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
 

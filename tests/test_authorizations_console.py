@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from authorizations import services
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from customers.models import CustomerStatus
+from licences.models import Holding
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory
 
 pytestmark = pytest.mark.django_db

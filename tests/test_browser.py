@@ -181,7 +181,7 @@ def test_the_dialog_closes_with_escape(page: Page, live_server):
 def test_internal_sales_renews_from_the_overview(page: Page, live_server):
     from datetime import timedelta
 
-    from authorizations.models import Holding
+    from licences.models import Holding
     from renewals.services import refresh_renewal_overview
     from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory
 
@@ -224,7 +224,7 @@ def test_vip_admin_sees_the_renewal_banner_until_the_renewal(page: Page, live_se
     from django.utils import timezone
 
     from accounts.models import User
-    from authorizations.models import Holding
+    from licences.models import Holding
     from renewals import services as renewals
     from tests.factories import ActiveCustomerFactory, ProductFactory
 

@@ -111,7 +111,8 @@ def test_withdraw_against_order_one_wins():
     assert len(winners) == 1 and len(losers) == 1
     assert isinstance(losers[0], DomainError) and losers[0].code in {"invalid_transition", "withdrawn"}
     authorization.refresh_from_db()
-    from authorizations.models import Holding, Order
+    from authorizations.models import Order
+    from licences.models import Holding
 
     if authorization.status == "withdrawn":
         assert not Order.objects.exists() and Holding.objects.get(customer=customer).deployed == 0
@@ -159,7 +160,7 @@ def test_return_against_assignment_one_wins():
 
     assert len(winners) == 1 and len(losers) == 1
     assert losers[0].code in {"licences_assigned", "no_free_licence"}
-    from authorizations.models import Assignment, Holding
+    from licences.models import Assignment, Holding
 
     deployed = Holding.objects.get(customer=customer, product=product).deployed
     assigned = Assignment.objects.filter(customer=customer, released_at__isnull=True).count()
@@ -210,7 +211,7 @@ def test_one_order_number_for_two_customers_pas_in_parallel_is_refused_once():
 def test_parallel_renewal_jobs_change_and_record_each_customer_once():
     from datetime import date
 
-    from authorizations.models import Holding
+    from licences.models import Holding
     from renewals import services as renewals
     from renewals.models import RenewalRow
     from tests.factories import ActiveCustomerFactory, ProductFactory
@@ -237,7 +238,7 @@ def test_renewal_order_against_removal_of_access_one_wins():
 
     import time_machine
 
-    from authorizations.models import Holding
+    from licences.models import Holding
     from renewals import services as renewals
     from tests.factories import ActiveCustomerFactory, ProductFactory
 

@@ -18,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from customers.models import Customer, CustomerStatus
+from licences.models import Holding
 from notifications.models import OutboundEmail
 from renewals import services as renewal_services
 from renewals.models import RenewalRow

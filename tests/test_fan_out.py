@@ -12,10 +12,10 @@ import time_machine
 from celery import Celery
 
 from authorizations import services as pa
-from authorizations.models import Holding
 from customers.models import Customer, CustomerEvent
 from jobs.models import JobRun
 from jobs.services import run_job
+from licences.models import Holding
 from notifications.models import OutboundEmail
 from renewals.models import RenewalRow
 from tests.conftest import redis_url

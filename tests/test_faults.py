@@ -28,11 +28,12 @@ from rest_framework.authtoken.models import Token
 from accounts.models import User
 from authorizations import services as pa
 from authorizations import tasks as authorization_tasks
-from authorizations.models import Holding, Order, PurchaseAuthorization
+from authorizations.models import Order, PurchaseAuthorization
 from customers.models import Customer, CustomerEvent
 from jobs import tasks as job_tasks
 from jobs.models import JobRun
 from jobs.services import DAILY_JOBS, key_ranges, run_job
+from licences.models import Holding
 from notifications import tasks as outbox_tasks
 from notifications.models import OutboundEmail
 from renewals import tasks as renewal_tasks

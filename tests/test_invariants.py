@@ -40,8 +40,6 @@ from accounts.models import User
 from authorizations import dates
 from authorizations import services as authorizations
 from authorizations.models import (
-    Assignment,
-    Holding,
     Order,
     OrderLine,
     PurchaseAuthorization,
@@ -54,6 +52,7 @@ from catalogue.models import Product
 from customers import services as customers
 from customers.models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus
 from jobs.services import DAILY_JOBS, run_daily_jobs, run_job
+from licences.models import Assignment, Holding
 from notifications.models import OutboundEmail
 from notifications.notices import RENEWAL_NOTICES, notice_span
 from renewals import services as renewals

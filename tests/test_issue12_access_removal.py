@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from authorizations import services as pa
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from customers import services as customers
 from customers.models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus
 from jobs.services import run_job
+from licences.models import Holding
 from renewals import services
 from resellerconsole.errors import DomainError
 from tests.factories import ProductFactory, ResellerAdminFactory

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from authorizations.models import Holding
+from licences.models import Holding
 from renewals import services
 from resellerconsole.csv_export import spreadsheet_safe
 from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory, ResellerFactory

@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from authorizations import api as authorizations_api
 from authorizations import services
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization
 from customers import api as customers_api
+from licences.models import Holding
 from renewals import api as renewals_api
 from resellerconsole import errors
 from resellerconsole.error_codes import CONFLICT_CODES, ERROR_CODES

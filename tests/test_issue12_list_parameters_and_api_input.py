@@ -14,8 +14,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from authorizations.models import Holding
 from customers.models import Customer
+from licences.models import Holding
 from renewals import services as renewal_services
 from tests.factories import ActiveCustomerFactory, CustomerFactory, InternalSalesFactory, ProductFactory
 

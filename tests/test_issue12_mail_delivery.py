@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from authorizations import services as pa
-from authorizations.models import Holding
+from licences.models import Holding
 from notifications import notices
 from notifications.models import OutboundEmail
 from notifications.services import email_deliver

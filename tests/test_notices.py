@@ -7,10 +7,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from authorizations.models import Holding
 from customers.models import VipAdmin
 from jobs.models import JobRun
 from jobs.services import run_daily_jobs
+from licences.models import Holding
 from notifications import notices
 from notifications.models import OutboundEmail
 from notifications.services import email_deliver

@@ -6,10 +6,10 @@ import pytest
 import time_machine
 
 from authorizations import services as pa
-from authorizations.models import Assignment, Holding
 from customers.models import CustomerEvent, CustomerStatus
 from intake.models import OrderKind
 from intake.services import OrderLine, order_receive
+from licences.models import Assignment, Holding
 from renewals import services
 from renewals.models import Renewal, RenewalRow, WindowState, window_state
 from renewals.services import RenewalLineRequest

@@ -9,9 +9,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from authorizations import services as pa
-from authorizations.models import Holding
 from catalogue.models import MarketSegment
 from customers.models import CustomerEvent
+from licences.models import Holding
 from renewals import services
 from renewals.models import Renewal, RenewalRow
 from tests.error_shape import error_messages, has_error_at

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from authorizations.models import Holding
 from customers.models import CustomerStatus
+from licences.models import Holding
 from renewals import services
 from renewals.models import Renewal, RenewalRow
 from tests.factories import ActiveCustomerFactory, InternalSalesFactory, ProductFactory, ResellerAdminFactory

@@ -101,7 +101,8 @@ def target_kwargs(name, victim_staff, victim) -> dict:
 
 
 def snapshot(victim) -> tuple:
-    from authorizations.models import Holding, PurchaseAuthorization
+    from authorizations.models import PurchaseAuthorization
+    from licences.models import Holding
 
     return (
         victim.vip_id,

@@ -1,9 +1,8 @@
-"""Assignments (VIP admins, in the customer's admin console)."""
+"""Assignments (VIP admins, in the customer's admin console): the customer's lock and history here, the
+assignment itself and its release in licences.services."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,12 +11,10 @@ from accounts.models import User
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent
 from customers.services import customer_event_record
+from licences import services as licences
+from licences.models import Assignment
 from resellerconsole.errors import DomainError
 
-from ..models import (
-    Assignment,
-    Holding,
-)
 from .base import _lock_customer
 
 
@@ -32,43 +29,25 @@ def _check_assigner(actor: User, customer: Customer) -> None:
 
 def assignment_add(*, customer: Customer, product: Product, email: str, actor: User) -> Assignment:
     _check_assigner(actor, customer)
-    email = (email or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError(_("Enter a valid e-mail address."), code="invalid_email", field="email") from None
+    email = licences.assignment_email(email)
     with transaction.atomic():
         customer = _lock_customer(customer)
-        holding = Holding.objects.filter(customer=customer, product=product).first()
-        deployed = holding.deployed if holding else 0
-        active = Assignment.objects.filter(customer=customer, product=product, released_at__isnull=True)
-        if active.filter(email__iexact=email).exists():
-            raise DomainError(
-                _("%(email)s already has a %(product)s licence.") % {"email": email, "product": product.name},
-                code="already_assigned",
-                field="email",
-            )
-        if active.count() >= deployed:
-            raise DomainError(
-                _("All %(deployed)s %(product)s licences are assigned.")
-                % {"deployed": deployed, "product": product.name},
-                code="no_free_licence",
-                field="product",
-            )
-        assignment = Assignment.objects.create(customer=customer, product=product, email=email, assigned_by=actor)
+        assignment = licences.assignment_create(customer=customer, product=product, email=email, actor=actor)
         customer_event_record(customer, CustomerEvent.Kind.LICENSE_ASSIGNED, actor, email=email, product=product.name)
     return assignment
 
 
 def assignment_release(*, assignment: Assignment, actor: User) -> Assignment:
+    """The VIP admin's "Release licence": the user's licence is free again; releasing it twice changes nothing."""
     _check_assigner(actor, assignment.customer)
     with transaction.atomic():
         customer = _lock_customer(assignment.customer)
         assignment = Assignment.objects.select_for_update().select_related("product").get(pk=assignment.pk)
         if assignment.released_at is not None:
             return assignment
-        assignment.released_at, assignment.released_by = timezone.now(), actor
-        assignment.save(update_fields=["released_at", "released_by"])
+        now = timezone.now()
+        licences.assignments_release(assignments=[assignment], actor=actor, at=now)
+        assignment.released_at, assignment.released_by = now, actor
         customer_event_record(
             customer,
             CustomerEvent.Kind.LICENSE_RELEASED,

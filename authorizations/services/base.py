@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Product
 from customers.models import Customer
+from licences.services import ReleaseBlocker  # noqa: F401 - the sections name it from here; licences owns it
 from resellerconsole.errors import DomainError
 
 from ..models import (
@@ -26,30 +27,6 @@ PO_NUMBER_MAX_LENGTH = 35
 class LineRequest:
     product: Product | None
     quantity: int | None
-
-
-@dataclass(frozen=True)
-class ReleaseBlocker:
-    """A product whose licences cannot be released because users hold them."""
-
-    product: Product
-    deployed: int
-    assigned: int
-    releasing: int
-    holders: list[str] = field(default_factory=list)
-
-    @property
-    def message(self) -> str:
-        return _(
-            "%(product)s: %(releasing)s of %(deployed)s licences would be released, but %(assigned)s are "
-            "assigned to users (%(holders)s). Release their licences first."
-        ) % {
-            "product": self.product.name,
-            "releasing": self.releasing,
-            "deployed": self.deployed,
-            "assigned": self.assigned,
-            "holders": ", ".join(self.holders),
-        }
 
 
 def today() -> date:

@@ -8,13 +8,11 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
 from authorizations import dates
-from authorizations.models import Assignment, Holding
 from authorizations.services import (
     content_fingerprint,
     order_number_conflict,
@@ -25,10 +23,11 @@ from catalogue.models import Product
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.selectors import customers_visible_to
 from customers.services import customer_event_record
+from licences import selectors as licence_selectors
+from licences import services as licences
 from resellerconsole.errors import DomainError
 
 from ..models import Renewal, RenewalLine, RenewalRow
-from .overview import users_losing_access
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def _replayed(renewal: Renewal, fingerprint: str) -> Renewal:
 
 def renewable_products(customer: Customer) -> dict[int, Product]:
     """Products the customer holds, or held when the overview was filled (access may have been removed)."""
-    ids = set(Holding.objects.filter(customer=customer, deployed__gt=0).values_list("product_id", flat=True))
+    ids = licence_selectors.held_product_ids(customer=customer)
     ids |= set(
         RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
             "product_id", flat=True
@@ -72,7 +71,7 @@ def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
             "product_id", "proposed_quantity"
         )
     )
-    held = dict(Holding.objects.filter(customer=customer).values_list("product_id", "deployed"))
+    held = licence_selectors.deployed_by_product(customer=customer)
     return [
         RenewalLineRequest(product.sku_renewal, proposed.get(pid, held.get(pid, 0)))
         for pid, product in sorted(renewable_products(customer).items(), key=lambda item: item[1].name)
@@ -220,27 +219,20 @@ def renewal_place(
                 )
         except IntegrityError:
             raise order_number_conflict(order_number) from None
-        holdings = {h.product_id: h for h in Holding.objects.filter(customer=customer, product_id__in=products)}
-        now = timezone.now()
-        renewal_lines = []
-        for product_id, product in sorted(products.items(), key=lambda item: item[1].name):
-            before = holdings[product_id].deployed if product_id in holdings else 0
-            after = chosen[product_id]
-            losing = users_losing_access(customer=customer, product=product, quantity=after)
-            if losing:
-                Assignment.objects.filter(
-                    customer=customer, product=product, released_at__isnull=True, email__in=losing
-                ).update(released_at=now, released_by=actor)
-            Holding.objects.update_or_create(customer=customer, product=product, defaults={"deployed": after})
-            renewal_lines.append(
-                RenewalLine(
-                    renewal=renewal,
-                    product=product,
-                    quantity_before=before,
-                    quantity_after=after,
-                    released_users=losing,
-                )
+        # Users beyond the quantities renewed lose their licence; then the holdings are what was renewed.
+        losing = licences.users_losing_access(customer=customer, quantities=chosen)
+        licences.assignments_release(customer=customer, losing=losing, actor=actor)
+        before = licences.holdings_renew(customer=customer, quantities=chosen)
+        renewal_lines = [
+            RenewalLine(
+                renewal=renewal,
+                product=product,
+                quantity_before=before[product_id],
+                quantity_after=chosen[product_id],
+                released_users=losing.get(product_id, []),
             )
+            for product_id, product in sorted(products.items(), key=lambda item: item[1].name)
+        ]
         RenewalLine.objects.bulk_create(renewal_lines)
         customer.anniversary_date = new_anniversary
         customer.save(update_fields=["anniversary_date", "updated_at"])

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from authorizations.models import Assignment, Holding
 from catalogue.models import Product
 from customers.models import Customer, CustomerEvent
 from customers.services import customer_event_record
+from licences import services as licences
+from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
@@ -169,12 +170,8 @@ MAX_RENEWAL_QUANTITY = 200_000
 
 
 def users_losing_access(*, customer: Customer, product: Product, quantity: int) -> list[str]:
-    """Who loses the licence if only `quantity` are renewed: the most recently assigned users go first."""
-    active = Assignment.objects.filter(customer=customer, product=product, released_at__isnull=True)
-    surplus = active.count() - quantity
-    if surplus <= 0:
-        return []
-    return list(active.order_by("-assigned_at", "-pk").values_list("email", flat=True)[:surplus])
+    """Who loses the licence if only `quantity` are renewed (the release rule, in licences)."""
+    return licences.users_losing_access(customer=customer, quantities={product.pk: quantity}).get(product.pk, [])
 
 
 def renewal_quantity_set(

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from authorizations.models import Assignment, Holding
 from authorizations.services import (
     customer_refresh_delay,
 )
 from authorizations.withdrawals import pending_withdraw_all
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_event_record, customer_set_status
+from licences import selectors as licence_selectors
+from licences import services as licences
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
@@ -55,17 +56,13 @@ def remove_expired_access(
         now = timezone.now()
         events, released = pending_withdraw_all(customer_ids=ids, reason="access removed", at=now)
         held: dict[int, list[dict]] = {}
-        for customer_id, product_id, name, deployed in (
-            Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
-            .order_by("product__name")
-            .values_list("customer_id", "product_id", "product__name", "deployed")
-        ):
+        for customer_id, product_id, name, deployed in licence_selectors.deployed_rows(customer_ids=ids):
             # What the removal itself ends: the licences left once the pending PAs have released theirs.
             quantity = deployed - released.get((customer_id, product_id), 0)
             if quantity > 0:
                 held.setdefault(customer_id, []).append({"product": name, "quantity": quantity})
-        Holding.objects.filter(customer_id__in=ids, deployed__gt=0).update(deployed=0)
-        Assignment.objects.filter(customer_id__in=ids, released_at__isnull=True).update(released_at=now)
+        licences.holdings_end(customer_ids=ids)
+        licences.assignments_release(customer_ids=ids, actor=None, at=now)
         Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, delayed_for=None, updated_at=now)
         for row in batch:
             anniversary = row["anniversary_date"].isoformat()

@@ -63,6 +63,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "accounts",
     "customers",
+    "licences",
     "authorizations",
     "renewals",
     "intake",

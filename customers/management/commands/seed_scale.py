@@ -14,10 +14,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Reseller
-from authorizations.models import Holding, Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
+from authorizations.models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
 from catalogue.demo import load_demo_catalogue
 from catalogue.models import Product
 from customers.models import Customer, VipAdmin
+from licences.models import Holding
 
 
 def h(salt: str, expr: str = "g") -> str:
