@@ -28,6 +28,9 @@ from resellerconsole.batching import KeyRange
 #: The Celery task that runs any daily job by name (jobs/tasks.py); a job's beat row sends it with the job's name
 #: unless the job names an older task that existing beat rows still send.
 RUN_DAILY_JOB = "jobs.run_daily_job"
+#: A day's task still queued six hours later is dropped (the task's and the beat row's expiry): the next night's
+#: run does its work.
+EXPIRE_SECONDS = 6 * 3600
 
 
 class JobFunction(Protocol):

@@ -8,17 +8,14 @@ from django.utils import timezone
 from resellerconsole.batching import KeyRange
 
 from . import services
-from .registry import RUN_DAILY_JOB
-
-#: A day's task still queued six hours later is dropped: the next night's run does its work.
-EXPIRES = 6 * 3600
+from .registry import EXPIRE_SECONDS, RUN_DAILY_JOB
 
 
 def _day(on: str | None) -> date:
     return date.fromisoformat(on) if on else timezone.localdate()
 
 
-@shared_task(name=RUN_DAILY_JOB, ignore_result=True, expires=EXPIRES)
+@shared_task(name=RUN_DAILY_JOB, ignore_result=True, expires=EXPIRE_SECONDS)
 def run_daily_job(name: str, on: str | None = None) -> dict:
     """Beat's entry point for every daily job; the business date is today in TIME_ZONE."""
     return services.run_job(name, on=_day(on))
@@ -36,10 +33,10 @@ def beat_alias(task: str, *, job: str):
 
     alias.__name__ = alias.__qualname__ = job
     alias.__doc__ = f"The daily job {job} under the task name existing beat rows send (see jobs.run_daily_job)."
-    return shared_task(name=task, ignore_result=True, expires=EXPIRES)(alias)
+    return shared_task(name=task, ignore_result=True, expires=EXPIRE_SECONDS)(alias)
 
 
-@shared_task(name="jobs.fan_out_daily_job", ignore_result=True, expires=EXPIRES)
+@shared_task(name="jobs.fan_out_daily_job", ignore_result=True, expires=EXPIRE_SECONDS)
 def fan_out_daily_job(name: str, on: str | None = None, chunks: int = 8) -> int:
     """Split one day's job into key-range chunks so several workers (on several machines) share it.
 
@@ -52,6 +49,6 @@ def fan_out_daily_job(name: str, on: str | None = None, chunks: int = 8) -> int:
     return len(ranges)
 
 
-@shared_task(name="jobs.run_daily_job_chunk", ignore_result=True, acks_late=True, expires=EXPIRES)
+@shared_task(name="jobs.run_daily_job_chunk", ignore_result=True, acks_late=True, expires=EXPIRE_SECONDS)
 def run_daily_job_chunk(name: str, on: str, first: int, last: int) -> dict:
     return services.run_job(name, on=date.fromisoformat(on), key_range=KeyRange(first, last))
