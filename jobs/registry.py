@@ -11,6 +11,11 @@ all take the jobs from this register, so jobs imports none of the apps whose job
 and `JobsConfig.ready()` imports every installed app's `jobs` module (as the admin does with `admin`). The job
 returns its service's own result (its command prints it) and the counts that are logged and recorded. A day runs
 the jobs by their `order`, never by the order the modules happen to be imported in.
+
+A new daily job: register it in its app's `jobs.py` (beat will send it to `jobs.run_daily_job` with its name),
+give it a command if operators should run it alone (a `jobs.commands.DailyJobCommand` with `job = "<name>"`),
+add a jobs migration that runs `jobs.beat.write_beat_rows` again (its beat row), and its row in the README's
+schedule table; the tests in tests/test_jobs_registry.py check the last two against the registry.
 """
 
 from __future__ import annotations
