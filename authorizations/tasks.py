@@ -1,9 +1,4 @@
-from celery import shared_task
+from jobs.tasks import beat_alias
 
-from jobs.tasks import run_daily_job
-
-
-@shared_task(name="authorizations.enforce_order_deadlines", ignore_result=True, expires=6 * 3600)
-def enforce_order_deadlines(on: str | None = None) -> dict:
-    """Daily: Delayed exactly the accounts with an overdue pending purchase authorization."""
-    return run_daily_job("enforce_order_deadlines", on)
+#: The deadline sweep's task as existing beat rows name it (the job is registered in jobs.py).
+enforce_order_deadlines = beat_alias("authorizations.enforce_order_deadlines", job="enforce_order_deadlines")

@@ -13,11 +13,11 @@ class DailyJobCommand(BaseCommand):
     """A daily job as a command: --date to run for another business date, --dry-run to change nothing.
 
     Every daily-job command parses its options here, so they all take and check them the same way, and runs its
-    job through `jobs.services` like beat does: one `job=…` log line and a JobRun row (source "command"), so
+    job through `jobs.services.run_job` like beat does: one `job=…` log line and a JobRun row (source "command"), so
     /healthz sees a catch-up done by hand. A dry run logs its line and records nothing.
     """
 
-    #: The job's name in `jobs.services.DAILY_JOBS`; empty for a command that is not one daily job.
+    #: The job's registered name (jobs.registry); empty for a command that is not one daily job.
     job = ""
 
     def add_arguments(self, parser):

@@ -1,65 +1,25 @@
-"""The daily jobs in their order, each timed, logged on one line and recorded for /healthz."""
+"""Running the registered daily jobs (jobs.registry): each timed, logged on one line and recorded for /healthz."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from resellerconsole.audit import Source, audit_source
 from resellerconsole.batching import KeyRange
 
 from .models import JobRun
+from .registry import DAILY_JOBS
 
 logger = logging.getLogger("jobs")
-
-
-def _deadlines(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
-    from authorizations.services import enforce_order_deadlines
-
-    sweep = enforce_order_deadlines(on=on, dry_run=dry_run, key_range=key_range)
-    counts = {"delayed": len(sweep.delayed), "restored": len(sweep.restored)}
-    if sweep.kept:
-        # The log line says that a backdated run left alone what a run for a later date decided.
-        counts.update(kept_delayed=sweep.kept, decided_for=sweep.decided_for.isoformat())
-    return sweep, counts
-
-
-def _overview(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
-    from renewals.services import refresh_renewal_overview
-
-    result = refresh_renewal_overview(on=on, dry_run=dry_run, key_range=key_range)
-    return result, {"customers": len(result.customers), "added": result.added, "updated": result.updated}
-
-
-def _notices(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
-    from notifications.notices import send_renewal_notices
-
-    run = send_renewal_notices(on=on, dry_run=dry_run, key_range=key_range)
-    return run, run.created
-
-
-def _removal(on: date, dry_run: bool, key_range: KeyRange | None) -> tuple[Any, dict]:
-    from renewals.services import remove_expired_access
-
-    removed = remove_expired_access(on=on, dry_run=dry_run, key_range=key_range)
-    return removed, {"removed": len(removed)}
-
-
-#: The daily jobs in the order a day needs them: deadlines, then the overview, the notices, the removals. Each
-#: returns its service's own result (the commands print it) and the counts that are logged and recorded.
-DAILY_JOBS: dict[str, Callable[[date, bool, KeyRange | None], tuple[Any, dict]]] = {
-    "enforce_order_deadlines": _deadlines,
-    "refresh_renewal_overview": _overview,
-    "send_renewal_notices": _notices,
-    "remove_expired_access": _removal,
-}
 
 
 def run_job(
@@ -84,7 +44,7 @@ def run_job_with_result(
     try:
         # Every event the job writes names its channel (a job, or the command line) and the job's name.
         with audit_source(source, name):
-            result, counts = DAILY_JOBS[name](on, dry_run, key_range)
+            result, counts = DAILY_JOBS[name].run(on=on, dry_run=dry_run, key_range=key_range)
     except Exception as error:
         # One line an operator can grep next to the successes (the worker adds the traceback); the batches
         # committed so far stay, and running the day again finishes the rest.
@@ -116,19 +76,21 @@ def run_job_with_result(
 
 
 def run_daily_jobs(*, on: date, dry_run: bool = False, source: str = Source.JOB) -> dict[str, dict]:
+    """Every registered daily job for one day, in the registry's order of the day; returns each one's counts."""
     return {name: run_job(name, on=on, dry_run=dry_run, source=source) for name in DAILY_JOBS}
 
 
-def key_ranges(chunks: int) -> list[KeyRange]:
-    """Split the customers' primary keys into `chunks` contiguous ranges covering all of them."""
-    from django.db.models import Max, Min
+def key_ranges(chunks: int, *, name: str | None = None) -> list[KeyRange]:
+    """Split the primary keys job `name` works through into `chunks` contiguous ranges covering all of them.
 
-    from customers.models import Customer
-
-    bounds = Customer.objects.aggregate(first=Min("pk"), last=Max("pk"))
-    if bounds["first"] is None:
+    Without a name, the ranges cover the keys of every model a registered job is keyed by.
+    """
+    labels = {DAILY_JOBS[name].keyed_by} if name else {job.keyed_by for job in DAILY_JOBS.values()}
+    bounds = [apps.get_model(label).objects.aggregate(first=Min("pk"), last=Max("pk")) for label in sorted(labels)]
+    bounds = [each for each in bounds if each["first"] is not None]
+    if not bounds:
         return []
-    first, last = bounds["first"], bounds["last"]
+    first, last = min(each["first"] for each in bounds), max(each["last"] for each in bounds)
     size = max(1, -(-(last - first + 1) // max(1, chunks)))
     return [KeyRange(start, min(start + size - 1, last)) for start in range(first, last + 1, size)]
 
@@ -142,7 +104,7 @@ def last_runs(*, now=None) -> tuple[dict[str, str | None], list[str]]:
     now = now or timezone.now()
     latest = dict.fromkeys(DAILY_JOBS)
     for name, finished in (
-        JobRun.objects.filter(job__in=DAILY_JOBS, dry_run=False)
+        JobRun.objects.filter(job__in=list(DAILY_JOBS), dry_run=False)
         .order_by("job", "-finished_at")
         .values_list("job", "finished_at")
     ):

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from jobs.tasks import beat_alias
+
 from . import services
 
 
@@ -17,9 +19,5 @@ def send_pending_emails() -> int:
     return total
 
 
-@shared_task(name="notifications.send_renewal_notices", ignore_result=True, expires=6 * 3600)
-def send_renewal_notices(on: str | None = None) -> dict:
-    """Daily: the due renewal notices into the outbox (sent after commit by the sender)."""
-    from jobs.tasks import run_daily_job
-
-    return run_daily_job("send_renewal_notices", on)
+#: The renewal notices' task as existing beat rows name it (the job is registered in jobs.py).
+send_renewal_notices = beat_alias("notifications.send_renewal_notices", job="send_renewal_notices")

@@ -4,7 +4,7 @@ from resellerconsole.audit import Source
 
 
 class Command(DailyJobCommand):
-    help = "Run every daily job in order for one business date (deadlines, overview, notices, removals)."
+    help = "Run every registered daily job, in its order of the day, for one business date."
 
     def handle(self, *args, **options):
         day = self.day(options)
