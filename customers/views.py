@@ -15,7 +15,7 @@ from authorizations import selectors as authorization_selectors
 from authorizations import services as authorization_services
 from catalogue.models import MarketSegment
 from renewals import selectors as renewal_selectors
-from renewals.models import WindowState, window_state
+from renewals.dates import WindowState, window_state
 from renewals.timeline import timeline_chart
 from resellerconsole.errors import DomainError
 from resellerconsole.listing import console_keyset_page

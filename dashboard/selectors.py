@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -23,7 +22,8 @@ from authorizations.services import overdue_pending
 from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
 from notifications.models import OutboundEmail
-from renewals.models import RenewalRow, WindowState, window_state_filter
+from renewals.dates import WindowState, renewal_year
+from renewals.models import RenewalRow, window_state_filter
 from renewals.selectors import renewal_overview
 from renewals.services import LIVE_STATUSES
 
@@ -270,8 +270,8 @@ def urgent_actions(
         .order_by("anniversary_date", "pk")[:limit]
     )
     for customer in grace:
-        window_closes = customer.anniversary_date + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-        removal = window_closes + timedelta(days=1)
+        year = renewal_year(customer.anniversary_date)
+        window_closes, removal = year.grace_end, year.access_removed
         if (removal - on).days <= REMOVAL_SOON_DAYS:
             actions.append(UrgentAction(ActionKind.ACCESS_REMOVAL, removal, customer, (removal - on).days))
         else:

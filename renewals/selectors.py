@@ -13,7 +13,8 @@ from authorizations.selectors import volume_level
 from customers.models import Customer
 from customers.selectors import customers_visible_to
 
-from .models import Renewal, RenewalLine, RenewalRow, window_state, window_state_filter
+from .dates import renewal_phase, renewal_year, window_state
+from .models import Renewal, RenewalLine, RenewalRow, window_state_filter
 
 OVERVIEW_ORDERINGS = {"days_left": ("anniversary_date", "pk"), "-days_left": ("-anniversary_date", "-pk")}
 
@@ -275,17 +276,11 @@ class RenewalBanner:
 
 
 def renewal_banner(*, customer: Customer, on: date) -> RenewalBanner | None:
-    from datetime import timedelta
-
-    from django.conf import settings
-
     anniversary = customer.anniversary_date
     if anniversary is None or customer.status == "inactive":
         return None
-    opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
-    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-    warning = grace_end - timedelta(days=settings.ACCESS_REMOVAL_NOTICE_DAYS)
-    if on < opens or on > grace_end:
+    phase = renewal_phase(anniversary, on)
+    if phase is None:
         return None
-    state = "due" if on < anniversary else "overdue" if on < warning else "removal_near"
-    return RenewalBanner(state, anniversary, grace_end, grace_end + timedelta(days=1), customer.reseller.name)
+    year = renewal_year(anniversary)
+    return RenewalBanner(phase, anniversary, year.grace_end, year.access_removed, customer.reseller.name)

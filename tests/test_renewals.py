@@ -9,7 +9,8 @@ from authorizations import services as pa
 from authorizations.models import Assignment, Holding
 from customers.models import CustomerEvent, CustomerStatus
 from renewals import services
-from renewals.models import Renewal, RenewalRow, WindowState, window_state
+from renewals.dates import WindowState, window_state
+from renewals.models import Renewal, RenewalRow
 from renewals.services import RenewalLineRequest
 from resellerconsole.errors import DomainError
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
