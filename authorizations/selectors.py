@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -143,3 +144,27 @@ def customer_request_filter(customers: QuerySet[Customer], name: str) -> QuerySe
 
 #: The list filter choices, in the console's words.
 REQUEST_FILTERS = ("no_products", "pending_requests", "due_soon", "past_due")
+
+
+# ---------------------------------------------------------------------------
+# The customer timeline's dates (pages/timeline.py puts them with the renewal year and the notices)
+# ---------------------------------------------------------------------------
+def pending_order_deadlines(*, customer: Customer) -> list[tuple[str, date]]:
+    """(reference, order deadline) of the customer's pending purchase authorizations, soonest first (one query)."""
+    return list(
+        PurchaseAuthorization.objects.filter(customer=customer, status="pending")
+        .order_by("order_deadline", "pk")
+        .values_list("reference", "order_deadline")
+    )
+
+
+def return_window_ends(*, customer: Customer, on: date) -> list[tuple[str, date]]:
+    """(order number, last day to return its lines) of the customer's orders still returnable on ``on``, oldest
+    first (one query)."""
+    days = timedelta(days=settings.RETURN_WINDOW_DAYS)
+    return [
+        (number, ordered + days)
+        for number, ordered in Order.objects.filter(customer=customer, order_date__gte=on - days)
+        .order_by("order_date", "pk")
+        .values_list("order_number", "order_date")
+    ]

@@ -110,9 +110,7 @@ def window_state(anniversary: date, today: date, periods: RenewalPeriods | None 
     return WindowState.LAPSED
 
 
-def anniversaries_in(
-    state: str, today: date, periods: RenewalPeriods | None = None
-) -> tuple[date | None, date | None]:
+def anniversaries_in(state: str, today: date, periods: RenewalPeriods | None = None) -> tuple[date | None, date | None]:
     """The anniversaries whose :func:`window_state` on ``today`` is ``state``: (first, last), both inclusive,
     ``None`` for an open end. The inverse of ``window_state``, for a condition on an anniversary column.
 
