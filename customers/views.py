@@ -64,12 +64,7 @@ def customer_list(request):
             "reseller": str(filters["reseller_id"] or ""),
             "requests": filters["requests"],
         },
-        "request_filters": [
-            ("no_products", _("No products")),
-            ("pending_requests", _("Pending requests")),
-            ("due_soon", _("Order deadline within 7 days")),
-            ("past_due", _("Past due requests")),
-        ],
+        "request_filters": selectors.request_filter().choices.choices,
         "statuses": CustomerStatus.choices,
         "segments": MarketSegment.choices,
         "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
