@@ -16,7 +16,7 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet,
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
-from authorizations.models import Holding, PurchaseAuthorization
+from authorizations.models import Holding, PurchaseAuthorization, PurchaseAuthorizationStatus
 from authorizations.selectors import pending_due_soon
 from authorizations.services import overdue_pending
 from customers.models import Customer, CustomerStatus
@@ -89,7 +89,9 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     reseller_id = _reseller_filter(user, reseller_id)
     customers = dashboard_customers(user=user, reseller_id=reseller_id)
     due_soon = pending_due_soon(on=on)
-    by_pa = PurchaseAuthorization.objects.filter(customer__in=customers, status="pending").aggregate(
+    by_pa = PurchaseAuthorization.objects.filter(
+        customer__in=customers, status=PurchaseAuthorizationStatus.PENDING
+    ).aggregate(
         pending=Count("pk"),
         pending_customers=Count("customer_id", distinct=True),
         due_soon=Count("pk", filter=due_soon),
@@ -200,7 +202,7 @@ def deadlines_by_day(
     counts = dict(
         PurchaseAuthorization.objects.filter(
             customer__in=dashboard_customers(user=user, reseller_id=reseller_id),
-            status="pending",
+            status=PurchaseAuthorizationStatus.PENDING,
             order_deadline__gte=on,
             order_deadline__lt=on + timedelta(days=days),
         )

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from authorizations.models import Assignment
 from authorizations.selectors import volume_level
-from customers.models import Customer
+from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
 
 from .dates import renewal_phase, renewal_year, window_state
@@ -156,7 +156,7 @@ class RenewalBanner:
 
 def renewal_banner(*, customer: Customer, on: date) -> RenewalBanner | None:
     anniversary = customer.anniversary_date
-    if anniversary is None or customer.status == "inactive":
+    if anniversary is None or customer.status == CustomerStatus.INACTIVE:
         return None
     phase = renewal_phase(anniversary, on)
     if phase is None:
