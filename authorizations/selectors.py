@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
+from customers.models import Customer, CustomerStatus
 from licences.models import Holding
 
 # Holdings and assignments are read in licences; the console pages ask for them here too.
@@ -93,20 +95,50 @@ def pending_due_soon(*, on: date) -> Q:
     return Q(status="pending", order_deadline__gte=on, order_deadline__lte=on + timedelta(days=DUE_SOON_DAYS))
 
 
+class RequestFilter(TextChoices):
+    """The customer list's "Show" filter (the `requests` parameter; the dashboard links to it), in the console's
+    words: the filters resellers know, and the dashboard's Order deadline within 7 days. Registered with the
+    customer list by AuthorizationsConfig.ready()."""
+
+    NO_PRODUCTS = "no_products", _("No products")
+    PENDING_REQUESTS = "pending_requests", _("Pending requests")
+    DUE_SOON = "due_soon", _("Order deadline within 7 days")
+    PAST_DUE = "past_due", _("Past due requests")
+
+
 def customer_request_filter(customers: QuerySet[Customer], name: str) -> QuerySet[Customer]:
-    """The console list filters resellers know: No products, Pending requests, Past due requests; and the
-    dashboard's Order deadline within 7 days."""
-    if name == "no_products":
+    """The customers `name` (a RequestFilter) shows; any other name leaves the list as it is."""
+    if name == RequestFilter.NO_PRODUCTS:
         return customers.filter(~Exists(Holding.objects.filter(customer=OuterRef("pk"), deployed__gt=0)))
-    if name == "pending_requests":
+    if name == RequestFilter.PENDING_REQUESTS:
         return customers.filter(Exists(PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status="pending")))
-    if name == "due_soon":
+    if name == RequestFilter.DUE_SOON:
         due_soon = pending_due_soon(on=timezone.localdate())
         return customers.filter(Exists(PurchaseAuthorization.objects.filter(due_soon, customer=OuterRef("pk"))))
-    if name == "past_due":
-        return customers.filter(status="delayed")
+    if name == RequestFilter.PAST_DUE:
+        return customers.filter(status=CustomerStatus.DELAYED)
     return customers
 
 
-#: The list filter choices, in the console's words.
-REQUEST_FILTERS = ("no_products", "pending_requests", "due_soon", "past_due")
+# ---------------------------------------------------------------------------
+# The customer timeline's dates (pages/timeline.py puts them with the renewal year and the notices)
+# ---------------------------------------------------------------------------
+def pending_order_deadlines(*, customer: Customer) -> list[tuple[str, date]]:
+    """(reference, order deadline) of the customer's pending purchase authorizations, soonest first (one query)."""
+    return list(
+        PurchaseAuthorization.objects.filter(customer=customer, status="pending")
+        .order_by("order_deadline", "pk")
+        .values_list("reference", "order_deadline")
+    )
+
+
+def return_window_ends(*, customer: Customer, on: date) -> list[tuple[str, date]]:
+    """(order number, last day to return its lines) of the customer's orders still returnable on ``on``, oldest
+    first (one query)."""
+    days = timedelta(days=settings.RETURN_WINDOW_DAYS)
+    return [
+        (number, ordered + days)
+        for number, ordered in Order.objects.filter(customer=customer, order_date__gte=on - days)
+        .order_by("order_date", "pk")
+        .values_list("order_number", "order_date")
+    ]

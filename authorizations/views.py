@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import console_view
+from accounts.permissions import may_enter_orders_by_hand
 from customers.selectors import customer_get
 from resellerconsole.errors import DomainError
 
@@ -235,3 +237,23 @@ def return_request(request, pk: int, order_pk: int):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# ---------------------------------------------------------------------------
+# The customer page's tabs (pages/customer_page.py puts them in the page)
+# ---------------------------------------------------------------------------
+def plans_part(request, customer, *, today) -> str:
+    """The Plans tab: what the customer holds, and the dialog for a new purchase authorization."""
+    context = {"customer": customer, "holdings": selectors.holdings_for(customer=customer)}
+    return render_to_string("authorizations/_plans.html", context, request=request)
+
+
+def history_part(request, customer, *, today) -> str:
+    """The Order and authorization history tab: every PA with its order, returns and the actions left."""
+    context = {
+        "customer": customer,
+        "today": today,
+        "authorizations": selectors.purchase_authorization_history(customer=customer),
+        "may_enter_orders": may_enter_orders_by_hand(request.user),
+    }
+    return render_to_string("authorizations/_history.html", context, request=request)

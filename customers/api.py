@@ -91,7 +91,7 @@ class CustomerListCreateApi(GenericAPIView):
             OpenApiParameter("status", str, enum=CustomerStatus.values),
             OpenApiParameter("segment", str, enum=MarketSegment.values),
             OpenApiParameter("sort", str, enum=list(selectors.CUSTOMER_ORDERINGS)),
-            OpenApiParameter("requests", str, enum=["no_products", "pending_requests", "due_soon", "past_due"]),
+            OpenApiParameter("requests", str, enum=selectors.request_filter_values()),
             OpenApiParameter("reseller", int, description=_("Reseller id (internal sales only)")),
         ],
         responses={200: CustomerOutputSerializer(many=True), **error_responses(400)},

@@ -6,7 +6,7 @@ from catalogue.models import MarketSegment
 from resellerconsole.listing import ListFilterForm
 
 from .models import Customer, CustomerStatus
-from .selectors import CUSTOMER_ORDERINGS
+from .selectors import CUSTOMER_ORDERINGS, request_filter_values
 from .services import EDITABLE_FIELDS, VipAdminContact
 
 
@@ -40,9 +40,7 @@ class CustomerFilterForm(ListFilterForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "")] + CustomerStatus.choices)
     segment = forms.ChoiceField(label=_("Market segment"), required=False, choices=[("", "")] + MarketSegment.choices)
     requests = forms.ChoiceField(
-        label=_("Show"),
-        required=False,
-        choices=[("", ""), ("no_products", ""), ("pending_requests", ""), ("due_soon", ""), ("past_due", "")],
+        label=_("Show"), required=False, choices=lambda: [("", "")] + [(v, "") for v in request_filter_values()]
     )
     reseller = forms.IntegerField(label=_("Reseller"), required=False, min_value=1, max_value=2**63 - 1)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[(key, key) for key in CUSTOMER_ORDERINGS])

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, OuterRef, QuerySet, Subquery, TextChoices
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
 
 from .models import Customer, CustomerEvent, VipAdmin
+
+
+# ---------------------------------------------------------------------------
+# The list's "Show" filter (the `requests` parameter), defined by the app whose data it reads
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerFilter:
+    """A filter of the customer list: its values with their labels, and the condition for one value."""
+
+    choices: type[TextChoices]
+    apply: Callable[[QuerySet[Customer], str], QuerySet[Customer]]
+
+
+#: The "Show" filter reads purchase authorizations and holdings, which this app may not import: the
+#: authorizations app registers it when it is ready (AuthorizationsConfig.ready).
+_request_filters: list[CustomerFilter] = []
+
+
+def register_request_filter(customer_filter: CustomerFilter) -> None:
+    _request_filters[:] = [customer_filter]
+
+
+def request_filter() -> CustomerFilter:
+    if not _request_filters:
+        raise ImproperlyConfigured("The customer list's request filter is not registered (authorizations.apps).")
+    return _request_filters[0]
+
+
+def request_filter_values() -> list[str]:
+    """The values of the `requests` parameter (the API's enum, the form's choices)."""
+    return list(request_filter().choices.values)
+
 
 #: Sort keys offered in the console and API, mapped to their ORDER BY (pk last makes pages stable).
 CUSTOMER_ORDERINGS = {
@@ -43,8 +79,6 @@ def customer_list(
     requests: str = "",
     ordering: str = "name",
 ) -> QuerySet[Customer]:
-    from authorizations.selectors import customer_request_filter
-
     # A correlated count, computed only for the rows of the page (a joined COUNT would aggregate every
     # customer of the reseller before sorting: 1.2 s instead of milliseconds at 100,000 customers).
     admins = VipAdmin.objects.filter(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("pk"))
@@ -66,7 +100,7 @@ def customer_list(
     if reseller_id:
         customers = customers.filter(reseller_id=reseller_id)
     if requests:
-        customers = customer_request_filter(customers, requests)
+        customers = request_filter().apply(customers, requests)
     return customers.order_by(*CUSTOMER_ORDERINGS.get(ordering, CUSTOMER_ORDERINGS["name"]))
 
 

@@ -5,10 +5,6 @@ from . import views
 urlpatterns = [
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/new/", views.customer_create, name="customer-create"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
-    path("customers/<int:pk>/plans/", views.customer_detail, {"tab": "plans"}, name="customer-plans"),
-    path("customers/<int:pk>/history/", views.customer_detail, {"tab": "history"}, name="customer-history"),
-    path("customers/<int:pk>/renewals/", views.customer_detail, {"tab": "renewals"}, name="customer-renewals"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/invitation/", views.customer_send_invitation, name="customer-send-invitation"),
     path(

@@ -1,21 +1,15 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
-from accounts.permissions import may_enter_orders_by_hand
-from authorizations import selectors as authorization_selectors
-from authorizations import services as authorization_services
 from catalogue.models import MarketSegment
-from renewals import selectors as renewal_selectors
-from renewals.models import WindowState, window_state
-from renewals.timeline import timeline_chart
 from resellerconsole.errors import DomainError
 from resellerconsole.listing import console_keyset_page
 
@@ -24,7 +18,6 @@ from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSig
 from .models import CustomerStatus
 
 PAGE_SIZE = 25
-CUSTOMER_TABS = ("details", "plans", "history", "renewals")
 
 
 def _apply_error(error: DomainError, form, admins) -> None:
@@ -70,12 +63,7 @@ def customer_list(request):
             "reseller": str(filters["reseller_id"] or ""),
             "requests": filters["requests"],
         },
-        "request_filters": [
-            ("no_products", _("No products")),
-            ("pending_requests", _("Pending requests")),
-            ("due_soon", _("Order deadline within 7 days")),
-            ("past_due", _("Past due requests")),
-        ],
+        "request_filters": selectors.request_filter().choices.choices,
         "statuses": CustomerStatus.choices,
         "segments": MarketSegment.choices,
         "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
@@ -142,36 +130,17 @@ def customer_edit(request, pk: int):
     return render(request, "customers/customer_form.html", {"form": form, "admins": admins, "customer": customer})
 
 
-@console_view
-def customer_detail(request, pk: int, tab: str = "details"):
-    customer = selectors.customer_get(user=request.user, pk=pk)
-    today = authorization_services.today()
-    context = {
-        "customer": customer,
-        "tab": tab,
-        "tabs": CUSTOMER_TABS,
-        "today": today,
-        "banner": renewal_selectors.renewal_banner(customer=customer, on=today),
-        "may_enter_orders": may_enter_orders_by_hand(request.user),
-    }
-    if tab == "details":
-        context["vip_admins"] = selectors.vip_admins_with_sign_ins(customer=customer)
-        context["events"] = selectors.customer_events(customer=customer)[:50]
-        context["timeline"] = renewal_selectors.customer_timeline(customer=customer, on=today)
-        context["timeline_chart"] = timeline_chart(items=context["timeline"], on=today)
-    elif tab == "plans":
-        context["holdings"] = authorization_selectors.holdings_for(customer=customer)
-    elif tab == "renewals":
-        on = authorization_services.today()
-        context["renewal"] = renewal_selectors.customer_overview_entry(customer=customer, on=on)
-        context["renewal_history"] = renewal_selectors.renewal_history(customer=customer)
-        context["renewal_window_open"] = customer.anniversary_date is not None and window_state(
-            customer.anniversary_date, on
-        ) in (WindowState.OPEN, WindowState.GRACE)
-    elif tab == "history":
-        context["authorizations"] = authorization_selectors.purchase_authorization_history(customer=customer)
-        context["return_window_days"] = settings.RETURN_WINDOW_DAYS
-    return render(request, "customers/customer_detail.html", context)
+# The customer page (pages/customer_page.py) shows these on its VIP details tab, around the timeline.
+def details_part(request, customer, *, today) -> str:
+    """Company, VIP membership and the VIP admins with their admin-console sign-ins."""
+    context = {"customer": customer, "vip_admins": selectors.vip_admins_with_sign_ins(customer=customer)}
+    return render_to_string("customers/_details.html", context, request=request)
+
+
+def activity_part(request, customer, *, today) -> str:
+    """The account's latest 50 events."""
+    context = {"customer": customer, "events": selectors.customer_events(customer=customer)[:50]}
+    return render_to_string("customers/_activity.html", context, request=request)
 
 
 @console_view

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
-from authorizations.models import PurchaseAuthorization
+from authorizations.models import PurchaseAuthorization, PurchaseAuthorizationStatus
 from authorizations.selectors import pending_due_soon
 from authorizations.services import overdue_pending
 from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
 from licences.models import Holding
 from notifications.models import OutboundEmail
-from renewals.models import RenewalRow, WindowState, window_state_filter
+from renewals.dates import WindowState, renewal_year
+from renewals.models import RenewalRow, window_state_filter
 from renewals.selectors import renewal_overview
 from renewals.services import LIVE_STATUSES
 
@@ -90,7 +90,9 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     reseller_id = _reseller_filter(user, reseller_id)
     customers = dashboard_customers(user=user, reseller_id=reseller_id)
     due_soon = pending_due_soon(on=on)
-    by_pa = PurchaseAuthorization.objects.filter(customer__in=customers, status="pending").aggregate(
+    by_pa = PurchaseAuthorization.objects.filter(
+        customer__in=customers, status=PurchaseAuthorizationStatus.PENDING
+    ).aggregate(
         pending=Count("pk"),
         pending_customers=Count("customer_id", distinct=True),
         due_soon=Count("pk", filter=due_soon),
@@ -201,7 +203,7 @@ def deadlines_by_day(
     counts = dict(
         PurchaseAuthorization.objects.filter(
             customer__in=dashboard_customers(user=user, reseller_id=reseller_id),
-            status="pending",
+            status=PurchaseAuthorizationStatus.PENDING,
             order_deadline__gte=on,
             order_deadline__lt=on + timedelta(days=days),
         )
@@ -271,8 +273,8 @@ def urgent_actions(
         .order_by("anniversary_date", "pk")[:limit]
     )
     for customer in grace:
-        window_closes = customer.anniversary_date + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-        removal = window_closes + timedelta(days=1)
+        year = renewal_year(customer.anniversary_date)
+        window_closes, removal = year.grace_end, year.access_removed
         if (removal - on).days <= REMOVAL_SOON_DAYS:
             actions.append(UrgentAction(ActionKind.ACCESS_REMOVAL, removal, customer, (removal - on).days))
         else:

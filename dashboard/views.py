@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
+from authorizations.selectors import RequestFilter
+from customers.models import CustomerStatus
+from renewals.dates import WindowState
 
 from . import charts, selectors
 from .forms import DashboardFilterForm
@@ -41,12 +44,12 @@ def dashboard(request):
         "today": on,
         "counts": selectors.dashboard_counts(user=user, on=on, reseller_id=reseller_id),
         "links": {
-            "pending": _link("customer-list", reseller_id, requests="pending_requests"),
-            "due_soon": _link("customer-list", reseller_id, requests="due_soon"),
-            "delayed": _link("customer-list", reseller_id, status="delayed"),
-            "upcoming": _link("renewal-overview", reseller_id, window="upcoming"),
-            "open": _link("renewal-overview", reseller_id, window="open"),
-            "grace": _link("renewal-overview", reseller_id, window="grace"),
+            "pending": _link("customer-list", reseller_id, requests=RequestFilter.PENDING_REQUESTS),
+            "due_soon": _link("customer-list", reseller_id, requests=RequestFilter.DUE_SOON),
+            "delayed": _link("customer-list", reseller_id, status=CustomerStatus.DELAYED),
+            "upcoming": _link("renewal-overview", reseller_id, window=WindowState.UPCOMING),
+            "open": _link("renewal-overview", reseller_id, window=WindowState.OPEN),
+            "grace": _link("renewal-overview", reseller_id, window=WindowState.GRACE),
             "failed_emails": _failed_emails_link(user, reseller_id),
         },
         "anniversaries": charts.anniversary_chart(

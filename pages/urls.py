@@ -8,7 +8,7 @@ from customers import api as customers_api
 from intake import api as intake_api
 from renewals import api as renewals_api
 
-from . import views
+from . import customer_page, views
 
 api_v1 = [
     path("customers/", customers_api.CustomerListCreateApi.as_view(), name="api-customer-list"),
@@ -58,6 +58,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
+    # The customer page and its tabs (each tab's content is served by its app: pages/customer_page.py).
+    path("customers/<int:pk>/", customer_page.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/plans/", customer_page.customer_detail, {"tab": "plans"}, name="customer-plans"),
+    path("customers/<int:pk>/history/", customer_page.customer_detail, {"tab": "history"}, name="customer-history"),
+    path("customers/<int:pk>/renewals/", customer_page.customer_detail, {"tab": "renewals"}, name="customer-renewals"),
     path("", include("customers.urls")),
     path("", include("authorizations.urls")),
     path("", include("renewals.urls")),

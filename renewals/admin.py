@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Renewal, RenewalLine, RenewalRow, WindowState, window_state, window_state_filter
+from .dates import WindowState, window_state
+from .models import Renewal, RenewalLine, RenewalRow, window_state_filter
 
 
 class WindowStateFilter(admin.SimpleListFilter):

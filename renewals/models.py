@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -6,37 +6,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class WindowState(models.TextChoices):
-    """Where a customer stands relative to its anniversary (domain.md, Renewals)."""
-
-    UPCOMING = "upcoming", _("Upcoming")
-    OPEN = "open", _("Window open")
-    GRACE = "grace", _("Grace period")
-    LAPSED = "lapsed", _("Lapsed")
-
-
-def window_state(anniversary: date, today: date) -> str:
-    before, grace = settings.RENEWAL_WINDOW_OPENS_DAYS, settings.RENEWAL_GRACE_DAYS
-    if today < anniversary - timedelta(days=before):
-        return WindowState.UPCOMING
-    if today <= anniversary:
-        return WindowState.OPEN
-    if today <= anniversary + timedelta(days=grace):
-        return WindowState.GRACE
-    return WindowState.LAPSED
+# WindowState lives with the calendar's arithmetic (renewals/dates.py); named here too for the API's import.
+from .dates import WindowState, anniversaries_in  # noqa: F401
 
 
 def window_state_filter(state: str, today: date, field: str = "anniversary_date") -> Q:
-    """The same states as `window_state`, as a condition on an anniversary column (index-friendly ranges)."""
-    before, grace = settings.RENEWAL_WINDOW_OPENS_DAYS, settings.RENEWAL_GRACE_DAYS
-    ranges = {
-        WindowState.UPCOMING: Q(**{f"{field}__gt": today + timedelta(days=before)}),
-        WindowState.OPEN: Q(**{f"{field}__gte": today, f"{field}__lte": today + timedelta(days=before)}),
-        WindowState.GRACE: Q(**{f"{field}__lt": today, f"{field}__gte": today - timedelta(days=grace)}),
-        WindowState.LAPSED: Q(**{f"{field}__lt": today - timedelta(days=grace)}),
-    }
-    return ranges[state]
+    """The same states as `window_state` (renewals/dates.py), as a condition on an anniversary column
+    (index-friendly ranges)."""
+    first, last = anniversaries_in(state, today)
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": first})
+    if last is not None:
+        condition &= Q(**{f"{field}__lte": last})
+    return condition
 
 
 class RenewalRow(models.Model):

@@ -1,19 +1,19 @@
-"""Reads for the renewal overview, a customer's renewal rows and its renewal history."""
+"""Reads for the renewal overview, a customer's renewal rows, its renewal history and the renewal banner."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
 
 from authorizations.selectors import volume_level
-from customers.models import Customer
+from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
 from licences.models import Assignment
 
-from .models import Renewal, RenewalLine, RenewalRow, window_state, window_state_filter
+from .dates import renewal_phase, renewal_year, window_state
+from .models import Renewal, RenewalLine, RenewalRow, window_state_filter
 
 OVERVIEW_ORDERINGS = {"days_left": ("anniversary_date", "pk"), "-days_left": ("-anniversary_date", "-pk")}
 
@@ -143,126 +143,6 @@ def renewal_history(*, customer: Customer) -> QuerySet[Renewal]:
     )
 
 
-class TimelineKind:
-    """What a date on the customer timeline is about; the chart colours its marker by it."""
-
-    PA_DEADLINE = "pa_deadline"
-    RETURN = "return"
-    OVERVIEW = "overview"
-    WINDOW = "window"
-    NOTICE = "notice"
-    ANNIVERSARY = "anniversary"
-    GRACE_END = "grace_end"
-    REMOVAL = "removal"
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    day: date
-    label: str
-    past: bool
-    kind: str = ""
-    #: For a renewal notice, what became of it (sent on …, queued, due …); "overdue" for a passed PA deadline.
-    status: str = ""
-
-
-def _notice_status(row: tuple[str, datetime | None] | None, *, day: date, on: date) -> str:
-    from django.utils.formats import date_format
-    from django.utils.translation import pgettext
-
-    from notifications.models import OutboundEmail
-
-    if row is None:
-        return pgettext("renewal notice", "due") if day >= on else pgettext("renewal notice", "not sent")
-    state, sent_at = row
-    if state == OutboundEmail.State.SENT and sent_at is not None:
-        return pgettext("renewal notice", "sent on %(date)s") % {"date": date_format(timezone.localdate(sent_at))}
-    if state == OutboundEmail.State.FAILED:
-        return pgettext("renewal notice", "failed: see the outbox")
-    return pgettext("renewal notice", "queued")
-
-
-def customer_timeline(*, customer: Customer, on: date) -> list[TimelineItem]:
-    """One customer's dates in order: PA deadlines, return windows, and the renewal year around the anniversary
-    with the three renewal notices (sent, queued or due). Three queries, whatever the number of PAs and orders."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils.translation import gettext as _
-    from django.utils.translation import pgettext
-
-    from authorizations.models import Order, PurchaseAuthorization
-    from notifications.models import OutboundEmail
-    from notifications.notices import RENEWAL_NOTICES, notice_span
-
-    items: list[TimelineItem] = []
-    for reference, deadline in (
-        PurchaseAuthorization.objects.filter(customer=customer, status="pending")
-        .order_by("order_deadline", "pk")
-        .values_list("reference", "order_deadline")
-    ):
-        items.append(
-            TimelineItem(
-                deadline,
-                _("Order deadline of %(reference)s") % {"reference": reference},
-                deadline < on,
-                TimelineKind.PA_DEADLINE,
-                pgettext("order deadline", "overdue") if deadline < on else "",
-            )
-        )
-    returnable_since = on - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    for number, ordered in (
-        Order.objects.filter(customer=customer, order_date__gte=returnable_since)
-        .order_by("order_date", "pk")
-        .values_list("order_number", "order_date")
-    ):
-        last_day = ordered + timedelta(days=settings.RETURN_WINDOW_DAYS)
-        items.append(
-            TimelineItem(
-                last_day,
-                _("Last day to return lines of order %(number)s") % {"number": number},
-                last_day < on,
-                TimelineKind.RETURN,
-            )
-        )
-    anniversary = customer.anniversary_date
-    if anniversary:
-        grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-        notices = {
-            kind: (state, sent_at)
-            for kind, state, sent_at in OutboundEmail.objects.filter(
-                customer=customer, anniversary=anniversary, kind__in=RENEWAL_NOTICES
-            ).values_list("kind", "state", "sent_at")
-        }
-        notice_labels = {
-            OutboundEmail.Kind.RENEWAL_DUE: _("“Time to renew” e-mail to the VIP admins"),
-            OutboundEmail.Kind.RENEWAL_OVERDUE: _("“Renewal should have been made” e-mail to the VIP admins"),
-            OutboundEmail.Kind.ACCESS_REMOVAL: _("Last-chance e-mail before access is removed"),
-        }
-        renewal_year = [
-            (
-                anniversary - timedelta(days=settings.RENEWAL_OVERVIEW_DAYS),
-                _("Licences enter the renewal overview"),
-                TimelineKind.OVERVIEW,
-            ),
-            (
-                anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS),
-                _("Renewal window opens"),
-                TimelineKind.WINDOW,
-            ),
-            (anniversary, _("Anniversary date"), TimelineKind.ANNIVERSARY),
-            (grace_end, _("Grace period ends"), TimelineKind.GRACE_END),
-            (grace_end + timedelta(days=1), _("Access removed if not renewed"), TimelineKind.REMOVAL),
-        ]
-        items += [TimelineItem(day, label, day < on, kind) for day, label, kind in renewal_year]
-        for kind in RENEWAL_NOTICES:
-            day = anniversary + timedelta(days=notice_span(kind)[0])
-            status = _notice_status(notices.get(kind), day=day, on=on)
-            items.append(TimelineItem(day, notice_labels[kind], day < on, TimelineKind.NOTICE, status))
-    # Stable: on one day, a PA deadline comes before a return, the window before its e-mail.
-    return sorted(items, key=lambda item: item.day)
-
-
 @dataclass(frozen=True)
 class RenewalBanner:
     """What a VIP admin (and the reseller) is told while a renewal is due, overdue or access removal is near."""
@@ -275,17 +155,11 @@ class RenewalBanner:
 
 
 def renewal_banner(*, customer: Customer, on: date) -> RenewalBanner | None:
-    from datetime import timedelta
-
-    from django.conf import settings
-
     anniversary = customer.anniversary_date
-    if anniversary is None or customer.status == "inactive":
+    if anniversary is None or customer.status == CustomerStatus.INACTIVE:
         return None
-    opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
-    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-    warning = grace_end - timedelta(days=settings.ACCESS_REMOVAL_NOTICE_DAYS)
-    if on < opens or on > grace_end:
+    phase = renewal_phase(anniversary, on)
+    if phase is None:
         return None
-    state = "due" if on < anniversary else "overdue" if on < warning else "removal_near"
-    return RenewalBanner(state, anniversary, grace_end, grace_end + timedelta(days=1), customer.reseller.name)
+    year = renewal_year(anniversary)
+    return RenewalBanner(phase, anniversary, year.grace_end, year.access_removed, customer.reseller.name)

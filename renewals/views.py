@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
 from accounts.models import Reseller
+from accounts.permissions import may_enter_orders_by_hand
 from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.csv_export import SafeCsvWriter
@@ -15,8 +17,8 @@ from resellerconsole.errors import DomainError
 from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
+from .dates import WindowState, in_renewal_window
 from .forms import OverviewFilterForm, RenewalQuantityForm
-from .models import WindowState
 
 PAGE_SIZE = 25
 
@@ -181,3 +183,26 @@ def customer_reinstate(request, pk: int):
     else:
         messages.success(request, _("%(name)s was reinstated.") % {"name": customer.company_name})
     return redirect(_renewals_tab(customer))
+
+
+# ---------------------------------------------------------------------------
+# The customer page's Renewals tab (pages/customer_page.py puts it in the page)
+# ---------------------------------------------------------------------------
+def renewals_part(request, customer, *, today) -> str:
+    """The renewal to come: the renewable licences with their renewal quantities, and the renewal order form
+    while the window is open (or after a reinstatement)."""
+    context = {
+        "customer": customer,
+        "today": today,
+        "renewal": selectors.customer_overview_entry(customer=customer, on=today),
+        "renewal_window_open": customer.anniversary_date is not None
+        and in_renewal_window(customer.anniversary_date, today),
+        "may_enter_orders": may_enter_orders_by_hand(request.user),
+    }
+    return render_to_string("renewals/_customer_renewals.html", context, request=request)
+
+
+def renewal_history_part(request, customer, *, today) -> str:
+    """The renewals processed, newest first."""
+    context = {"customer": customer, "renewal_history": selectors.renewal_history(customer=customer)}
+    return render_to_string("renewals/_renewal_history.html", context, request=request)

@@ -11,7 +11,8 @@ from intake.models import OrderKind
 from intake.services import OrderLine, order_receive
 from licences.models import Assignment, Holding
 from renewals import services
-from renewals.models import Renewal, RenewalRow, WindowState, window_state
+from renewals.dates import WindowState, window_state
+from renewals.models import Renewal, RenewalRow
 from renewals.services import RenewalLineRequest
 from resellerconsole.errors import DomainError
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory

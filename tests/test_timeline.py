@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from authorizations.models import Order, PurchaseAuthorization
 from notifications.models import OutboundEmail
-from renewals.selectors import TimelineItem, TimelineKind, customer_timeline
-from renewals.timeline import MARGIN, MARKER_HEIGHT, WIDTH, timeline_chart
+from pages.timeline import TimelineItem, TimelineKind, customer_timeline
+from pages.timeline_chart import MARGIN, MARKER_HEIGHT, WIDTH, timeline_chart
 from tests.factories import ActiveCustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,6 +27,7 @@ from licences import selectors as licence_selectors
 from licences import services as licences
 from resellerconsole.errors import DomainError
 
+from ..dates import in_renewal_window, renewal_year
 from ..models import Renewal, RenewalLine, RenewalRow
 
 
@@ -80,9 +81,9 @@ def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
 
 def _check_window(customer: Customer, order_date: date) -> None:
     anniversary = customer.anniversary_date
-    opens = anniversary - timedelta(days=settings.RENEWAL_WINDOW_OPENS_DAYS)
-    closes = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
-    if opens <= order_date <= closes or (order_date > closes and customer.reinstated_for == anniversary):
+    year = renewal_year(anniversary)
+    opens, closes = year.window_opens, year.grace_end
+    if in_renewal_window(anniversary, order_date) or (order_date > closes and customer.reinstated_for == anniversary):
         return
     raise DomainError(
         _(

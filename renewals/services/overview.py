@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +21,7 @@ from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
+from ..dates import overview_anniversaries
 from ..models import RenewalRow
 from .base import BATCH_FIELDS, LIVE_STATUSES
 
@@ -34,11 +35,8 @@ class OverviewRefresh:
 
 def overview_candidates(*, on: date):
     """Customers whose anniversary is at most RENEWAL_OVERVIEW_DAYS away and whose grace has not ended."""
-    return Customer.objects.filter(
-        status__in=LIVE_STATUSES,
-        anniversary_date__lte=on + timedelta(days=settings.RENEWAL_OVERVIEW_DAYS),
-        anniversary_date__gte=on - timedelta(days=settings.RENEWAL_GRACE_DAYS),
-    )
+    first, last = overview_anniversaries(on)
+    return Customer.objects.filter(status__in=LIVE_STATUSES, anniversary_date__gte=first, anniversary_date__lte=last)
 
 
 #: A refresh that adds or changes this many rows analyzes the table at once (the first run, a busy season).

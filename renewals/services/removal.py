@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -22,15 +22,16 @@ from licences import services as licences
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
+from ..dates import WindowState, anniversaries_in
 from .base import BATCH_FIELDS, LIVE_STATUSES
 
 
 def expired_candidates(*, on: date):
     """Customers whose grace period ended before `on` without a renewal (the anniversary did not move)."""
-    return Customer.objects.filter(
-        status__in=LIVE_STATUSES,
-        anniversary_date__lt=on - timedelta(days=settings.RENEWAL_GRACE_DAYS),
-    ).exclude(reinstated_for=F("anniversary_date"))
+    _first, last = anniversaries_in(WindowState.LAPSED, on)
+    return Customer.objects.filter(status__in=LIVE_STATUSES, anniversary_date__lte=last).exclude(
+        reinstated_for=F("anniversary_date")
+    )
 
 
 def remove_expired_access(

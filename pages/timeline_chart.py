@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from django.utils import dateformat
 
-from .selectors import TimelineItem, TimelineKind
+from .timeline import TimelineItem, TimelineKind
 
 WIDTH = 400
 MARGIN = 22

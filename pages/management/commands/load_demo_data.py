@@ -16,6 +16,8 @@ from catalogue.models import MarketSegment
 from catalogue.selectors import products_for
 from customers import services
 from customers.models import Customer, Language
+from intake.models import OrderKind
+from intake.services import OrderLine, order_receive
 from jobs.services import run_daily_jobs
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by `make run`, demo only
@@ -117,11 +119,12 @@ class Command(BaseCommand):
             order_deadline=created + timedelta(days=settings.PA_ORDER_DEADLINE_DAYS),
         )
         if stage > 0.6:
-            pa_services.order_place(
+            order_receive(
+                kind=OrderKind.NEW,
                 order_number=f"LWS-{customer.pk:06d}",
                 order_date=created + timedelta(days=rng.randint(0, 5)),
-                pa_reference=pa.reference,
-                lines=[pa_services.OrderLineRequest(p.sku_new, q) for p, q in zip(chosen, quantities, strict=True)],
+                reference=pa.reference,
+                lines=[OrderLine(p.sku_new, q) for p, q in zip(chosen, quantities, strict=True)],
                 actor=self.lws,
             )
             for n in range(min(2, quantities[0])):
