@@ -79,16 +79,6 @@ class PurchaseAuthorization(models.Model):
         return self.reference
 
 
-def event_line(*, sku: str, product: str, quantity: int) -> dict:
-    """A product line as the customer's history records it (PA created, withdrawn, products removed, a return)."""
-    return {"sku": sku, "product": product, "quantity": quantity}
-
-
-def event_lines(lines) -> list[dict]:
-    """`event_line` of each row that has a product and a quantity (PA lines, order lines)."""
-    return [event_line(sku=line.product.sku_new, product=line.product.name, quantity=line.quantity) for line in lines]
-
-
 class PurchaseAuthorizationLine(models.Model):
     purchase_authorization = models.ForeignKey(
         PurchaseAuthorization, verbose_name=_("purchase authorization"), on_delete=models.CASCADE, related_name="lines"

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from customers.models import CustomerEvent
 from resellerconsole.errors import DomainError
 
+from .events import event_line, pa_withdrawn_events
 from .models import (
     PURCHASE_AUTHORIZATION_TRANSITIONS,
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
-    event_line,
 )
 
 PENDING, WITHDRAWN = PurchaseAuthorizationStatus.PENDING, PurchaseAuthorizationStatus.WITHDRAWN
@@ -51,13 +51,7 @@ def pending_withdraw_all(
         lines[pa_id].append(event_line(sku=sku, product=name, quantity=quantity))
         released[(owner[pa_id], product_id)] += quantity
     PurchaseAuthorization.objects.filter(pk__in=owner, status=PENDING).update(status=WITHDRAWN, withdrawn_at=at)
-    events = [
-        CustomerEvent(
-            customer_id=customer_id,
-            kind=CustomerEvent.Kind.PA_WITHDRAWN,
-            at=at,
-            parameters={"reference": reference, "lines": lines[pk], "reason": reason},
-        )
-        for pk, customer_id, reference in pending
-    ]
+    events = pa_withdrawn_events(
+        ((customer_id, reference, lines[pk]) for pk, customer_id, reference in pending), reason=reason, at=at
+    )
     return events, dict(released)

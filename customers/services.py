@@ -14,8 +14,15 @@ from django.utils.translation import gettext as _
 from accounts.models import Reseller, User
 from resellerconsole.errors import DomainError
 
-from .events import customer_event_record
-from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, Language, VipAdmin
+from .events import (
+    customer_created_record,
+    customer_event_record,
+    customer_updated_record,
+    invitation_accepted_record,
+    invitation_sent_record,
+    status_changed_record,
+)
+from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerStatus, Language, VipAdmin
 from .vip_admins import (
     VipAdminContact,
     invitation_email_queue,
@@ -138,7 +145,7 @@ def customer_create(
         _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
         customer.save()
         VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts])
-        customer_event_record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
+        customer_created_record(customer=customer, actor=actor)
     return customer
 
 
@@ -185,8 +192,7 @@ def customer_update(
                     invitation_email_queue(vip_admin=vip_admin, customer=customer)
                     invited.append(vip_admin.email)
         if changed:
-            extra = {"invited": invited} if invited else {}
-            customer_event_record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed, **extra)
+            customer_updated_record(customer=customer, actor=actor, changes=changed, invited=invited)
     return customer
 
 
@@ -207,9 +213,7 @@ def customer_set_status(*, customer: Customer, status: str, actor: User | None, 
     previous = customer.status
     customer.status = status
     customer.save(update_fields=["status", "updated_at"])
-    customer_event_record(
-        customer, CustomerEvent.Kind.STATUS_CHANGED, actor, **{"from": previous, "to": status}, **parameters
-    )
+    status_changed_record(customer=customer, actor=actor, previous=previous, status=status, **parameters)
     return customer
 
 
@@ -246,7 +250,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
         if customer.status == CustomerStatus.NOT_INVITED:
             _issue_vip_id(customer)
             customer_set_status(customer=customer, status=CustomerStatus.INVITATION_SENT, actor=actor)
-            kind = CustomerEvent.Kind.INVITATION_SENT
+            resending = False
         elif customer.invitation_accepted_at is None and customer.status in (
             CustomerStatus.INVITATION_SENT,
             CustomerStatus.DELAYED,
@@ -257,7 +261,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
                     % {"name": customer.company_name, "vip_id": customer.vip_id},
                     code="already_invited",
                 )
-            kind = CustomerEvent.Kind.INVITATION_RESENT
+            resending = True
         else:
             raise DomainError(
                 _("%(name)s has already accepted the invitation.") % {"name": customer.company_name},
@@ -267,14 +271,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
         customer.save(update_fields=["invitation_sent_at", "updated_at"])
         # The customer's lock covers its admins; one with a sign-in already needs no link.
         contacts = list(customer.vip_admins.filter(sign_in__isnull=True).order_by("pk"))
-        recipients = [a.email for a in contacts]
-        sending = (
-            1
-            + customer.events.filter(
-                kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
-            ).count()
-        )
-        customer_event_record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
+        invitation_sent_record(customer=customer, actor=actor, resend=resending, recipients=[a.email for a in contacts])
         # One e-mail per admin with their own link, so a link proves its holder's mailbox.
         for vip_admin in contacts:
             invitation_email_queue(vip_admin=vip_admin, customer=customer)
@@ -297,5 +294,5 @@ def customer_accept_invitation(*, token: str) -> Customer:
         customer.save(update_fields=["invitation_accepted_at", "updated_at"])
         if customer.status == CustomerStatus.INVITATION_SENT:
             customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
-        customer_event_record(customer, CustomerEvent.Kind.INVITATION_ACCEPTED, None, vip_id=customer.vip_id)
+        invitation_accepted_record(customer=customer)
     return customer

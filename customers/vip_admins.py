@@ -27,8 +27,8 @@ from notifications.models import OutboundEmail
 from notifications.services import email_queue
 from resellerconsole.errors import DomainError
 
-from .events import customer_event_record
-from .models import Customer, CustomerEvent, VipAdmin
+from .events import vip_admin_sign_in_created_record, vip_admin_sign_in_revoked_record
+from .models import Customer, VipAdmin
 
 INVITATION_SALT = "customers.invitation"
 #: Engines whose sessions live in the database and can be searched for one user's.
@@ -153,7 +153,7 @@ def vip_admin_sign_in_create(*, token: str, password: str, email: str | None = N
             user.save()
             contact.invitation_used_at = timezone.now()
             contact.save(update_fields=["invitation_used_at"])
-            customer_event_record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=contact.email)
+            vip_admin_sign_in_created_record(customer=customer, email=contact.email)
     except IntegrityError:
         raise already from None
     return user
@@ -198,9 +198,7 @@ def vip_admin_sign_in_revoke(*, vip_admin: VipAdmin, actor: User) -> VipAdmin:
         # An outstanding link must not bring the sign-in straight back.
         contact.invitation_nonce += 1
         contact.save(update_fields=["invitation_nonce"])
-        customer_event_record(
-            contact.customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_REVOKED, actor, email=contact.email, user=user.pk
-        )
+        vip_admin_sign_in_revoked_record(customer=contact.customer, actor=actor, email=contact.email, user=user)
     return contact
 
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Product
-from customers.models import Customer, CustomerEvent
-from customers.services import customer_event_record
+from customers.models import Customer
 from resellerconsole.errors import DomainError
 
+from ..events import license_assigned_record, license_released_record
 from ..models import (
     Assignment,
     Holding,
@@ -56,7 +56,7 @@ def assignment_add(*, customer: Customer, product: Product, email: str, actor: U
                 field="product",
             )
         assignment = Assignment.objects.create(customer=customer, product=product, email=email, assigned_by=actor)
-        customer_event_record(customer, CustomerEvent.Kind.LICENSE_ASSIGNED, actor, email=email, product=product.name)
+        license_assigned_record(customer=customer, actor=actor, email=email, product=product.name)
     return assignment
 
 
@@ -69,11 +69,5 @@ def assignment_release(*, assignment: Assignment, actor: User) -> Assignment:
             return assignment
         assignment.released_at, assignment.released_by = timezone.now(), actor
         assignment.save(update_fields=["released_at", "released_by"])
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.LICENSE_RELEASED,
-            actor,
-            email=assignment.email,
-            product=assignment.product.name,
-        )
+        license_released_record(customer=customer, actor=actor, email=assignment.email, product=assignment.product.name)
     return assignment

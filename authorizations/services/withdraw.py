@@ -9,18 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import Customer, CustomerEvent
-from customers.services import customer_event_record
+from customers.models import Customer
 from resellerconsole.errors import DomainError
 
 from ..deadlines import (
     customer_refresh_delay,
 )
+from ..events import pa_products_removed_record, pa_withdrawn_record
 from ..models import (
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
-    event_lines,
 )
 from .base import _lock_customer, _transition, today
 from .holdings import _change_holdings, _refuse_if_blocked
@@ -55,13 +54,7 @@ def purchase_authorization_withdraw(
         pa.withdrawn_at, pa.withdrawn_by = timezone.now(), actor
         pa.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
         _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.PA_WITHDRAWN,
-            actor,
-            reference=pa.reference,
-            lines=event_lines(lines),
-        )
+        pa_withdrawn_record(customer=customer, actor=actor, pa=pa, lines=lines)
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return pa
 
@@ -96,11 +89,5 @@ def purchase_authorization_remove_products(
             removed_at=now, removed_by=actor
         )
         _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.PA_PRODUCTS_REMOVED,
-            actor,
-            reference=pa.reference,
-            lines=event_lines(removing),
-        )
+        pa_products_removed_record(customer=customer, actor=actor, pa=pa, lines=removing)
     return pa

@@ -17,10 +17,11 @@ from authorizations.services import (
 )
 from authorizations.withdrawals import pending_withdraw_all
 from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_event_record, customer_set_status
+from customers.services import customer_set_status
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
+from ..events import access_removed_event, reinstated_record
 from .base import BATCH_FIELDS, LIVE_STATUSES
 
 
@@ -68,13 +69,9 @@ def remove_expired_access(
         Assignment.objects.filter(customer_id__in=ids, released_at__isnull=True).update(released_at=now)
         Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, delayed_for=None, updated_at=now)
         for row in batch:
-            anniversary = row["anniversary_date"].isoformat()
             events.append(
-                CustomerEvent(
-                    customer_id=row["pk"],
-                    kind=CustomerEvent.Kind.ACCESS_REMOVED,
-                    at=now,
-                    parameters={"anniversary": anniversary, "lines": held.get(row["pk"], [])},
+                access_removed_event(
+                    customer_id=row["pk"], anniversary=row["anniversary_date"], lines=held.get(row["pk"], []), at=now
                 )
             )
             events.append(
@@ -103,12 +100,7 @@ def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
         # The lapsed anniversary may still be renewed late; the removal job leaves the account alone meanwhile.
         customer.reinstated_for = customer.anniversary_date
         customer.save(update_fields=["reinstated_for", "updated_at"])
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.REINSTATED,
-            actor,
-            anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
-        )
+        reinstated_record(customer=customer, actor=actor)
         # The removal withdrew the pending PAs; one left from before it did (older data) makes it Delayed at once.
         customer_refresh_delay(customer=customer, on=timezone.localdate(), actor=actor)
     return customer
