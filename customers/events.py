@@ -125,17 +125,17 @@ def status_changed_record(
 
 
 def status_changed_events(
-    *, previous: dict[int, str], status: dict[int, str], at: datetime, details: dict[int, dict]
+    changes: Iterable[tuple[int, str, str]], *, at: datetime, details: dict[int, dict]
 ) -> list[CustomerEvent]:
-    """Unsaved status changes of a batch (a sweep; no actor: the channel is the running job), in key order."""
+    """Unsaved status changes of a batch, one per (customer id, previous, status); no actor (a sweep's job)."""
     return [
         customer_event(
             customer_id=pk,
             kind=Kind.STATUS_CHANGED,
             at=at,
-            parameters=_status_parameters(previous[pk], status[pk], details[pk]),
+            parameters=_status_parameters(previous, status, details.get(pk, {})),
         )
-        for pk in status
+        for pk, previous, status in changes
     ]
 
 

@@ -20,12 +20,12 @@ from .events import (
     customer_updated_record,
     invitation_accepted_record,
     invitation_sent_record,
-    status_changed_record,
 )
-from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerStatus, Language, VipAdmin
+from .models import Customer, CustomerStatus, Language, VipAdmin
+from .transitions import customer_lock, customer_status_change
 from .vip_admins import (
     VipAdminContact,
-    invitation_email_queue,
+    invitation_links_issue,
     invitation_token,
     invitation_url,
     vip_admin_from_invitation_token,
@@ -167,7 +167,7 @@ def customer_update(
         )
     contacts = _clean_vip_admins(vip_admins) if vip_admins is not None else None
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = customer_lock(customer)
         before = {name: str(getattr(customer, name)) for name in changes}
         for name, value in changes.items():
             setattr(customer, name, value.strip() if isinstance(value, str) else value)
@@ -188,32 +188,10 @@ def customer_update(
                 changed["vip_admins"] = [admins.before, admins.after]
             if customer.status != CustomerStatus.NOT_INVITED:
                 # An admin added (or readdressed) after the invitation gets their own link.
-                for vip_admin in admins.to_invite:
-                    invitation_email_queue(vip_admin=vip_admin, customer=customer)
-                    invited.append(vip_admin.email)
+                invitation_links_issue(customer=customer, vip_admins=admins.to_invite)
+                invited = [vip_admin.email for vip_admin in admins.to_invite]
         if changed:
             customer_updated_record(customer=customer, actor=actor, changes=changed, invited=invited)
-    return customer
-
-
-# ---------------------------------------------------------------------------
-# Status
-# ---------------------------------------------------------------------------
-def customer_set_status(*, customer: Customer, status: str, actor: User | None, **parameters) -> Customer:
-    """The one place a customer's status changes: checks the transition map and records the change.
-
-    The caller holds the row lock (`select_for_update`) inside its transaction.
-    """
-    if status not in CUSTOMER_STATUS_TRANSITIONS[customer.status]:
-        raise DomainError(
-            _("A customer cannot go from %(from)s to %(to)s.")
-            % {"from": customer.get_status_display(), "to": CustomerStatus(status).label},
-            code="invalid_transition",
-        )
-    previous = customer.status
-    customer.status = status
-    customer.save(update_fields=["status", "updated_at"])
-    status_changed_record(customer=customer, actor=actor, previous=previous, status=status, **parameters)
     return customer
 
 
@@ -245,11 +223,11 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
     resending is refused once the customer has accepted.
     """
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().select_related("reseller").get(pk=customer.pk)
+        customer = customer_lock(customer, related=("reseller",))
         now = timezone.now()
         if customer.status == CustomerStatus.NOT_INVITED:
             _issue_vip_id(customer)
-            customer_set_status(customer=customer, status=CustomerStatus.INVITATION_SENT, actor=actor)
+            customer_status_change(customer=customer, to=CustomerStatus.INVITATION_SENT, actor=actor)
             resending = False
         elif customer.invitation_accepted_at is None and customer.status in (
             CustomerStatus.INVITATION_SENT,
@@ -273,8 +251,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
         contacts = list(customer.vip_admins.filter(sign_in__isnull=True).order_by("pk"))
         invitation_sent_record(customer=customer, actor=actor, resend=resending, recipients=[a.email for a in contacts])
         # One e-mail per admin with their own link, so a link proves its holder's mailbox.
-        for vip_admin in contacts:
-            invitation_email_queue(vip_admin=vip_admin, customer=customer)
+        invitation_links_issue(customer=customer, vip_admins=contacts)
     return customer
 
 
@@ -287,12 +264,12 @@ def customer_accept_invitation(*, token: str) -> Customer:
     """Accept the invitation: the customer becomes Active. Accepting twice changes nothing."""
     customer = customer_from_invitation_token(token)
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = customer_lock(customer)
         if customer.invitation_accepted_at is not None:
             return customer
         customer.invitation_accepted_at = timezone.now()
         customer.save(update_fields=["invitation_accepted_at", "updated_at"])
         if customer.status == CustomerStatus.INVITATION_SENT:
-            customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
+            customer_status_change(customer=customer, to=CustomerStatus.ACTIVE, actor=None)
         invitation_accepted_record(customer=customer)
     return customer

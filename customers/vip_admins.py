@@ -23,12 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.models import OutboundEmail
-from notifications.services import email_queue
 from resellerconsole.errors import DomainError
 
 from .events import vip_admin_sign_in_created_record, vip_admin_sign_in_revoked_record
 from .models import Customer, VipAdmin
+from .signals import invitation_links_issued
 
 INVITATION_SALT = "customers.invitation"
 #: Engines whose sessions live in the database and can be searched for one user's.
@@ -55,26 +54,17 @@ def invitation_url(vip_admin: VipAdmin) -> str:
     return settings.CONSOLE_BASE_URL.rstrip("/") + path
 
 
-def invitation_email_queue(*, vip_admin: VipAdmin, customer: Customer) -> OutboundEmail:
-    """E-mail one VIP admin their own invitation link; any earlier link to them stops working."""
-    vip_admin.invitation_nonce += 1
-    vip_admin.invitation_used_at = None
-    vip_admin.save(update_fields=["invitation_nonce", "invitation_used_at"])
-    return email_queue(
-        kind=OutboundEmail.Kind.INVITATION,
-        dedupe_key=f"invitation:{customer.pk}:{vip_admin.pk}:{vip_admin.invitation_nonce}",
-        recipients=[vip_admin.email],
-        template="invitation",
-        context={
-            "customer": customer,
-            "reseller": customer.reseller,
-            "vip_admin": vip_admin,
-            "accept_url": invitation_url(vip_admin),
-            "valid_days": settings.INVITATION_LINK_MAX_AGE_DAYS,
-        },
-        language=customer.preferred_language,
-        customer=customer,
-    )
+def invitation_links_issue(*, customer: Customer, vip_admins: Sequence[VipAdmin]) -> None:
+    """Give each of these VIP admins their own new invitation link; any earlier link to them stops working.
+
+    Each is e-mailed their link in this transaction by whoever listens (`notifications.receivers`).
+    """
+    for vip_admin in vip_admins:
+        vip_admin.invitation_nonce += 1
+        vip_admin.invitation_used_at = None
+        vip_admin.save(update_fields=["invitation_nonce", "invitation_used_at"])
+    if vip_admins:
+        invitation_links_issued.send(sender=Customer, customer=customer, vip_admins=list(vip_admins))
 
 
 def vip_admin_from_invitation_token(token: str, *, lock: bool = False) -> VipAdmin:

@@ -11,12 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Product
 from customers.models import Customer
-from resellerconsole.errors import DomainError
-
-from ..models import (
-    PURCHASE_AUTHORIZATION_TRANSITIONS,
-    PurchaseAuthorization,
-)
+from customers.transitions import customer_lock
 
 PO_NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_/.]*$")
 PO_NUMBER_MAX_LENGTH = 35
@@ -57,14 +52,4 @@ def today() -> date:
 
 
 def _lock_customer(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().select_related("reseller").get(pk=customer.pk)
-
-
-def _transition(pa: PurchaseAuthorization, status: str) -> None:
-    if status not in PURCHASE_AUTHORIZATION_TRANSITIONS[pa.status]:
-        raise DomainError(
-            _("Purchase authorization %(reference)s is %(status)s and cannot change any more.")
-            % {"reference": pa.reference, "status": pa.get_status_display().lower()},
-            code="invalid_transition",
-        )
-    pa.status = status
+    return customer_lock(customer, related=("reseller",))

@@ -30,7 +30,8 @@ from ..models import (
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
 )
-from .base import _lock_customer, _transition, today
+from ..transitions import purchase_authorization_status_change
+from .base import _lock_customer, today
 from .withdraw import _active_lines
 
 
@@ -141,8 +142,9 @@ def order_place(
         OrderLine.objects.bulk_create(
             [OrderLine(order=order, product=ln.product, quantity=ln.quantity) for ln in pa_lines]
         )
-        _transition(pa, PurchaseAuthorizationStatus.ORDERED)
-        pa.save(update_fields=["status"])
+        purchase_authorization_status_change(
+            purchase_authorization=pa, to=PurchaseAuthorizationStatus.ORDERED, actor=actor
+        )
         first_anniversary = None
         if customer.anniversary_date is None:
             customer.anniversary_date = first_anniversary = dates.first_anniversary(order_date)
