@@ -14,7 +14,7 @@ class PurchaseAuthorizationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-#: The only status changes a purchase authorization can make.
+#: The only status changes a purchase authorization can make; `authorizations.transitions` enforces it.
 PURCHASE_AUTHORIZATION_TRANSITIONS: dict[str, frozenset[str]] = {
     PurchaseAuthorizationStatus.PENDING: frozenset(
         {PurchaseAuthorizationStatus.ORDERED, PurchaseAuthorizationStatus.WITHDRAWN}

@@ -26,7 +26,7 @@ class CustomerStatus(models.TextChoices):
     INACTIVE = "inactive", _("Inactive")
 
 
-#: Every status change the domain allows; `customers.services.customer_set_status` enforces it.
+#: Every status change the domain allows; `customers.transitions` enforces it (one customer or a batch).
 CUSTOMER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     CustomerStatus.NOT_INVITED: frozenset({CustomerStatus.INVITATION_SENT}),
     # An invited customer can order before accepting, so it can also miss its renewal and lose access.
