@@ -66,8 +66,12 @@ def purchase_authorizations_status_change_bulk(
     `rows`: the PAs, with "pk" and "status", read while the caller holds their customers' locks (it writes the
     events). Returns the ids changed, in primary-key order.
     """
-    ids = sorted(row["pk"] for row in rows if to in PURCHASE_AUTHORIZATION_TRANSITIONS[row["status"]])
+    allowed = [row for row in rows if to in PURCHASE_AUTHORIZATION_TRANSITIONS[row["status"]]]
+    ids = sorted(row["pk"] for row in allowed)
     if ids:
-        PurchaseAuthorization.objects.filter(pk__in=ids).update(status=to, **(fields or {}))
+        # Asking for the statuses read as well: a PA changed meanwhile (it should not: its customer is locked) stays.
+        PurchaseAuthorization.objects.filter(pk__in=ids, status__in={row["status"] for row in allowed}).update(
+            status=to, **(fields or {})
+        )
         statuses_changed.send(sender=PurchaseAuthorization, ids=ids, status=to)
     return ids
