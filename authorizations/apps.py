@@ -7,9 +7,10 @@ class AuthorizationsConfig(AppConfig):
     verbose_name = _("Purchase authorizations")
 
     def ready(self):
-        # Imported here: the selectors need the models, which are not loaded when apps.py is imported.
+        # Imported here: events and selectors need the models, which are not loaded when apps.py is imported.
         from customers.selectors import CustomerFilter, register_request_filter
 
+        from . import events  # noqa: F401  (registers how its kinds read in the customer history)
         from .selectors import RequestFilter, customer_request_filter
 
         # The customer list's "Show" filter reads this app's data (customers may not import it).

@@ -13,18 +13,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Case, Count, DateField, Exists, Max, OuterRef, Q, Value, When
+from django.db.models import Count, DateField, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_set_status
-from notifications.notices import delayed_notices
-from notifications.services import emails_insert
+from customers.models import Customer, CustomerStatus
+from customers.transitions import (
+    customer_status_change,
+    customers_lock,
+    customers_status_change_bulk,
+    restored_status,
+)
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import PurchaseAuthorization, PurchaseAuthorizationStatus
+from .signals import accounts_delayed
 
 #: Statuses in which an account can receive purchase authorizations.
 OPEN_ACCOUNT_STATUSES = (CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE)
@@ -77,17 +81,20 @@ def customer_refresh_delay(*, customer: Customer, on: date, actor: User | None) 
     """
     overdue = list(overdue_pending(on=on).filter(customer=customer).order_by("pk").values_list("reference", flat=True))
     if overdue and customer.status in OPEN_ACCOUNT_STATUSES:
-        customer.delayed_for = on
-        customer.save(update_fields=["delayed_for"])
-        customer_set_status(customer=customer, status=CustomerStatus.DELAYED, actor=actor, overdue=overdue)
-        emails_insert(delayed_notices([customer.pk], {customer.pk: overdue}))
+        customer_status_change(
+            customer=customer, to=CustomerStatus.DELAYED, actor=actor, fields={"delayed_for": on}, overdue=overdue
+        )
+        accounts_delayed.send(sender=PurchaseAuthorization, overdue={customer.pk: overdue})
     elif customer.status == CustomerStatus.DELAYED and not (
         overdue or overdue_pending(on=judged_on(customer, on)).filter(customer=customer).exists()
     ):
-        back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
-        customer.delayed_for = None
-        customer.save(update_fields=["delayed_for"])
-        customer_set_status(customer=customer, status=back, actor=actor, reason=RESTORED_REASON)
+        customer_status_change(
+            customer=customer,
+            to=restored_status(customer.invitation_accepted_at),
+            actor=actor,
+            fields={"delayed_for": None},
+            reason=RESTORED_REASON,
+        )
     return customer
 
 
@@ -158,54 +165,39 @@ def _apply_deadline_batch(ids: list[int], candidates, *, action: str, on: date) 
 
     The batch's SELECT … FOR UPDATE may have waited for a customer's lock while an order or a withdrawal for it
     committed; PostgreSQL then rechecks the customer's own row but not the subquery on its PAs. Asking again now
-    that the rows are locked sees those commits, and nothing can change the customers' PAs before ours commits.
+    that the rows are locked (`customers_lock`) sees those commits, and nothing can change the customers' PAs
+    before ours commits.
     """
-    previous = dict(candidates.filter(pk__in=ids).values_list("pk", "status"))
-    if action == "delay":
-        confirmed = [pk for pk in ids if previous.get(pk) == CustomerStatus.DELAYED]
-        if confirmed:
-            Customer.objects.filter(pk__in=confirmed).update(delayed_for=on)
-    ids = [pk for pk in ids if pk in previous and not (action == "delay" and previous[pk] == CustomerStatus.DELAYED)]
-    if not ids:
-        return ids
-    customers = Customer.objects.filter(pk__in=ids)
+    rows = customers_lock(candidates.filter(pk__in=ids))
     now = timezone.now()
-    if action == "delay":
-        customers.update(status=CustomerStatus.DELAYED, delayed_for=on, updated_at=now)
-        references: dict[int, list[str]] = {}
-        for customer_id, reference in (
-            overdue_pending(on=on).filter(customer_id__in=ids).order_by("pk").values_list("customer_id", "reference")
-        ):
-            references.setdefault(customer_id, []).append(reference)
-        events = [
-            CustomerEvent(
-                customer_id=pk,
-                kind=CustomerEvent.Kind.STATUS_CHANGED,
-                at=now,
-                parameters={"from": previous[pk], "to": CustomerStatus.DELAYED, "overdue": references.get(pk, [])},
-            )
-            for pk in ids
-        ]
-        # The reseller's staff hear of it in the same transaction (the outbox sends after commit).
-        emails_insert(delayed_notices(ids, references))
-    else:
-        customers.update(status=_undelayed_status(), delayed_for=None, updated_at=now)
-        events = [
-            CustomerEvent(
-                customer_id=pk,
-                kind=CustomerEvent.Kind.STATUS_CHANGED,
-                at=now,
-                parameters={"from": CustomerStatus.DELAYED, "to": status, "reason": RESTORED_REASON},
-            )
-            for pk, status in Customer.objects.filter(pk__in=ids).values_list("pk", "status")
-        ]
-    CustomerEvent.objects.bulk_create(events)
-    return ids
-
-
-def _undelayed_status():
-    """The status a Delayed account returns to: Active once the invitation is accepted."""
-    return Case(
-        When(invitation_accepted_at__isnull=False, then=Value(CustomerStatus.ACTIVE)),
-        default=Value(CustomerStatus.INVITATION_SENT),
+    if action == "restore":
+        changes = customers_status_change_bulk(
+            rows=rows,
+            to=lambda row: restored_status(row["invitation_accepted_at"]),
+            at=now,
+            fields={"delayed_for": None},
+            reason=RESTORED_REASON,
+        )
+        return [change.customer_id for change in changes]
+    # Delayed already (the map has no Delayed → Delayed): this day confirms it, its date moves on.
+    confirmed = [row["pk"] for row in rows if row["status"] == CustomerStatus.DELAYED]
+    opening = [row["pk"] for row in rows if row["status"] != CustomerStatus.DELAYED]
+    references: dict[int, list[str]] = {pk: [] for pk in opening}
+    if opening:
+        overdue = overdue_pending(on=on).filter(customer_id__in=opening).order_by("pk")
+        for customer_id, reference in overdue.values_list("customer_id", "reference"):
+            references[customer_id].append(reference)
+    changes = customers_status_change_bulk(
+        rows=rows,
+        to=CustomerStatus.DELAYED,
+        at=now,
+        fields={"delayed_for": on},
+        details={pk: {"overdue": overdue} for pk, overdue in references.items()},
     )
+    delayed = [change.customer_id for change in changes]
+    if confirmed:
+        Customer.objects.filter(pk__in=confirmed).update(delayed_for=on)
+    if delayed:
+        # The reseller's staff hear of it in the same transaction (the outbox sends after commit).
+        accounts_delayed.send(sender=PurchaseAuthorization, overdue={pk: references[pk] for pk in delayed})
+    return delayed

@@ -13,7 +13,7 @@ class PurchaseAuthorizationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-#: The only status changes a purchase authorization can make.
+#: The only status changes a purchase authorization can make; `authorizations.transitions` enforces it.
 PURCHASE_AUTHORIZATION_TRANSITIONS: dict[str, frozenset[str]] = {
     PurchaseAuthorizationStatus.PENDING: frozenset(
         {PurchaseAuthorizationStatus.ORDERED, PurchaseAuthorizationStatus.WITHDRAWN}
@@ -76,16 +76,6 @@ class PurchaseAuthorization(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-
-def event_line(*, sku: str, product: str, quantity: int) -> dict:
-    """A product line as the customer's history records it (PA created, withdrawn, products removed, a return)."""
-    return {"sku": sku, "product": product, "quantity": quantity}
-
-
-def event_lines(lines) -> list[dict]:
-    """`event_line` of each row that has a product and a quantity (PA lines, order lines)."""
-    return [event_line(sku=line.product.sku_new, product=line.product.name, quantity=line.quantity) for line in lines]
 
 
 class PurchaseAuthorizationLine(models.Model):

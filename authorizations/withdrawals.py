@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.utils.translation import gettext as _
-
 from customers.models import CustomerEvent
-from resellerconsole.errors import DomainError
 
+from .events import event_line, pa_withdrawn_events
 from .models import (
-    PURCHASE_AUTHORIZATION_TRANSITIONS,
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
-    event_line,
 )
+from .transitions import purchase_authorizations_status_change_bulk
 
 PENDING, WITHDRAWN = PurchaseAuthorizationStatus.PENDING, PurchaseAuthorizationStatus.WITHDRAWN
 
@@ -26,13 +23,11 @@ def pending_withdraw_all(
 ) -> tuple[list[CustomerEvent], dict[tuple[int, int], int]]:
     """Withdraw every pending PA of these customers (the caller holds their locks), three queries whatever N.
 
-    The same transition as a reseller's withdrawal (status Withdrawn, the map allows it), without the
+    The same transition as a reseller's withdrawal (`purchase_authorizations_status_change_bulk`), without the
     assigned-users check: the caller ends the deployments and the assignments in the same transaction. Returns the
     PA_WITHDRAWN events, one per PA (actor none: the channel is the running job), for the caller to write before
     its own, and the licences released per (customer, product) so it records what was still held after them.
     """
-    if WITHDRAWN not in PURCHASE_AUTHORIZATION_TRANSITIONS[PENDING]:
-        raise DomainError(_("Pending purchase authorizations cannot be withdrawn."), code="invalid_transition")
     pending = list(
         PurchaseAuthorization.objects.filter(customer_id__in=customer_ids, status=PENDING)
         .order_by("pk")
@@ -50,14 +45,10 @@ def pending_withdraw_all(
     ):
         lines[pa_id].append(event_line(sku=sku, product=name, quantity=quantity))
         released[(owner[pa_id], product_id)] += quantity
-    PurchaseAuthorization.objects.filter(pk__in=owner, status=PENDING).update(status=WITHDRAWN, withdrawn_at=at)
-    events = [
-        CustomerEvent(
-            customer_id=customer_id,
-            kind=CustomerEvent.Kind.PA_WITHDRAWN,
-            at=at,
-            parameters={"reference": reference, "lines": lines[pk], "reason": reason},
-        )
-        for pk, customer_id, reference in pending
-    ]
+    purchase_authorizations_status_change_bulk(
+        rows=[{"pk": pk, "status": PENDING} for pk in owner], to=WITHDRAWN, fields={"withdrawn_at": at}
+    )
+    events = pa_withdrawn_events(
+        ((customer_id, reference, lines[pk]) for pk, customer_id, reference in pending), reason=reason, at=at
+    )
     return events, dict(released)

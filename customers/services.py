@@ -14,11 +14,18 @@ from django.utils.translation import gettext as _
 from accounts.models import Reseller, User
 from resellerconsole.errors import DomainError
 
-from .events import customer_event_record
-from .models import CUSTOMER_STATUS_TRANSITIONS, Customer, CustomerEvent, CustomerStatus, Language, VipAdmin
+from .events import (
+    customer_created_record,
+    customer_event_record,
+    customer_updated_record,
+    invitation_accepted_record,
+    invitation_sent_record,
+)
+from .models import Customer, CustomerStatus, Language, VipAdmin
+from .transitions import customer_lock, customer_status_change
 from .vip_admins import (
     VipAdminContact,
-    invitation_email_queue,
+    invitation_links_issue,
     invitation_token,
     invitation_url,
     vip_admin_from_invitation_token,
@@ -138,7 +145,7 @@ def customer_create(
         _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
         customer.save()
         VipAdmin.objects.bulk_create([VipAdmin(customer=customer, name=c.name, email=c.email) for c in contacts])
-        customer_event_record(customer, CustomerEvent.Kind.CREATED, actor, company_name=customer.company_name)
+        customer_created_record(customer=customer, actor=actor)
     return customer
 
 
@@ -171,7 +178,7 @@ def customer_update(
         )
     contacts = _clean_vip_admins(vip_admins) if vip_admins is not None else None
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = customer_lock(customer)
         before = {name: str(getattr(customer, name)) for name in changes}
         for name, value in changes.items():
             setattr(customer, name, value.strip() if isinstance(value, str) else value)
@@ -192,35 +199,10 @@ def customer_update(
                 changed["vip_admins"] = [admins.before, admins.after]
             if customer.status != CustomerStatus.NOT_INVITED:
                 # An admin added (or readdressed) after the invitation gets their own link.
-                for vip_admin in admins.to_invite:
-                    invitation_email_queue(vip_admin=vip_admin, customer=customer)
-                    invited.append(vip_admin.email)
+                invitation_links_issue(customer=customer, vip_admins=admins.to_invite)
+                invited = [vip_admin.email for vip_admin in admins.to_invite]
         if changed:
-            extra = {"invited": invited} if invited else {}
-            customer_event_record(customer, CustomerEvent.Kind.UPDATED, actor, changes=changed, **extra)
-    return customer
-
-
-# ---------------------------------------------------------------------------
-# Status
-# ---------------------------------------------------------------------------
-def customer_set_status(*, customer: Customer, status: str, actor: User | None, **parameters) -> Customer:
-    """The one place a customer's status changes: checks the transition map and records the change.
-
-    The caller holds the row lock (`select_for_update`) inside its transaction.
-    """
-    if status not in CUSTOMER_STATUS_TRANSITIONS[customer.status]:
-        raise DomainError(
-            _("A customer cannot go from %(from)s to %(to)s.")
-            % {"from": customer.get_status_display(), "to": CustomerStatus(status).label},
-            code="invalid_transition",
-        )
-    previous = customer.status
-    customer.status = status
-    customer.save(update_fields=["status", "updated_at"])
-    customer_event_record(
-        customer, CustomerEvent.Kind.STATUS_CHANGED, actor, **{"from": previous, "to": status}, **parameters
-    )
+            customer_updated_record(customer=customer, actor=actor, changes=changed, invited=invited)
     return customer
 
 
@@ -252,12 +234,12 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
     resending is refused once the customer has accepted.
     """
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().select_related("reseller").get(pk=customer.pk)
+        customer = customer_lock(customer, related=("reseller",))
         now = timezone.now()
         if customer.status == CustomerStatus.NOT_INVITED:
             _issue_vip_id(customer)
-            customer_set_status(customer=customer, status=CustomerStatus.INVITATION_SENT, actor=actor)
-            kind = CustomerEvent.Kind.INVITATION_SENT
+            customer_status_change(customer=customer, to=CustomerStatus.INVITATION_SENT, actor=actor)
+            resending = False
         elif customer.invitation_accepted_at is None and customer.status in (
             CustomerStatus.INVITATION_SENT,
             CustomerStatus.DELAYED,
@@ -268,7 +250,7 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
                     % {"name": customer.company_name, "vip_id": customer.vip_id},
                     code="already_invited",
                 )
-            kind = CustomerEvent.Kind.INVITATION_RESENT
+            resending = True
         else:
             raise DomainError(
                 _("%(name)s has already accepted the invitation.") % {"name": customer.company_name},
@@ -278,17 +260,9 @@ def customer_send_invitation(*, customer: Customer, actor: User, resend: bool = 
         customer.save(update_fields=["invitation_sent_at", "updated_at"])
         # The customer's lock covers its admins; one with a sign-in already needs no link.
         contacts = list(customer.vip_admins.filter(sign_in__isnull=True).order_by("pk"))
-        recipients = [a.email for a in contacts]
-        sending = (
-            1
-            + customer.events.filter(
-                kind__in=[CustomerEvent.Kind.INVITATION_SENT, CustomerEvent.Kind.INVITATION_RESENT]
-            ).count()
-        )
-        customer_event_record(customer, kind, actor, vip_id=customer.vip_id, recipients=recipients, sending=sending)
+        invitation_sent_record(customer=customer, actor=actor, resend=resending, recipients=[a.email for a in contacts])
         # One e-mail per admin with their own link, so a link proves its holder's mailbox.
-        for vip_admin in contacts:
-            invitation_email_queue(vip_admin=vip_admin, customer=customer)
+        invitation_links_issue(customer=customer, vip_admins=contacts)
     return customer
 
 
@@ -301,12 +275,12 @@ def customer_accept_invitation(*, token: str) -> Customer:
     """Accept the invitation: the customer becomes Active. Accepting twice changes nothing."""
     customer = customer_from_invitation_token(token)
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = customer_lock(customer)
         if customer.invitation_accepted_at is not None:
             return customer
         customer.invitation_accepted_at = timezone.now()
         customer.save(update_fields=["invitation_accepted_at", "updated_at"])
         if customer.status == CustomerStatus.INVITATION_SENT:
-            customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
-        customer_event_record(customer, CustomerEvent.Kind.INVITATION_ACCEPTED, None, vip_id=customer.vip_id)
+            customer_status_change(customer=customer, to=CustomerStatus.ACTIVE, actor=None)
+        invitation_accepted_record(customer=customer)
     return customer

@@ -23,12 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.models import OutboundEmail
-from notifications.services import email_queue
 from resellerconsole.errors import DomainError
 
-from .events import customer_event_record
-from .models import Customer, CustomerEvent, VipAdmin
+from .events import vip_admin_sign_in_created_record, vip_admin_sign_in_revoked_record
+from .models import Customer, VipAdmin
+from .signals import invitation_links_issued
 
 INVITATION_SALT = "customers.invitation"
 #: Engines whose sessions live in the database and can be searched for one user's.
@@ -55,26 +54,17 @@ def invitation_url(vip_admin: VipAdmin) -> str:
     return settings.CONSOLE_BASE_URL.rstrip("/") + path
 
 
-def invitation_email_queue(*, vip_admin: VipAdmin, customer: Customer) -> OutboundEmail:
-    """E-mail one VIP admin their own invitation link; any earlier link to them stops working."""
-    vip_admin.invitation_nonce += 1
-    vip_admin.invitation_used_at = None
-    vip_admin.save(update_fields=["invitation_nonce", "invitation_used_at"])
-    return email_queue(
-        kind=OutboundEmail.Kind.INVITATION,
-        dedupe_key=f"invitation:{customer.pk}:{vip_admin.pk}:{vip_admin.invitation_nonce}",
-        recipients=[vip_admin.email],
-        template="invitation",
-        context={
-            "customer": customer,
-            "reseller": customer.reseller,
-            "vip_admin": vip_admin,
-            "accept_url": invitation_url(vip_admin),
-            "valid_days": settings.INVITATION_LINK_MAX_AGE_DAYS,
-        },
-        language=customer.preferred_language,
-        customer=customer,
-    )
+def invitation_links_issue(*, customer: Customer, vip_admins: Sequence[VipAdmin]) -> None:
+    """Give each of these VIP admins their own new invitation link; any earlier link to them stops working.
+
+    Each is e-mailed their link in this transaction by whoever listens (`notifications.receivers`).
+    """
+    for vip_admin in vip_admins:
+        vip_admin.invitation_nonce += 1
+        vip_admin.invitation_used_at = None
+        vip_admin.save(update_fields=["invitation_nonce", "invitation_used_at"])
+    if vip_admins:
+        invitation_links_issued.send(sender=Customer, customer=customer, vip_admins=list(vip_admins))
 
 
 def vip_admin_from_invitation_token(token: str, *, lock: bool = False) -> VipAdmin:
@@ -153,7 +143,7 @@ def vip_admin_sign_in_create(*, token: str, password: str, email: str | None = N
             user.save()
             contact.invitation_used_at = timezone.now()
             contact.save(update_fields=["invitation_used_at"])
-            customer_event_record(customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_CREATED, None, email=contact.email)
+            vip_admin_sign_in_created_record(customer=customer, email=contact.email)
     except IntegrityError:
         raise already from None
     return user
@@ -198,9 +188,7 @@ def vip_admin_sign_in_revoke(*, vip_admin: VipAdmin, actor: User) -> VipAdmin:
         # An outstanding link must not bring the sign-in straight back.
         contact.invitation_nonce += 1
         contact.save(update_fields=["invitation_nonce"])
-        customer_event_record(
-            contact.customer, CustomerEvent.Kind.VIP_ADMIN_SIGN_IN_REVOKED, actor, email=contact.email, user=user.pk
-        )
+        vip_admin_sign_in_revoked_record(customer=contact.customer, actor=actor, email=contact.email, user=user)
     return contact
 
 

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from customers import services
+from customers import services, transitions
 from customers.models import Customer, CustomerEvent, CustomerStatus
 from notifications.models import OutboundEmail
 from resellerconsole.errors import DomainError
@@ -217,7 +217,7 @@ def test_update_records_what_changed_and_refuses_the_vip_id():
 def test_status_changes_follow_the_transition_map():
     customer = CustomerFactory()
     with pytest.raises(DomainError) as refused:
-        services.customer_set_status(customer=customer, status=CustomerStatus.ACTIVE, actor=None)
+        transitions.customer_status_change(customer=customer, to=CustomerStatus.ACTIVE, actor=None)
     assert refused.value.code == "invalid_transition"
     customer.refresh_from_db()
     assert customer.status == CustomerStatus.NOT_INVITED

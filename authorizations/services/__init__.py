@@ -14,7 +14,6 @@ from .base import (
     LineRequest,
     ReleaseBlocker,
     _lock_customer,
-    _transition,
     today,
 )
 from .create import _validate_po_number, purchase_authorization_create, refuse_too_many_lines

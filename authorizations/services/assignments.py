@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Product
-from customers.models import Customer, CustomerEvent
-from customers.services import customer_event_record
+from customers.models import Customer
 from licences import services as licences
 from licences.models import Assignment
 from resellerconsole.errors import DomainError
 
+from ..events import license_assigned_record, license_released_record
 from .base import _lock_customer
 
 
@@ -33,7 +33,7 @@ def assignment_add(*, customer: Customer, product: Product, email: str, actor: U
     with transaction.atomic():
         customer = _lock_customer(customer)
         assignment = licences.assignment_create(customer=customer, product=product, email=email, actor=actor)
-        customer_event_record(customer, CustomerEvent.Kind.LICENSE_ASSIGNED, actor, email=email, product=product.name)
+        license_assigned_record(customer=customer, actor=actor, email=email, product=product.name)
     return assignment
 
 
@@ -48,11 +48,5 @@ def assignment_release(*, assignment: Assignment, actor: User) -> Assignment:
         now = timezone.now()
         licences.assignments_release(assignments=[assignment], actor=actor, at=now)
         assignment.released_at, assignment.released_by = now, actor
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.LICENSE_RELEASED,
-            actor,
-            email=assignment.email,
-            product=assignment.product.name,
-        )
+        license_released_record(customer=customer, actor=actor, email=assignment.email, product=assignment.product.name)
     return assignment

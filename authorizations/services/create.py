@@ -14,18 +14,17 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalogue.models import LicenseType, Product
-from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_event_record
+from customers.models import Customer, CustomerStatus
 from resellerconsole.errors import DomainError, Problem
 
 from .. import dates
 from ..deadlines import (
     overdue_references,
 )
+from ..events import pa_created_record
 from ..models import (
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
-    event_lines,
 )
 from .base import PO_NUMBER_MAX_LENGTH, PO_NUMBER_PATTERN, LineRequest, _lock_customer, today
 from .holdings import _change_holdings
@@ -182,14 +181,5 @@ def purchase_authorization_create(
             ]
         )
         _change_holdings(customer, {ln.product.pk: ln.quantity for ln in lines})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.PA_CREATED,
-            actor,
-            reference=pa.reference,
-            license_type=license_type,
-            po_number=po_number,
-            deadline=pa.order_deadline.isoformat(),
-            lines=event_lines(lines),
-        )
+        pa_created_record(customer=customer, actor=actor, pa=pa, lines=lines)
     return pa

@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
-from customers.models import Customer, CustomerEvent
+from customers.models import Customer
 from customers.selectors import customers_visible_to
-from customers.services import customer_event_record
 from resellerconsole.errors import DomainError
 
 from .. import dates, selectors
 from ..deadlines import (
     customer_refresh_delay,
 )
+from ..events import duration_set_record, order_placed_record
 from ..models import (
     Order,
     OrderLine,
@@ -30,7 +30,8 @@ from ..models import (
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
 )
-from .base import _lock_customer, _transition, today
+from ..transitions import purchase_authorization_status_change
+from .base import _lock_customer, today
 from .withdraw import _active_lines
 
 
@@ -131,21 +132,17 @@ def order_place(
         OrderLine.objects.bulk_create(
             [OrderLine(order=order, product=ln.product, quantity=ln.quantity) for ln in pa_lines]
         )
-        _transition(pa, PurchaseAuthorizationStatus.ORDERED)
-        pa.save(update_fields=["status"])
-        parameters = {
-            "order_number": order_number,
-            "reference": pa.reference,
-            "order_date": order_date.isoformat(),
-            "proposed_duration_months": proposed,
-            "entered_by_hand": by_hand,
-        }
+        purchase_authorization_status_change(
+            purchase_authorization=pa, to=PurchaseAuthorizationStatus.ORDERED, actor=actor
+        )
+        first_anniversary = None
         if customer.anniversary_date is None:
-            customer.anniversary_date = dates.first_anniversary(order_date)
+            customer.anniversary_date = first_anniversary = dates.first_anniversary(order_date)
             customer.anniversary_day = order_date.day
             customer.save(update_fields=["anniversary_date", "anniversary_day", "updated_at"])
-            parameters["anniversary_date"] = customer.anniversary_date.isoformat()
-        customer_event_record(customer, CustomerEvent.Kind.ORDER_PLACED, actor, **parameters)
+        order_placed_record(
+            customer=customer, actor=actor, order=order, reference=pa.reference, first_anniversary=first_anniversary
+        )
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return order, True
 
@@ -250,13 +247,5 @@ def order_set_duration(*, order: Order, months: int, actor: User) -> Order:
         previous = order.duration_months
         order.duration_months, order.duration_set_by, order.duration_set_at = months, actor, timezone.now()
         order.save(update_fields=["duration_months", "duration_set_by", "duration_set_at"])
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.DURATION_SET,
-            actor,
-            order_number=order.order_number,
-            proposed=order.duration_months_proposed,
-            previous=previous,
-            months=months,
-        )
+        duration_set_record(customer=customer, actor=actor, order=order, previous=previous)
     return order

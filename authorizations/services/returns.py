@@ -10,16 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import CustomerEvent
-from customers.services import customer_event_record
 from resellerconsole.errors import DomainError
 
 from .. import dates
+from ..events import return_requested_record
 from ..models import (
     Order,
     ReturnAuthorization,
     ReturnLine,
-    event_lines,
 )
 from .base import ReleaseBlocker, _lock_customer, today
 from .holdings import _change_holdings, release_blockers
@@ -56,11 +54,5 @@ def return_request(*, order: Order, order_line_ids: Iterable[int], actor: User) 
         authorization = ReturnAuthorization.objects.create(order=order, created_by=actor)
         ReturnLine.objects.bulk_create([ReturnLine(return_authorization=authorization, order_line=ln) for ln in lines])
         _change_holdings(customer, {ln.product_id: -ln.quantity for ln in lines})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.RETURN_REQUESTED,
-            actor,
-            order_number=order.order_number,
-            lines=event_lines(lines),
-        )
+        return_requested_record(customer=customer, actor=actor, order=order, lines=lines)
     return authorization

@@ -9,26 +9,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import Customer, CustomerEvent
-from customers.services import customer_event_record
+from customers.models import Customer
 from resellerconsole.errors import DomainError
 
 from ..deadlines import (
     customer_refresh_delay,
 )
+from ..events import pa_products_removed_record, pa_withdrawn_record
 from ..models import (
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     PurchaseAuthorizationStatus,
-    event_lines,
 )
-from .base import _lock_customer, _transition, today
+from ..transitions import purchase_authorization_lock, purchase_authorization_status_change
+from .base import today
 from .holdings import _change_holdings, _refuse_if_blocked
 
 
 def _lock_pending(pa: PurchaseAuthorization) -> tuple[Customer, PurchaseAuthorization]:
-    customer = _lock_customer(pa.customer)
-    pa = PurchaseAuthorization.objects.select_for_update().get(pk=pa.pk)
+    customer, pa = purchase_authorization_lock(pa)
     if pa.status != PurchaseAuthorizationStatus.PENDING:
         raise DomainError(
             _("Purchase authorization %(reference)s is %(status)s; only pending ones can be undone.")
@@ -51,17 +50,14 @@ def purchase_authorization_withdraw(
         lines = _active_lines(pa)
         releases = {ln.product_id: ln.quantity for ln in lines}
         _refuse_if_blocked(customer, releases)
-        _transition(pa, PurchaseAuthorizationStatus.WITHDRAWN)
-        pa.withdrawn_at, pa.withdrawn_by = timezone.now(), actor
-        pa.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
-        _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.PA_WITHDRAWN,
-            actor,
-            reference=pa.reference,
-            lines=event_lines(lines),
+        purchase_authorization_status_change(
+            purchase_authorization=pa,
+            to=PurchaseAuthorizationStatus.WITHDRAWN,
+            actor=actor,
+            fields={"withdrawn_at": timezone.now(), "withdrawn_by": actor},
         )
+        _change_holdings(customer, {pid: -q for pid, q in releases.items()})
+        pa_withdrawn_record(customer=customer, actor=actor, pa=pa, lines=lines)
         customer_refresh_delay(customer=customer, on=today(), actor=actor)
     return pa
 
@@ -96,11 +92,5 @@ def purchase_authorization_remove_products(
             removed_at=now, removed_by=actor
         )
         _change_holdings(customer, {pid: -q for pid, q in releases.items()})
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.PA_PRODUCTS_REMOVED,
-            actor,
-            reference=pa.reference,
-            lines=event_lines(removing),
-        )
+        pa_products_removed_record(customer=customer, actor=actor, pa=pa, lines=removing)
     return pa

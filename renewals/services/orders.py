@@ -20,14 +20,14 @@ from authorizations.services import (
     refuse_future_order_date,
 )
 from catalogue.models import Product
-from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
-from customers.services import customer_event_record
 from licences import selectors as licence_selectors
 from licences import services as licences
 from resellerconsole.errors import DomainError
 
 from ..dates import in_renewal_window, renewal_year
+from ..events import renewed_record
 from ..models import Renewal, RenewalLine, RenewalRow
 
 
@@ -238,17 +238,5 @@ def renewal_place(
         customer.anniversary_date = new_anniversary
         customer.save(update_fields=["anniversary_date", "updated_at"])
         RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).delete()
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.RENEWED,
-            actor,
-            order_number=order_number,
-            anniversary_before=anniversary.isoformat(),
-            anniversary_after=new_anniversary.isoformat(),
-            entered_by_hand=by_hand,
-            lines=[
-                {"product": ln.product.name, "before": ln.quantity_before, "after": ln.quantity_after}
-                for ln in renewal_lines
-            ],
-        )
+        renewed_record(customer=customer, actor=actor, renewal=renewal, lines=renewal_lines)
     return renewal, True

@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Product
-from customers.models import Customer, CustomerEvent
-from customers.services import customer_event_record
+from customers.models import Customer
 from licences import services as licences
 from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
 from ..dates import overview_anniversaries
+from ..events import renewal_quantity_chosen_record
 from ..models import RenewalRow
 from .base import BATCH_FIELDS, LIVE_STATUSES
 
@@ -206,15 +206,8 @@ def renewal_quantity_set(
         before = row.proposed_quantity
         row.proposed_quantity, row.quantity_edited_by, row.quantity_edited_at = quantity, actor, timezone.now()
         row.save(update_fields=["proposed_quantity", "quantity_edited_by", "quantity_edited_at"])
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.RENEWAL_QUANTITY_CHOSEN,
-            actor,
-            product=product.name,
-            sku=product.sku_renewal,
-            before=before,
-            after=quantity,
-            losing_access=losing,
+        renewal_quantity_chosen_record(
+            customer=customer, actor=actor, product=product, before=before, after=quantity, losing_access=losing
         )
     return row
 

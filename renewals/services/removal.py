@@ -15,14 +15,15 @@ from authorizations.services import (
     customer_refresh_delay,
 )
 from authorizations.withdrawals import pending_withdraw_all
-from customers.models import Customer, CustomerEvent, CustomerStatus
-from customers.services import customer_event_record, customer_set_status
+from customers.models import Customer, CustomerStatus
+from customers.transitions import customer_lock, customer_status_change, customers_status_change_bulk, restored_status
 from licences import selectors as licence_selectors
 from licences import services as licences
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
 
 from ..dates import WindowState, anniversaries_in
+from ..events import access_removed_event, reinstated_record
 from .base import BATCH_FIELDS, LIVE_STATUSES
 
 
@@ -64,26 +65,21 @@ def remove_expired_access(
                 held.setdefault(customer_id, []).append({"product": name, "quantity": quantity})
         licences.holdings_end(customer_ids=ids)
         licences.assignments_release(customer_ids=ids, actor=None, at=now)
-        Customer.objects.filter(pk__in=ids).update(status=CustomerStatus.INACTIVE, delayed_for=None, updated_at=now)
         for row in batch:
-            anniversary = row["anniversary_date"].isoformat()
             events.append(
-                CustomerEvent(
-                    customer_id=row["pk"],
-                    kind=CustomerEvent.Kind.ACCESS_REMOVED,
-                    at=now,
-                    parameters={"anniversary": anniversary, "lines": held.get(row["pk"], [])},
+                access_removed_event(
+                    customer_id=row["pk"], anniversary=row["anniversary_date"], lines=held.get(row["pk"], []), at=now
                 )
             )
-            events.append(
-                CustomerEvent(
-                    customer_id=row["pk"],
-                    kind=CustomerEvent.Kind.STATUS_CHANGED,
-                    at=now,
-                    parameters={"from": row["status"], "to": CustomerStatus.INACTIVE, "reason": "grace period ended"},
-                )
-            )
-        CustomerEvent.objects.bulk_create(events)
+        # The batch's rows are locked (keyset_batches); one INSERT writes the withdrawals, removals and changes.
+        customers_status_change_bulk(
+            rows=batch,
+            to=CustomerStatus.INACTIVE,
+            at=now,
+            fields={"delayed_for": None},
+            events=events,
+            reason="grace period ended",
+        )
     return removed
 
 
@@ -93,20 +89,16 @@ def customer_reinstate(*, customer: Customer, actor: User) -> Customer:
     It returns to Active if its invitation was accepted, else to Invitation sent.
     """
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = customer_lock(customer)
         if customer.status != CustomerStatus.INACTIVE:
             raise DomainError(_("Only an inactive account can be reinstated."), code="invalid_transition")
-        back = CustomerStatus.ACTIVE if customer.invitation_accepted_at else CustomerStatus.INVITATION_SENT
-        customer_set_status(customer=customer, status=back, actor=actor, reason="reinstated")
+        customer_status_change(
+            customer=customer, to=restored_status(customer.invitation_accepted_at), actor=actor, reason="reinstated"
+        )
         # The lapsed anniversary may still be renewed late; the removal job leaves the account alone meanwhile.
         customer.reinstated_for = customer.anniversary_date
         customer.save(update_fields=["reinstated_for", "updated_at"])
-        customer_event_record(
-            customer,
-            CustomerEvent.Kind.REINSTATED,
-            actor,
-            anniversary=customer.anniversary_date.isoformat() if customer.anniversary_date else None,
-        )
+        reinstated_record(customer=customer, actor=actor)
         # The removal withdrew the pending PAs; one left from before it did (older data) makes it Delayed at once.
         customer_refresh_delay(customer=customer, on=timezone.localdate(), actor=actor)
     return customer
