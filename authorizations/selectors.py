@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerStatus
+from customers.selectors import customers_visible_to
 from licences.models import Holding
 
 # Holdings and assignments are read in licences; the console pages ask for them here too.
@@ -39,15 +40,11 @@ def purchase_authorization_get(*, customer: Customer, pk: int) -> PurchaseAuthor
 
 
 def purchase_authorizations_visible_to(user) -> QuerySet[PurchaseAuthorization]:
-    from customers.selectors import customers_visible_to
-
     return PurchaseAuthorization.objects.filter(customer__in=customers_visible_to(user))
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
     """Console users: their customers' orders; the licensing website: the orders it placed itself."""
-    from customers.selectors import customers_visible_to
-
     if user.is_authenticated and user.is_licensing_website:
         return Order.objects.filter(placed_by=user, entered_by_hand=False)
     return Order.objects.filter(customer__in=customers_visible_to(user))

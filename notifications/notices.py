@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 
+from accounts.models import User
 from customers.models import Customer, CustomerStatus
 from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
@@ -121,8 +122,6 @@ def _renewal_notice(kind: str, customer: Customer) -> OutboundEmail:
 
 def delayed_notices(customer_ids: list[int], overdue: dict[int, list[str]]) -> list[OutboundEmail]:
     """One e-mail per account that became Delayed, to its reseller's active staff (once per overdue PA)."""
-    from accounts.models import User
-
     customers = list(Customer.objects.filter(pk__in=customer_ids).select_related("reseller"))
     staff: dict[int, list[str]] = {}
     for reseller_id, email in (

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -103,7 +103,7 @@ def emails_insert(emails: list[OutboundEmail]) -> None:
 
 
 def _enqueue_sweep() -> None:
-    from .tasks import send_pending_emails
+    from .tasks import send_pending_emails  # tasks.py imports this module: looked up when first needed
 
     try:
         send_pending_emails.delay()
@@ -112,7 +112,7 @@ def _enqueue_sweep() -> None:
 
 
 def _enqueue_delivery(email_id: int) -> None:
-    from .tasks import deliver_email
+    from .tasks import deliver_email  # as above: tasks.py imports this module
 
     try:
         deliver_email.delay(email_id)
@@ -145,8 +145,6 @@ def _claim(*, now, ids: list[int] | None = None, limit: int) -> list[OutboundEma
 
 
 def connection_supports_skip_locked() -> bool:
-    from django.db import connection
-
     return connection.features.has_select_for_update_skip_locked
 
 
