@@ -162,3 +162,61 @@ def fetch_ok(client_id, secret) -> bool:
 
 def test_session_and_api_v1_tokens_do_not_open_v3(api, sales_client):
     assert_adobe_error(sales_client.get(f"{CUSTOMERS_URL}/X"), 403, "4115")
+
+
+# ---------------------------------------------------------------------------
+# The Django admin
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def admin_http(db):
+    from accounts.models import User
+
+    http = Client()
+    http.force_login(User.objects.create_superuser("root-vipmp", "root@operator.example", "root-pass-123456"))
+    return http
+
+
+def shown_secret(response, client_id: str) -> str:
+    [message] = [str(m) for m in response.context["messages"] if "secret" in str(m)]
+    assert client_id in message
+    return message.split("secret ", 1)[1].split(" ", 1)[0]
+
+
+def test_the_admin_creates_a_client_and_shows_its_secret_once(admin_http, reseller):
+    response = admin_http.post(
+        "/admin/vipmp/apiclient/add/",
+        {"name": "Distributor sync", "resellers": [reseller.pk], "is_active": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    api_client = ApiClient.objects.get()
+    secret = shown_secret(response, api_client.client_id)
+    assert check_password(secret, api_client.secret_hash)
+    assert list(api_client.resellers.all()) == [reseller]
+    assert api_client.actors.get().user.reseller == reseller
+    # The secret works, and the change page does not show it again.
+    assert fetch_ok(api_client.client_id, secret)
+    assert secret not in admin_http.get(f"/admin/vipmp/apiclient/{api_client.pk}/change/").content.decode()
+
+
+def test_the_admin_action_gives_a_new_secret(admin_http, reseller):
+    api_client, old = make_client(reseller)
+    response = admin_http.post(
+        "/admin/vipmp/apiclient/",
+        {"action": "new_secret", "_selected_action": [api_client.pk]},
+        follow=True,
+    )
+    new = shown_secret(response, api_client.client_id)
+    assert new != old and fetch_ok(api_client.client_id, new) and not fetch_ok(api_client.client_id, old)
+
+
+def test_adding_a_reseller_in_the_admin_gives_the_client_its_user_there(admin_http, reseller):
+    from tests.factories import ResellerFactory
+
+    api_client, _secret = make_client(reseller)
+    second = ResellerFactory()
+    admin_http.post(
+        f"/admin/vipmp/apiclient/{api_client.pk}/change/",
+        {"name": api_client.name, "resellers": [reseller.pk, second.pk], "is_active": "on"},
+    )
+    assert sorted(api_client.actors.values_list("reseller_id", flat=True)) == sorted([reseller.pk, second.pk])

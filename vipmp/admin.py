@@ -24,10 +24,9 @@ class ApiClientAdmin(AuditedAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = services.api_client_create(name=obj.name, is_active=obj.is_active)
-        # The form's own save of the resellers (save_related) then runs on the new row.
-        obj.pk, obj.client_id, obj.user_id = created.client.pk, created.client.client_id, created.client.user_id
-        obj._state.adding = False
+        created = services.api_client_create(
+            name=obj.name, is_active=obj.is_active, resellers=form.cleaned_data.get("resellers", ()), client=obj
+        )
         self._show_secret(request, created)
 
     def save_related(self, request, form, formsets, change):

@@ -51,18 +51,17 @@ class NewSecret:
     secret: str
 
 
-def api_client_create(*, name: str, resellers=(), is_active: bool = True) -> NewSecret:
-    """A new client with its id, its secret (returned once) and its users at the given resellers."""
+def api_client_create(*, name: str, resellers=(), is_active: bool = True, client: ApiClient | None = None) -> NewSecret:
+    """A new client with its id, its secret (returned once) and its users at the given resellers. `client`: the
+    unsaved row to fill (the admin's add form), else a new one."""
     secret = _new_secret()
+    client = client or ApiClient()
     with transaction.atomic():
-        client_id = secrets.token_hex(16)
-        client = ApiClient.objects.create(
-            name=name.strip(),
-            client_id=client_id,
-            secret_hash=make_password(secret),
-            is_active=is_active,
-            user=_service_user(f"vipmp.{client_id}", first_name=name.strip()),
-        )
+        client.name, client.is_active = name.strip(), is_active
+        client.client_id = secrets.token_hex(16)
+        client.secret_hash = make_password(secret)
+        client.user = _service_user(f"vipmp.{client.client_id}", first_name=client.name)
+        client.save()
         client.resellers.set(resellers)
         api_client_sync_actors(client=client)
     return NewSecret(client, secret)
