@@ -58,6 +58,7 @@ def test_a_method_the_url_does_not_take_is_405(api):
     response = api.http.put(CUSTOMERS_URL, {}, content_type="application/json", headers=api.headers())
     assert_adobe(response, 405, "405")
     assert "POST" in response["Allow"]
+    assert not IdempotentRequest.objects.exists()  # refused before it ran: no X-Correlation-Id kept
 
 
 def test_unknown_v3_urls_are_adobes_404(api):
