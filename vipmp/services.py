@@ -24,6 +24,8 @@ from .selectors import token_hash
 
 #: A client's last use is written at most this often.
 LAST_USE_RESOLUTION = timedelta(minutes=1)
+#: The last name of a client's users (stored, so not translated): staff lists show them as the client's.
+SERVICE_USER_LAST_NAME = "(VIP Marketplace API)"
 
 
 def _new_secret() -> str:
@@ -35,7 +37,7 @@ def _service_user(username: str, *, first_name: str, role: str = "", reseller: R
     user = User(
         username=username[:150],
         first_name=first_name[:150],
-        last_name=_("(VIP Marketplace API)")[:150],
+        last_name=SERVICE_USER_LAST_NAME,
         role=role,
         reseller=reseller,
     )
@@ -122,7 +124,7 @@ def api_client_record_use(*, client: ApiClient, at) -> None:
 # ---------------------------------------------------------------------------
 # Customers through /v3 (customers.services does the work; only what /v3 keeps beside it is written here)
 # ---------------------------------------------------------------------------
-def _profile_values(*, external_reference_id: str, address: dict, contacts: list[dict] | None) -> dict:
+def _profile_values(*, external_reference_id: str | None, address: dict, contacts: list[dict] | None) -> dict:
     values = {"external_reference_id": external_reference_id} if external_reference_id is not None else {}
     if "region" in address:
         values["region"] = address["region"]
