@@ -212,3 +212,23 @@ def test_api_v1_keys_keep_their_own_retention(db, settings):
     )
     assert idempotency_keys_purge(now=now + timedelta(hours=47)) == 0
     assert idempotency_keys_purge(now=now + timedelta(hours=49)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_copies_of_one_create_make_one_customer():
+    """Six copies of one create at the same moment (an impatient retry): one customer, no 5xx; the others get
+    the first answer or 4122 (still running)."""
+    from tests.conftest import run_together
+
+    reseller = northwind()
+    api = V3(*make_client(reseller))
+    body = customer_body(reseller)
+
+    def create():
+        response = api.post(CUSTOMERS_URL, body, correlation_id="burst")
+        return response.status_code, response.json()["code"] if response.status_code >= 400 else "ok"
+
+    results = run_together(*[create] * 6)
+    assert Customer.objects.count() == 1, results
+    assert set(results) <= {(201, "ok"), (400, "4122")} and (201, "ok") in results, results
