@@ -5,12 +5,16 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
+from tests.factories import ResellerFactory
 from tests.test_vipmp_support import CUSTOMERS_URL, TOKEN_URL, V3, make_client, northwind, post_form
 from vipmp.models import AccessToken, ApiClient
 from vipmp.selectors import token_hash
+from vipmp.services import api_client_new_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +92,6 @@ def test_the_token_url_takes_only_form_posts(db):
 
 
 def test_the_token_url_is_throttled_per_address(db, settings):
-    from django.core.cache import cache
-
     cache.clear()
     settings.SIGN_IN_THROTTLE_RATE = "2/minute"
     answers = [post_token(grant_type="client_credentials").status_code for _ in range(3)]
@@ -149,8 +151,6 @@ def test_an_inactive_client_4116(api):
 
 
 def test_a_new_secret_ends_the_tokens_issued_with_the_old_one(api):
-    from vipmp.services import api_client_new_secret
-
     renewed = api_client_new_secret(client=ApiClient.objects.get(client_id=api.client_id))
     assert_adobe_error(api.get(f"{CUSTOMERS_URL}/X"), 401, "4116")
     assert fetch_ok(api.client_id, renewed.secret)
@@ -169,8 +169,6 @@ def test_session_and_api_v1_tokens_do_not_open_v3(api, sales_client):
 # ---------------------------------------------------------------------------
 @pytest.fixture
 def admin_http(db):
-    from accounts.models import User
-
     http = Client()
     http.force_login(User.objects.create_superuser("root-vipmp", "root@operator.example", "root-pass-123456"))
     return http
@@ -211,8 +209,6 @@ def test_the_admin_action_gives_a_new_secret(admin_http, reseller):
 
 
 def test_adding_a_reseller_in_the_admin_gives_the_client_its_user_there(admin_http, reseller):
-    from tests.factories import ResellerFactory
-
     api_client, _secret = make_client(reseller)
     second = ResellerFactory()
     admin_http.post(

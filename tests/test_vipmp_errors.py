@@ -11,6 +11,8 @@ from django.utils import timezone
 from customers.models import Customer, CustomerEvent
 from idempotency.models import IdempotentRequest
 from idempotency.services import idempotency_keys_purge
+from tests.conftest import run_together
+from tests.factories import SalesFactory
 from tests.test_vipmp_support import CUSTOMERS_URL, V3, customer_body, make_client, northwind
 from vipmp import selectors
 
@@ -197,8 +199,6 @@ def test_correlation_ids_are_kept_ten_days(api, reseller, settings):
 
 
 def test_api_v1_keys_keep_their_own_retention(db, settings):
-    from tests.factories import SalesFactory
-
     settings.IDEMPOTENCY_KEY_HOURS = 48
     now = timezone.now()
     IdempotentRequest.objects.create(
@@ -219,8 +219,6 @@ def test_api_v1_keys_keep_their_own_retention(db, settings):
 def test_parallel_copies_of_one_create_make_one_customer():
     """Six copies of one create at the same moment (an impatient retry): one customer, no 5xx; the others get
     the first answer or 4122 (still running)."""
-    from tests.conftest import run_together
-
     reseller = northwind()
     api = V3(*make_client(reseller))
     body = customer_body(reseller)
