@@ -50,6 +50,26 @@ def _refusal(code: str, message: str, status: int):
     return error_json_response([Problem(None, code, message)], status=status)
 
 
+def replay_response(record) -> HttpResponse:
+    """The first answer to a key's request, again (marked as a replay)."""
+    response = HttpResponse(record.response_body, status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def claim_finish(record, response) -> None:
+    """Keep the answer for the key's replays; a 5xx (or a stream) forgets the key so that a retry runs again."""
+    if response.status_code >= 500 or response.streaming:
+        services.idempotency_key_release(record=record)
+    else:
+        services.idempotency_key_complete(
+            record=record,
+            status_code=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            body=response.content.decode(response.charset or "utf-8", errors="replace"),
+        )
+
+
 class IdempotencyKeyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,17 +82,8 @@ class IdempotencyKeyMiddleware:
                 services.idempotency_key_release(record=record)
             raise
         record = getattr(request, "idempotency_claim", None)
-        if record is None:
-            return response
-        if response.status_code >= 500 or response.streaming:
-            services.idempotency_key_release(record=record)
-        else:
-            services.idempotency_key_complete(
-                record=record,
-                status_code=response.status_code,
-                content_type=response.get("Content-Type", ""),
-                body=response.content.decode(response.charset or "utf-8", errors="replace"),
-            )
+        if record is not None:
+            claim_finish(record, response)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -86,18 +97,7 @@ class IdempotencyKeyMiddleware:
             return _refusal(
                 "invalid_idempotency_key", _("Use 1 to 255 visible ASCII characters, for example a UUID."), 400
             )
-        claim = services.idempotency_key_claim(
-            user=user,
-            key=key,
-            method=request.method,
-            path=request.path,
-            fingerprint=services.request_fingerprint(
-                method=request.method,
-                path=request.path,
-                query=request.META.get("QUERY_STRING", ""),
-                body=services.canonical_body(request.body, content_type=request.content_type),
-            ),
-        )
+        claim = services.request_claim(request=request, user=user, key=key)
         if claim.outcome == "mismatch":
             return _refusal(
                 "idempotency_key_reused",
@@ -113,9 +113,6 @@ class IdempotencyKeyMiddleware:
             response["Retry-After"] = "1"
             return response
         if claim.outcome == "replay":
-            record = claim.record
-            response = HttpResponse(record.response_body, status=record.status_code, content_type=record.content_type)
-            response["Idempotent-Replayed"] = "true"
-            return response
+            return replay_response(claim.record)
         request.idempotency_claim = claim.record
         return None

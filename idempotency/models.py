@@ -26,6 +26,8 @@ class IdempotentRequest(models.Model):
     response_body = models.TextField(_("response body"), blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     claimed_at = models.DateTimeField(_("claimed at"))
+    #: Kept at least until then when the door asked for longer than IDEMPOTENCY_KEY_HOURS (/v3: 10 days).
+    keep_until = models.DateTimeField(_("kept until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("idempotent request")

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import IdempotentRequest
@@ -46,13 +47,25 @@ def request_fingerprint(*, method: str, path: str, query: str, body: bytes) -> s
     return digest.hexdigest()
 
 
-def idempotency_key_claim(*, user, key: str, method: str, path: str, fingerprint: str) -> Claim:
-    """Take the key for this request, or say why not. Committed at once, so a parallel retry sees it."""
+def idempotency_key_claim(
+    *, user, key: str, method: str, path: str, fingerprint: str, keep_for: timedelta | None = None
+) -> Claim:
+    """Take the key for this request, or say why not. Committed at once, so a parallel retry sees it.
+
+    `keep_for`: keep the key at least this long (beyond IDEMPOTENCY_KEY_HOURS), for a door that promises more.
+    """
     now = timezone.now()
     try:
         with transaction.atomic():
             record = IdempotentRequest.objects.create(
-                user=user, key=key, method=method, path=path, fingerprint=fingerprint, created_at=now, claimed_at=now
+                user=user,
+                key=key,
+                method=method,
+                path=path,
+                fingerprint=fingerprint,
+                created_at=now,
+                claimed_at=now,
+                keep_until=now + keep_for if keep_for else None,
             )
         return Claim("run", record)
     except IntegrityError:
@@ -60,7 +73,9 @@ def idempotency_key_claim(*, user, key: str, method: str, path: str, fingerprint
     with transaction.atomic():
         record = IdempotentRequest.objects.select_for_update().filter(user=user, key=key).first()
         if record is None:  # purged between the insert and this read: take it again
-            return idempotency_key_claim(user=user, key=key, method=method, path=path, fingerprint=fingerprint)
+            return idempotency_key_claim(
+                user=user, key=key, method=method, path=path, fingerprint=fingerprint, keep_for=keep_for
+            )
         if record.fingerprint != fingerprint:
             return Claim("mismatch", record)
         if record.state == IdempotentRequest.State.COMPLETED:
@@ -71,6 +86,24 @@ def idempotency_key_claim(*, user, key: str, method: str, path: str, fingerprint
             record.save(update_fields=["claimed_at"])
             return Claim("run", record)
         return Claim("in_progress", record)
+
+
+def request_claim(*, request, user, key: str, keep_for: timedelta | None = None) -> Claim:
+    """Claim `key` for this HTTP request: the same method, path, query and body (JSON compared as parsed) are
+    the same request. The middleware (Idempotency-Key) and /v3 (X-Correlation-Id) both ask this."""
+    return idempotency_key_claim(
+        user=user,
+        key=key,
+        method=request.method,
+        path=request.path,
+        fingerprint=request_fingerprint(
+            method=request.method,
+            path=request.path,
+            query=request.META.get("QUERY_STRING", ""),
+            body=canonical_body(request.body, content_type=request.content_type),
+        ),
+        keep_for=keep_for,
+    )
 
 
 def idempotency_key_complete(*, record: IdempotentRequest, status_code: int, content_type: str, body: str) -> None:
@@ -85,8 +118,13 @@ def idempotency_key_release(*, record: IdempotentRequest) -> None:
 
 
 def idempotency_keys_purge(*, now=None) -> int:
-    """Forget keys older than IDEMPOTENCY_KEY_HOURS (at least 24 hours: what clients are promised)."""
+    """Forget keys older than IDEMPOTENCY_KEY_HOURS (at least 24 hours: what clients are promised), except
+    those to be kept longer (`keep_until`) until then."""
     now = now or timezone.now()
     hours = max(24, settings.IDEMPOTENCY_KEY_HOURS)
-    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=now - timedelta(hours=hours)).delete()
+    deleted, _ = (
+        IdempotentRequest.objects.filter(created_at__lt=now - timedelta(hours=hours))
+        .filter(Q(keep_until__isnull=True) | Q(keep_until__lt=now))
+        .delete()
+    )
     return deleted

@@ -57,6 +57,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v3/", include("vipmp.urls")),
+    path("ims/", include("vipmp.ims_urls")),
     path("", include("accounts.urls")),
     # The customer page and its tabs (each tab's content is served by its app: pages/customer_page.py).
     path("customers/<int:pk>/", customer_page.customer_detail, name="customer-detail"),

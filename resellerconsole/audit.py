@@ -22,6 +22,7 @@ class Source(models.TextChoices):
     ADMIN = "admin", _("Administration")
     JOB = "job", _("Scheduled job")
     COMMAND = "command", _("Command line")
+    VIPMP = "vipmp", _("VIP Marketplace API")
 
 
 @dataclass(frozen=True)

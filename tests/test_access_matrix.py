@@ -100,6 +100,7 @@ PUBLIC = {
     "password_change_done",
     "invitation-accept",
     "admin:login",
+    "vipmp-token",  # the VIP Marketplace API's token URL: anyone may ask, only a client's secret gets a token
 }
 #: Public pages that show the customer to whoever holds the signed link (the invitation e-mail), by design.
 BEARER_LINKS = {"invitation-accept"}
@@ -299,6 +300,11 @@ def build_world() -> World:
             claimed_at=timezone.now(),
         )
 
+    if apps.is_installed("vipmp"):
+        from vipmp.services import api_client_create
+
+        extras["vipmp.apiclient"] = api_client_create(name="Alpha matrix client", resellers=[reseller]).client
+
     world = World(
         reseller=reseller,
         reseller_admin=reseller_admin,
@@ -422,6 +428,8 @@ def audience(route: Route) -> str:
         return "order-intake"
     if route.name in CATALOGUE:
         return "catalogue"
+    if route.route.startswith("v3/"):
+        return "vipmp"
     return "api" if route.route.startswith("api/") else "console"
 
 
@@ -434,6 +442,9 @@ INTENDED = {
     "catalogue": {OTHER_RESELLERS_SALES, LICENSING_WEBSITE, RESELLER_ADMIN_A, INTERNAL_SALES},
     "api": {RESELLER_ADMIN_A, INTERNAL_SALES},
     "console": {RESELLER_ADMIN_A, INTERNAL_SALES},
+    # The VIP Marketplace API takes only its own clients' bearer tokens, which none of these actors hold; a
+    # client of another reseller gets 404 on every /v3 URL (tests/test_vipmp_customers.py).
+    "vipmp": set(),
 }
 #: Who answers "does this view take only POST?" for each audience: someone its access checks let through.
 PROBE = {
@@ -445,6 +456,7 @@ PROBE = {
     "catalogue": RESELLER_ADMIN_A,
     "api": RESELLER_ADMIN_A,
     "console": RESELLER_ADMIN_A,
+    "vipmp": ANONYMOUS,
 }
 
 # ---------------------------------------------------------------------------
@@ -466,6 +478,7 @@ KWARG_VALUES = {
     "order_pk": lambda w: w.order.pk,
     "token": lambda w: w.invitation_token,
     "admin_pk": lambda w: w.customer.vip_admins.first().pk,
+    "customer_id": lambda w: w.customer.vip_id,  # /v3: Adobe's customerId is our VIP ID
 }
 #: The tenant-A (or any) object whose admin pages are requested, by model label.
 ADMIN_OBJECTS = {
@@ -507,6 +520,7 @@ ADMIN_OBJECTS = {
             "accounts.staffevent",
             "accounts.apitokenuse",
             "admin.logentry",
+            "vipmp.apiclient",
         )
     },
 }
@@ -698,7 +712,7 @@ def check_answer(world, route, kind, actor, intended, method, path, response) ->
         )
         assert refused, f"{where}, not a redirect to the admin login ({location})"
     elif actor == ANONYMOUS:
-        if route.route.startswith("api/"):
+        if route.route.startswith(("api/", "v3/")):
             assert status in (401, 403), where
         else:
             assert status == 302 and location.startswith(resolve_url("login")), f"{where} to {location}"

@@ -16,7 +16,18 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"home", "login", "healthz", "ping", "invitation-accept", "set_language", "api-schema", "api-docs", "logout"}
+PUBLIC = {
+    "home",
+    "login",
+    "healthz",
+    "ping",
+    "invitation-accept",
+    "set_language",
+    "api-schema",
+    "api-docs",
+    "logout",
+    "vipmp-token",  # the VIP Marketplace API's token URL (POST only; tests/test_vipmp_auth.py)
+}
 #: URLs of the customer-side admin console: their intruder is another customer's VIP admin.
 ADMIN_CONSOLE_PREFIXES = ("admin-console", "assignment-")
 

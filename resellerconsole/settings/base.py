@@ -67,6 +67,7 @@ LOCAL_APPS = [
     "authorizations",
     "renewals",
     "intake",
+    "vipmp",
     "notifications",
     "catalogue",
     "jobs",
@@ -298,6 +299,11 @@ IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default
 # per signed-in user or token, and per client address whoever signs in; answered 429 with Retry-After.
 API_THROTTLE_USER_RATE = env("API_THROTTLE_USER_RATE", default="600/minute")
 API_THROTTLE_ADDRESS_RATE = env("API_THROTTLE_ADDRESS_RATE", default="1200/minute")
+# The VIP Marketplace partner API (/v3, docs/vip-marketplace-api.md): bearer tokens from /ims/token/v3 live this
+# many seconds (Adobe's IMS: 24 hours), and X-Correlation-Id keys are kept this many days (at least 10, as
+# Adobe documents).
+VIPMP_TOKEN_SECONDS = env.int("VIPMP_TOKEN_SECONDS", default=24 * 3600)
+VIPMP_CORRELATION_ID_DAYS = env.int("VIPMP_CORRELATION_ID_DAYS", default=10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

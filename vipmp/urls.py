@@ -1,0 +1,12 @@
+"""/v3 at the host root (pages/urls.py), as Adobe's partner API: clients build their URLs from the base."""
+
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("customers", views.CustomerCreateView.as_view(), name="vipmp-customers"),
+    path("customers/<str:customer_id>", views.CustomerDetailView.as_view(), name="vipmp-customer"),
+    # Last: every other /v3 URL answers Adobe's 404 body.
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="vipmp-not-found"),
+]
