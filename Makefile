@@ -4,19 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup messages lint bench audit screenshots clean
+.PHONY: run test setup setup-run messages lint bench audit screenshots clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+RUN_STAMP := $(VENV)/.installed-run
+
+# Running needs the runtime and honcho; the tests and tools (Playwright, Hypothesis, schemathesis, ruff, ...)
+# are installed by the first `make test` (or lint, messages, ...).
+$(RUN_STAMP): requirements.txt requirements-local.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-local.txt
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# A development checkout's .env (DEBUG on, a random key of its own), so `python manage.py ...` works from the
+# shell with nothing exported. Never overwritten; ignored by git and kept out of the image (.dockerignore).
+.env:
+	$(BIN)/python scripts/write_dev_env.py .env
+
+setup-run: $(RUN_STAMP) .env
 	mkdir -p var/mail
 	$(BIN)/python scripts/compile_translations.py
 
-run: setup
+setup: $(STAMP) setup-run
+
+run: setup-run
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input -v0
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
 	@echo ""
@@ -45,7 +60,7 @@ bench: setup
 # could not check. Needs pypi.org's JSON API, which a registry mirror does not serve.
 audit: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-audit==2.10.1
-	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-local.txt -r requirements-dev.txt
 
 # docs/screenshots/: the main pages over the demo data, in Debian's Chromium (apt-get install chromium).
 screenshots: setup

@@ -20,7 +20,13 @@ def run_settings(env: dict) -> subprocess.CompletedProcess:
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND)"
     )
-    clean_env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base", **env}
+    clean_env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
+        # Not the checkout's development .env (make setup writes one): only what the test gives.
+        "DJANGO_ENV_FILE": "",
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
     )
@@ -94,3 +100,27 @@ def test_demo_data_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("load_demo_data")
+
+
+def test_a_development_checkout_works_from_the_shell_and_production_still_needs_its_secrets(tmp_path):
+    """make setup writes .env once (DEBUG on, a key of its own); settings read it, and without it they refuse."""
+    dot_env = tmp_path / ".env"
+    for _ in range(2):  # the second run keeps the first file
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "write_dev_env.py"), str(dot_env)], check=True)
+    first = dot_env.read_text()
+    assert "DJANGO_DEBUG=true" in first and "DJANGO_SECRET_KEY=django-insecure-dev-" in first
+    assert dot_env.read_text() == first
+
+    from_the_shell = run_settings({"DJANGO_ENV_FILE": str(dot_env)})
+    assert from_the_shell.returncode == 0, from_the_shell.stderr
+    assert from_the_shell.stdout.split()[0] == "django.db.backends.sqlite3"
+    assert run_settings({}).returncode != 0
+
+
+def test_the_production_image_installs_no_development_tool():
+    runtime = (ROOT / "requirements.txt").read_text().lower()
+    for tool in ("honcho", "pytest", "playwright", "hypothesis", "schemathesis", "ruff", "factory-boy"):
+        assert tool not in runtime, tool
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "requirements.txt" in dockerfile and "requirements-local" not in dockerfile
+    assert "requirements-dev" not in dockerfile.replace("requirements-dev.txt stays out", "")

@@ -12,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(str(BASE_DIR / ".env"))
+# A development checkout's .env (make setup writes it: DEBUG on, its own key); variables already set win.
+# DJANGO_ENV_FILE names another file, or none when empty (the test settings: the suite sees only what it sets).
+ENV_FILE = env("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    env.read_env(ENV_FILE)
 # The embedded defaults' working files: SQLite database, filesystem broker, e-mail files.
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 

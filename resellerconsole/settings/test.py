@@ -5,6 +5,8 @@ DATABASE_URL still selects the database, so CI runs the same suite on PostgreSQL
 
 import os
 
+# A development .env must not change what the suite tests (nor what the programs it starts see).
+os.environ["DJANGO_ENV_FILE"] = ""
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("CONSOLE_BASE_URL", "http://testserver")
