@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -192,7 +193,11 @@ def order_set_duration(request, pk: int, order_pk: int):
     else:
         messages.success(
             request,
-            _("Order %(number)s covers %(months)s months.")
+            ngettext(
+                "Order %(number)s covers %(months)s month.",
+                "Order %(number)s covers %(months)s months.",
+                form.cleaned_data["duration_months"],
+            )
             % {"number": order.order_number, "months": form.cleaned_data["duration_months"]},
         )
     return redirect(_history_url(customer))

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
@@ -78,7 +79,11 @@ def order_record(request, pk: int, pa_pk: int):
         else:
             messages.success(
                 request,
-                _("Order %(number)s recorded. Proposed duration: %(months)s months; confirm it in the history.")
+                ngettext(
+                    "Order %(number)s recorded. Proposed duration: %(months)s month; confirm it in the history.",
+                    "Order %(number)s recorded. Proposed duration: %(months)s months; confirm it in the history.",
+                    order.duration_months_proposed,
+                )
                 % {"number": order.order_number, "months": order.duration_months_proposed},
             )
             return redirect(_history_url(customer))

@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
@@ -166,7 +167,11 @@ def renewal_quantity(request, pk: int):
         )
     messages.success(
         request,
-        _("%(product)s: %(quantity)s licences will be renewed.")
+        ngettext(
+            "%(product)s: %(quantity)s licence will be renewed.",
+            "%(product)s: %(quantity)s licences will be renewed.",
+            form.cleaned_data["proposed_quantity"],
+        )
         % {"product": product.name, "quantity": form.cleaned_data["proposed_quantity"]},
     )
     return redirect(_renewals_tab(customer))

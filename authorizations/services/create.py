@@ -41,7 +41,7 @@ def _line_product_problem(customer: Customer, license_type: str, product: Produc
         return "inactive_product", _("%(product)s is no longer sold.") % {"product": product.name}
     if product.license_type != license_type:
         return "license_type_mismatch", _(
-            "%(product)s is a %(type)s licence; this purchase authorization is for %(wanted)s licences."
+            "%(product)s is sold as %(type)s licences; this purchase authorization is for %(wanted)s licences."
         ) % {
             "product": product.name,
             "type": product.get_license_type_display(),
@@ -59,7 +59,12 @@ def refuse_too_many_lines(count: int) -> None:
     """The line limit (settings.PA_MAX_LINES) every door asks: the dialog, the API and this service."""
     if count > settings.PA_MAX_LINES:
         raise DomainError(
-            _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES},
+            ngettext(
+                "A purchase authorization can have at most %(max)s product.",
+                "A purchase authorization can have at most %(max)s products.",
+                settings.PA_MAX_LINES,
+            )
+            % {"max": settings.PA_MAX_LINES},
             code="too_many_lines",
             field="lines",
         )
@@ -108,7 +113,12 @@ def _validate_po_number(po_number: str) -> str:
     po_number = (po_number or "").strip()
     if len(po_number) > PO_NUMBER_MAX_LENGTH:
         raise DomainError(
-            _("The PO number can have at most %(max)s characters.") % {"max": PO_NUMBER_MAX_LENGTH},
+            ngettext(
+                "The PO number can have at most %(max)s character.",
+                "The PO number can have at most %(max)s characters.",
+                PO_NUMBER_MAX_LENGTH,
+            )
+            % {"max": PO_NUMBER_MAX_LENGTH},
             code="po_number_too_long",
             field="po_number",
         )

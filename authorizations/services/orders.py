@@ -11,6 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
@@ -222,7 +223,11 @@ def _require_matching_lines(
             problems.append(_("%(sku)s × %(quantity)s is missing") % {"sku": sku, "quantity": quantity})
         elif given[sku] != quantity:
             problems.append(
-                _("%(sku)s has %(given)s licences, the purchase authorization %(wanted)s")
+                ngettext(
+                    "%(sku)s has %(given)s licence, the purchase authorization %(wanted)s",
+                    "%(sku)s has %(given)s licences, the purchase authorization %(wanted)s",
+                    given[sku],
+                )
                 % {"sku": sku, "given": given[sku], "wanted": quantity}
             )
     problems += [

@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from resellerconsole.errors import DomainError
@@ -28,7 +29,11 @@ def return_check(*, order: Order, order_line_ids: Iterable[int], on: date | None
     on = on or today()
     if not dates.return_window_open(order.order_date, on, settings.RETURN_WINDOW_DAYS):
         raise DomainError(
-            _("Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.")
+            ngettext(
+                "Order %(number)s was placed on %(date)s; returns are possible for %(days)s day after the order date.",
+                "Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.",
+                settings.RETURN_WINDOW_DAYS,
+            )
             % {"number": order.order_number, "date": order.order_date.isoformat(), "days": settings.RETURN_WINDOW_DAYS},
             code="return_window_closed",
         )

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalogue.models import Product
@@ -198,7 +199,11 @@ def renewal_quantity_set(
         losing = users_losing_access(customer=customer, product=product, quantity=quantity)
         if losing and not confirm_release:
             raise DomainError(
-                _("Renewing %(quantity)s %(product)s licences leaves %(count)s users without access: %(users)s.")
+                ngettext(
+                    "With a renewal quantity of %(quantity)s for %(product)s, %(count)s user loses access: %(users)s.",
+                    "With a renewal quantity of %(quantity)s for %(product)s, %(count)s users lose access: %(users)s.",
+                    len(losing),
+                )
                 % {"quantity": quantity, "product": product.name, "count": len(losing), "users": ", ".join(losing)},
                 code="confirm_release",
                 field="proposed_quantity",
