@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -97,7 +98,7 @@ def purchase_authorization_create(request, pk: int):
             messages.success(
                 request,
                 _("Purchase authorization %(reference)s created. Order it by %(deadline)s.")
-                % {"reference": pa.reference, "deadline": pa.order_deadline.isoformat()},
+                % {"reference": pa.reference, "deadline": date_format(pa.order_deadline)},
             )
             if request.htmx:
                 return HttpResponseClientRedirect(_history_url(customer))

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -139,6 +140,6 @@ def renewal_order(request, pk: int):
         messages.success(
             request,
             _("Renewal %(number)s processed. The new anniversary date is %(date)s.")
-            % {"number": renewal.order_number, "date": renewal.anniversary_after.isoformat()},
+            % {"number": renewal.order_number, "date": date_format(renewal.anniversary_after)},
         )
     return redirect(_renewals_tab(customer))

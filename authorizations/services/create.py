@@ -16,6 +16,7 @@ from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerStatus
 from resellerconsole.errors import DomainError, Problem
+from resellerconsole.l10n import grouped
 
 from .. import dates
 from ..deadlines import (
@@ -102,7 +103,7 @@ def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineR
                     f"{where}.quantity",
                     "quantity_out_of_range",
                     _("Enter a whole number of licences from 1 to %(max)s.")
-                    % {"max": f"{maximum:,}".replace(",", " ")},
+                    % {"max": grouped(maximum)},
                 )
             )
     if problems:

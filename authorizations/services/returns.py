@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,7 +35,11 @@ def return_check(*, order: Order, order_line_ids: Iterable[int], on: date | None
                 "Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.",
                 settings.RETURN_WINDOW_DAYS,
             )
-            % {"number": order.order_number, "date": order.order_date.isoformat(), "days": settings.RETURN_WINDOW_DAYS},
+            % {
+                "number": order.order_number,
+                "date": date_format(order.order_date),
+                "days": settings.RETURN_WINDOW_DAYS,
+            },
             code="return_window_closed",
         )
     ids = set(order_line_ids)

@@ -20,6 +20,7 @@ from licences import services as licences
 from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
+from resellerconsole.l10n import grouped
 
 from ..dates import overview_anniversaries
 from ..events import renewal_quantity_chosen_record
@@ -181,7 +182,7 @@ def renewal_quantity_set(
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= MAX_RENEWAL_QUANTITY:
         raise DomainError(
             _("Enter a whole number of licences from 0 to %(max)s.")
-            % {"max": f"{MAX_RENEWAL_QUANTITY:,}".replace(",", " ")},
+            % {"max": grouped(MAX_RENEWAL_QUANTITY)},
             code="invalid",
             field="proposed_quantity",
         )
