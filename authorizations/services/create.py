@@ -155,6 +155,29 @@ def _refuse_closed_account(customer: Customer, on: date) -> None:
         )
 
 
+def purchase_authorization_refusal(*, customer: Customer, on: date | None = None) -> str | None:
+    """Why no purchase authorization can be created for `customer` now (not invited, inactive, Delayed naming
+    the overdue PA), or None: the rule `purchase_authorization_create` applies, asked before the dialog opens."""
+    try:
+        _refuse_closed_account(customer, on or today())
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def products_not_offered(*, customer: Customer, license_type: str) -> list[tuple[Product, str]]:
+    """The products that cannot go on this customer's purchase authorization of `license_type`, each with the
+    reason `purchase_authorization_create` would give (an Education device licence, the other licence type,
+    another market segment). Products no longer sold are left out: nobody is offered them."""
+    if license_type not in LicenseType.values:
+        return []
+    refused = []
+    for product in Product.objects.filter(is_active=True).order_by("name", "pk"):
+        if problem := _line_product_problem(customer, license_type, product):
+            refused.append((product, problem[1]))
+    return refused
+
+
 def purchase_authorization_create(
     *,
     customer: Customer,
