@@ -2,8 +2,7 @@
 number of lines), from the same constants and settings the services check."""
 
 from django.conf import settings
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import serializers
 
 from catalogue.models import LicenseType
@@ -27,7 +26,8 @@ class PurchaseAuthorizationQuantityField(StatesRule, serializers.IntegerField):
             "minimum": 1,
             "maximum": max(caps.values()),
             "description": "; ".join(
-                _("%(type)s: 1 to %(max)s licences") % {"type": LicenseType(kind).label, "max": cap}
+                ngettext("%(type)s: 1 to %(max)s licence", "%(type)s: 1 to %(max)s licences", cap)
+                % {"type": LicenseType(kind).label, "max": cap}
                 for kind, cap in caps.items()
             ),
         }

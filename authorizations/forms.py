@@ -62,6 +62,17 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    # Django's own words speak of forms ("Please submit at least 1 form."): say what to do instead.
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Add a product: choose it in the list and enter the number of licences."),
+        "too_many_forms": ngettext_lazy(
+            "A purchase authorization can have at most %(num)d product.",
+            "A purchase authorization can have at most %(num)d products.",
+            "num",
+        ),
+    }
+
     def __init__(self, *args, license_type: str = "", segment: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # The licence type comes as posted: only a real one is looked up (PostgreSQL refuses a NUL byte).

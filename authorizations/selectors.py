@@ -35,6 +35,11 @@ def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAu
     )
 
 
+def had_products(*, customer: Customer) -> bool:
+    """Whether anything was ever deployed to the customer (holdings stay, at 0, after a return or withdrawal)."""
+    return Holding.objects.filter(customer=customer).exists()
+
+
 def purchase_authorization_get(*, customer: Customer, pk: int) -> PurchaseAuthorization:
     return purchase_authorization_history(customer=customer).get(pk=pk)
 

@@ -3,7 +3,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -96,12 +98,21 @@ def purchase_authorization_create(request, pk: int):
             messages.success(
                 request,
                 _("Purchase authorization %(reference)s created. Order it by %(deadline)s.")
-                % {"reference": pa.reference, "deadline": pa.order_deadline.isoformat()},
+                % {"reference": pa.reference, "deadline": date_format(pa.order_deadline)},
             )
             if request.htmx:
                 return HttpResponseClientRedirect(_history_url(customer))
             return redirect(_history_url(customer))
-    context = {"customer": customer, "form": form, "lines": lines, "dialog": bool(request.htmx)}
+    context = {
+        "customer": customer,
+        "form": form,
+        "lines": lines,
+        "dialog": bool(request.htmx),
+        # Beside the product list: what this PA cannot take, and why (the service's own reasons).
+        "not_offered": services.products_not_offered(customer=customer, license_type=license_type),
+        # Opened where it cannot succeed (a bookmark, no JavaScript): say why before anything is filled in.
+        "refusal": services.purchase_authorization_refusal(customer=customer) if data is None else None,
+    }
     template = "authorizations/_pa_dialog.html" if request.htmx else "authorizations/pa_create.html"
     return render(request, template, context)
 
@@ -192,7 +203,11 @@ def order_set_duration(request, pk: int, order_pk: int):
     else:
         messages.success(
             request,
-            _("Order %(number)s covers %(months)s months.")
+            ngettext(
+                "Order %(number)s covers %(months)s month.",
+                "Order %(number)s covers %(months)s months.",
+                form.cleaned_data["duration_months"],
+            )
             % {"number": order.order_number, "months": form.cleaned_data["duration_months"]},
         )
     return redirect(_history_url(customer))
@@ -209,12 +224,15 @@ def return_request(request, pk: int, order_pk: int):
     if request.method == "GET" and not chosen:
         # The page proposes every line not yet returned; a POST returns only what was ticked.
         chosen = {ln.pk for ln in order_lines if not hasattr(ln, "return_line")}
-    error_message, blockers = None, []
-    try:
-        blockers = services.return_check(order=order, order_line_ids=chosen)
-    except DomainError as error:
-        error_message = error.message
-    if request.method == "POST" and error_message is None:
+    refusal = services.return_refusal(order=order)
+    error_message, blockers = refusal, []
+    if refusal is None:
+        try:
+            blockers = services.return_check(order=order, order_line_ids=chosen)
+        except DomainError as error:
+            error_message = error.message
+    # Users holding the licences are listed once, from the check: the request would only repeat them.
+    if request.method == "POST" and error_message is None and not blockers:
         try:
             services.return_request(order=order, order_line_ids=chosen, actor=request.user)
         except DomainError as error:
@@ -234,6 +252,7 @@ def return_request(request, pk: int, order_pk: int):
             "chosen": chosen,
             "blockers": blockers,
             "error": error_message,
+            "refused": refusal is not None,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -244,16 +263,29 @@ def return_request(request, pk: int, order_pk: int):
 # ---------------------------------------------------------------------------
 def plans_part(request, customer, *, today) -> str:
     """The Plans tab: what the customer holds, and the dialog for a new purchase authorization."""
-    context = {"customer": customer, "holdings": selectors.holdings_for(customer=customer)}
+    context = {
+        "customer": customer,
+        "holdings": selectors.holdings_for(customer=customer),
+        "had_products": selectors.had_products(customer=customer),
+        # Said up front, instead of a dialog that cannot succeed: not invited, inactive, Delayed (naming the PA).
+        "pa_refusal": services.purchase_authorization_refusal(customer=customer, on=today),
+    }
     return render_to_string("authorizations/_plans.html", context, request=request)
 
 
 def history_part(request, customer, *, today) -> str:
     """The Order and authorization history tab: every PA with its order, returns and the actions left."""
+    authorizations = list(selectors.purchase_authorization_history(customer=customer))
+    for pa in authorizations:
+        order = getattr(pa, "order", None) if pa.status == "ordered" else None
+        if order is not None:
+            # Each order offers a return and a duration only where the service would take them; else why not.
+            order.return_refusal = services.return_refusal(order=order, on=today)
+            order.duration_refusal = services.duration_refusal(order=order)
     context = {
         "customer": customer,
         "today": today,
-        "authorizations": selectors.purchase_authorization_history(customer=customer),
+        "authorizations": authorizations,
         "may_enter_orders": may_enter_orders_by_hand(request.user),
     }
     return render_to_string("authorizations/_history.html", context, request=request)

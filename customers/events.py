@@ -8,8 +8,9 @@ only looks the kind up here; a kind nobody describes shows its VIP ID, if it has
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -77,6 +78,16 @@ def lines_text(parameters: dict) -> str:
         else f"{line.get('product', '')} {line.get('before', '?')} → {line.get('after', '?')}"
         for line in parameters.get("lines", [])
     )
+
+
+def date_text(stored: str | None) -> str:
+    """A date the parameters keep in ISO 8601, as the language writes it ("1 Dec 2026"); "" for none."""
+    if not stored:
+        return ""
+    try:
+        return date_format(date.fromisoformat(stored))
+    except (TypeError, ValueError):
+        return str(stored)
 
 
 def by_hand_text(parameters: dict) -> str:

@@ -6,7 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
@@ -78,7 +80,11 @@ def order_record(request, pk: int, pa_pk: int):
         else:
             messages.success(
                 request,
-                _("Order %(number)s recorded. Proposed duration: %(months)s months; confirm it in the history.")
+                ngettext(
+                    "Order %(number)s recorded. Proposed duration: %(months)s month; confirm it in the history.",
+                    "Order %(number)s recorded. Proposed duration: %(months)s months; confirm it in the history.",
+                    order.duration_months_proposed,
+                )
                 % {"number": order.order_number, "months": order.duration_months_proposed},
             )
             return redirect(_history_url(customer))
@@ -134,6 +140,6 @@ def renewal_order(request, pk: int):
         messages.success(
             request,
             _("Renewal %(number)s processed. The new anniversary date is %(date)s.")
-            % {"number": renewal.order_number, "date": renewal.anniversary_after.isoformat()},
+            % {"number": renewal.order_number, "date": date_format(renewal.anniversary_after)},
         )
     return redirect(_renewals_tab(customer))

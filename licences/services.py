@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalogue.models import Product
@@ -43,16 +44,25 @@ class ReleaseBlocker:
 
     @property
     def message(self) -> str:
-        return _(
-            "%(product)s: %(releasing)s of %(deployed)s licences would be released, but %(assigned)s are "
-            "assigned to users (%(holders)s). Release their licences first."
-        ) % {
+        # Two sentences, each with its own count: "1 of 1 licence" and "1 user holds" agree separately.
+        values = {
             "product": self.product.name,
             "releasing": self.releasing,
             "deployed": self.deployed,
             "assigned": self.assigned,
             "holders": ", ".join(self.holders),
         }
+        released = ngettext(
+            "%(product)s: %(releasing)s of %(deployed)s licence would be released.",
+            "%(product)s: %(releasing)s of %(deployed)s licences would be released.",
+            self.deployed,
+        )
+        held = ngettext(
+            "But %(assigned)s user holds a licence (%(holders)s): release it first.",
+            "But %(assigned)s users hold them (%(holders)s): release their licences first.",
+            self.assigned,
+        )
+        return f"{released % values} {held % values}"
 
 
 # ---------------------------------------------------------------------------
@@ -241,9 +251,20 @@ def assignment_create(*, customer: Customer, product: Product, email: str, actor
             code="already_assigned",
             field="email",
         )
+    if not deployed:
+        raise DomainError(
+            _("No %(product)s licences are deployed to this customer.") % {"product": product.name},
+            code="no_free_licence",
+            field="product",
+        )
     if active.count() >= deployed:
         raise DomainError(
-            _("All %(deployed)s %(product)s licences are assigned.") % {"deployed": deployed, "product": product.name},
+            ngettext(
+                "No %(product)s licence is free: the %(deployed)s deployed is assigned.",
+                "No %(product)s licence is free: all %(deployed)s deployed are assigned.",
+                deployed,
+            )
+            % {"deployed": deployed, "product": product.name},
             code="no_free_licence",
             field="product",
         )

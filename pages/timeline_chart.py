@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 from django.utils import dateformat
 
+from resellerconsole.l10n import console_format
+
 from .timeline import TimelineItem, TimelineKind
 
 WIDTH = 400
@@ -30,7 +32,7 @@ CHAR_WIDTH = 9
 MARKER_PADDING = 12
 MARKER_GAP = 4
 #: Tick labels need about this much room ("Sep"; "28 Sep" on weekly ticks); closer ticks are labelled every n-th.
-TICK_LABEL_ROOM = {"M": 40, "j M": 56}
+TICK_LABEL_ROOM = {"MONTH_LABEL_FORMAT": 40, "DAY_MONTH_LABEL_FORMAT": 56}
 #: Days of padding left and right of the first and last date, and the shortest span drawn.
 PADDING_DAYS = 7
 MIN_SPAN_DAYS = 30
@@ -130,7 +132,7 @@ def _ticks(first: date, last: date, span_days: int) -> list[Tick]:
         while day <= last:
             days.append(day)
             day += timedelta(days=7)
-        label_format = "j M"
+        label_format = "DAY_MONTH_LABEL_FORMAT"
     else:
         day = date(first.year, first.month, 1)
         if day < first:
@@ -139,13 +141,14 @@ def _ticks(first: date, last: date, span_days: int) -> list[Tick]:
         while day <= last:
             days.append(day)
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        label_format = "M"
+        label_format = "MONTH_LABEL_FORMAT"
     if not days:
         return []
     spacing = (WIDTH - 2 * MARGIN) * (days[1] - days[0]).days / span_days if len(days) > 1 else WIDTH
     every = max(1, math.ceil(TICK_LABEL_ROOM[label_format] / spacing))
     ticks: list[Tick] = []
     year_shown = None
+    label_format = console_format(label_format)  # the language's: "Sep", Swedish "sep"
     for index, day in enumerate(days):
         labelled = index % every == 0
         # The year goes under the first labelled tick and again under the first one of each new year.

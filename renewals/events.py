@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from accounts.models import User
 from catalogue.models import Product
-from customers.events import by_hand_text, customer_event, customer_event_record, describes, lines_text
+from customers.events import by_hand_text, customer_event, customer_event_record, date_text, describes, lines_text
 from customers.models import Customer, CustomerEvent
 
 from .models import Renewal, RenewalLine
@@ -54,7 +54,7 @@ def renewed_record(*, customer: Customer, actor: User, renewal: Renewal, lines: 
 @describes(Kind.RENEWED)
 def _describe_renewed(parameters: dict) -> str:
     return (
-        f"{parameters.get('anniversary_before', '')} → {parameters.get('anniversary_after', '')}: "
+        f"{date_text(parameters.get('anniversary_before'))} → {date_text(parameters.get('anniversary_after'))}: "
         f"{lines_text(parameters)}{by_hand_text(parameters)}"
     )
 

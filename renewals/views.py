@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import console_view
@@ -17,7 +18,7 @@ from resellerconsole.errors import DomainError
 from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
-from .dates import WindowState, in_renewal_window
+from .dates import WindowState, in_renewal_window, renewal_year
 from .forms import OverviewFilterForm, RenewalQuantityForm
 
 PAGE_SIZE = 25
@@ -166,7 +167,11 @@ def renewal_quantity(request, pk: int):
         )
     messages.success(
         request,
-        _("%(product)s: %(quantity)s licences will be renewed.")
+        ngettext(
+            "%(product)s: %(quantity)s licence will be renewed.",
+            "%(product)s: %(quantity)s licences will be renewed.",
+            form.cleaned_data["proposed_quantity"],
+        )
         % {"product": product.name, "quantity": form.cleaned_data["proposed_quantity"]},
     )
     return redirect(_renewals_tab(customer))
@@ -191,6 +196,7 @@ def customer_reinstate(request, pk: int):
 def renewals_part(request, customer, *, today) -> str:
     """The renewal to come: the renewable licences with their renewal quantities, and the renewal order form
     while the window is open (or after a reinstatement)."""
+    year = renewal_year(customer.anniversary_date) if customer.anniversary_date else None
     context = {
         "customer": customer,
         "today": today,
@@ -198,6 +204,10 @@ def renewals_part(request, customer, *, today) -> str:
         "renewal_window_open": customer.anniversary_date is not None
         and in_renewal_window(customer.anniversary_date, today),
         "may_enter_orders": may_enter_orders_by_hand(request.user),
+        # The renewal calendar of the current anniversary (renewals/dates.py): each state its own sentence.
+        "year": year,
+        "before_overview": year is not None and today < year.overview_from,
+        "anniversary_passed": year is not None and today > year.anniversary,
     }
     return render_to_string("renewals/_customer_renewals.html", context, request=request)
 

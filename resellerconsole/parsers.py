@@ -10,7 +10,7 @@ import codecs
 import re
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.parsers import get_encoding
@@ -42,7 +42,15 @@ class JSONParser(DRFJSONParser):
             text = codecs.getreader(get_encoding(parser_context or {}))(stream).read()
             limit = settings.API_JSON_MAX_DEPTH
             if json_depth(text) > limit:
-                raise DomainError(_("The JSON nests deeper than %(limit)d levels.") % {"limit": limit}, code="too_deep")
+                raise DomainError(
+                    ngettext(
+                        "The JSON nests deeper than %(limit)d level.",
+                        "The JSON nests deeper than %(limit)d levels.",
+                        limit,
+                    )
+                    % {"limit": limit},
+                    code="too_deep",
+                )
             return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:  # DRF's own answer to malformed JSON or text in the wrong encoding
             raise ParseError(f"JSON parse error - {exc}") from exc

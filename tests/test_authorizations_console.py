@@ -113,7 +113,7 @@ def test_htmx_dialog_redirects_the_page_on_success(sales_client, customer):
             "1",
             "Education device licence",
         ),
-        ({"license_type": "enterprise"}, "1", "is a Enterprise licence"),
+        ({"license_type": "enterprise"}, "1", "is sold as Enterprise licences"),
         ({}, "10001", "from 1 to 10"),
         ({}, "0", "greater than or equal to 1"),
     ],

@@ -303,4 +303,4 @@ def test_message_text_reaches_the_client(api, customer):
     photoshop = ProductFactory(name="Photoshop")
     body = {"customer": customer.pk, "license_type": "team", "lines": [{"sku": photoshop.sku_new, "quantity": 10_001}]}
     response = api.post(PA_URL, body, format="json")
-    assert "from 1 to 10 000" in json.dumps(response.json(), ensure_ascii=False)
+    assert "from 1 to 10,000" in json.dumps(response.json(), ensure_ascii=False)

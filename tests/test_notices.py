@@ -137,7 +137,7 @@ def test_a_year_day_by_day_sends_exactly_the_expected_emails_and_nothing_on_a_se
             (
                 date(2026, 3, 24),
                 [admin],
-                f"{lapsing.company_name} loses access to its software on April 1, 2026 unless renewed",
+                f"{lapsing.company_name} loses access to its software on 1 Apr 2026 unless renewed",
             )
             for admin in ("ada@c.example", "bo@c.example")
         ],

@@ -136,7 +136,7 @@ def test_the_renewal_window_edges(world, offset, accepted):
             with pytest.raises(DomainError) as refused:
                 place()
             assert refused.value.code == "renewal_window_closed"
-            assert "2026-02-08" in refused.value.message and "2026-04-09" in refused.value.message
+            assert "8 Feb 2026" in refused.value.message and "9 Apr 2026" in refused.value.message
 
 
 def test_renewal_releases_unrenewed_licences_and_records_history(world):

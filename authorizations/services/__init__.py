@@ -14,14 +14,22 @@ from .base import (
     LineRequest,
     ReleaseBlocker,
     _lock_customer,
+    fully_returned,
     today,
 )
-from .create import _validate_po_number, purchase_authorization_create, refuse_too_many_lines
+from .create import (
+    _validate_po_number,
+    products_not_offered,
+    purchase_authorization_create,
+    purchase_authorization_refusal,
+    refuse_too_many_lines,
+)
 from .holdings import _change_holdings, _refuse_if_blocked, release_blockers
 from .orders import (
     OrderLineRequest,
     _proposed_duration,
     content_fingerprint,
+    duration_refusal,
     order_number_conflict,
     order_number_holder_visible,
     order_place,
@@ -29,5 +37,5 @@ from .orders import (
     refuse_future_order_date,
     refuse_order_date_before_authorization,
 )
-from .returns import return_check, return_request
+from .returns import return_check, return_refusal, return_request
 from .withdraw import _active_lines, purchase_authorization_remove_products, purchase_authorization_withdraw

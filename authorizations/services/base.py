@@ -23,6 +23,12 @@ class LineRequest:
     quantity: int | None
 
 
+def fully_returned(order) -> bool:
+    """Every line of the order was returned (reads the lines' return_line, which the history prefetches)."""
+    lines = list(order.lines.all())
+    return bool(lines) and all(hasattr(line, "return_line") for line in lines)
+
+
 def today() -> date:
     return timezone.localdate()
 

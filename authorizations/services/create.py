@@ -16,6 +16,7 @@ from accounts.models import User
 from catalogue.models import LicenseType, Product
 from customers.models import Customer, CustomerStatus
 from resellerconsole.errors import DomainError, Problem
+from resellerconsole.l10n import grouped
 
 from .. import dates
 from ..deadlines import (
@@ -41,7 +42,7 @@ def _line_product_problem(customer: Customer, license_type: str, product: Produc
         return "inactive_product", _("%(product)s is no longer sold.") % {"product": product.name}
     if product.license_type != license_type:
         return "license_type_mismatch", _(
-            "%(product)s is a %(type)s licence; this purchase authorization is for %(wanted)s licences."
+            "%(product)s is sold as %(type)s licences; this purchase authorization is for %(wanted)s licences."
         ) % {
             "product": product.name,
             "type": product.get_license_type_display(),
@@ -59,7 +60,12 @@ def refuse_too_many_lines(count: int) -> None:
     """The line limit (settings.PA_MAX_LINES) every door asks: the dialog, the API and this service."""
     if count > settings.PA_MAX_LINES:
         raise DomainError(
-            _("A purchase authorization can have at most %(max)s products.") % {"max": settings.PA_MAX_LINES},
+            ngettext(
+                "A purchase authorization can have at most %(max)s product.",
+                "A purchase authorization can have at most %(max)s products.",
+                settings.PA_MAX_LINES,
+            )
+            % {"max": settings.PA_MAX_LINES},
             code="too_many_lines",
             field="lines",
         )
@@ -97,7 +103,7 @@ def _validate_lines(customer: Customer, license_type: str, lines: Sequence[LineR
                     f"{where}.quantity",
                     "quantity_out_of_range",
                     _("Enter a whole number of licences from 1 to %(max)s.")
-                    % {"max": f"{maximum:,}".replace(",", " ")},
+                    % {"max": grouped(maximum)},
                 )
             )
     if problems:
@@ -108,7 +114,12 @@ def _validate_po_number(po_number: str) -> str:
     po_number = (po_number or "").strip()
     if len(po_number) > PO_NUMBER_MAX_LENGTH:
         raise DomainError(
-            _("The PO number can have at most %(max)s characters.") % {"max": PO_NUMBER_MAX_LENGTH},
+            ngettext(
+                "The PO number can have at most %(max)s character.",
+                "The PO number can have at most %(max)s characters.",
+                PO_NUMBER_MAX_LENGTH,
+            )
+            % {"max": PO_NUMBER_MAX_LENGTH},
             code="po_number_too_long",
             field="po_number",
         )
@@ -142,6 +153,29 @@ def _refuse_closed_account(customer: Customer, on: date) -> None:
             % {"references": ", ".join(overdue) or "?"},
             code="account_delayed",
         )
+
+
+def purchase_authorization_refusal(*, customer: Customer, on: date | None = None) -> str | None:
+    """Why no purchase authorization can be created for `customer` now (not invited, inactive, Delayed naming
+    the overdue PA), or None: the rule `purchase_authorization_create` applies, asked before the dialog opens."""
+    try:
+        _refuse_closed_account(customer, on or today())
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def products_not_offered(*, customer: Customer, license_type: str) -> list[tuple[Product, str]]:
+    """The products that cannot go on this customer's purchase authorization of `license_type`, each with the
+    reason `purchase_authorization_create` would give (an Education device licence, the other licence type,
+    another market segment). Products no longer sold are left out: nobody is offered them."""
+    if license_type not in LicenseType.values:
+        return []
+    refused = []
+    for product in Product.objects.filter(is_active=True).order_by("name", "pk"):
+        if problem := _line_product_problem(customer, license_type, product):
+            refused.append((product, problem[1]))
+    return refused
 
 
 def purchase_authorization_create(

@@ -11,6 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
@@ -31,7 +32,7 @@ from ..models import (
     PurchaseAuthorizationStatus,
 )
 from ..transitions import purchase_authorization_status_change
-from .base import _lock_customer, today
+from .base import _lock_customer, fully_returned, today
 from .withdraw import _active_lines
 
 
@@ -222,7 +223,11 @@ def _require_matching_lines(
             problems.append(_("%(sku)s × %(quantity)s is missing") % {"sku": sku, "quantity": quantity})
         elif given[sku] != quantity:
             problems.append(
-                _("%(sku)s has %(given)s licences, the purchase authorization %(wanted)s")
+                ngettext(
+                    "%(sku)s has %(given)s licence, the purchase authorization %(wanted)s",
+                    "%(sku)s has %(given)s licences, the purchase authorization %(wanted)s",
+                    given[sku],
+                )
                 % {"sku": sku, "given": given[sku], "wanted": quantity}
             )
     problems += [
@@ -237,13 +242,25 @@ def _require_matching_lines(
         )
 
 
+def duration_refusal(*, order: Order) -> str | None:
+    """Why the order's duration cannot be confirmed or changed (every line was returned: nothing runs), or None."""
+    if fully_returned(order):
+        return _("Every line of order %(number)s was returned: it has no duration to confirm.") % {
+            "number": order.order_number
+        }
+    return None
+
+
 def order_set_duration(*, order: Order, months: int, actor: User) -> Order:
-    """The reseller confirms or changes the proposed duration (1–12 months); both are kept."""
+    """The reseller confirms or changes the proposed duration (1–12 months); both are kept. Refused once every
+    line of the order was returned."""
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 12:
         raise DomainError(_("Enter a duration from 1 to 12 months."), code="invalid", field="duration_months")
     with transaction.atomic():
         customer = _lock_customer(order.customer)
         order = Order.objects.select_for_update().get(pk=order.pk)
+        if refusal := duration_refusal(order=order):
+            raise DomainError(refusal, code="already_returned", field="duration_months")
         previous = order.duration_months
         order.duration_months, order.duration_set_by, order.duration_set_at = months, actor, timezone.now()
         order.save(update_fields=["duration_months", "duration_set_by", "duration_set_at"])

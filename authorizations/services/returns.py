@@ -7,7 +7,9 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from resellerconsole.errors import DomainError
@@ -19,19 +21,34 @@ from ..models import (
     ReturnAuthorization,
     ReturnLine,
 )
-from .base import ReleaseBlocker, _lock_customer, today
+from .base import ReleaseBlocker, _lock_customer, fully_returned, today
 from .holdings import _change_holdings, release_blockers
+
+
+def return_refusal(*, order: Order, on: date | None = None) -> str | None:
+    """Why nothing of `order` can be returned now (its window has closed, every line was returned), or None:
+    the console offers "Request return authorization" only where this is None."""
+    on = on or today()
+    if not dates.return_window_open(order.order_date, on, settings.RETURN_WINDOW_DAYS):
+        return ngettext(
+            "Order %(number)s was placed on %(date)s; returns are possible for %(days)s day after the order date.",
+            "Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.",
+            settings.RETURN_WINDOW_DAYS,
+        ) % {
+            "number": order.order_number,
+            "date": date_format(order.order_date),
+            "days": settings.RETURN_WINDOW_DAYS,
+        }
+    if fully_returned(order):
+        return _("Every line of order %(number)s was returned.") % {"number": order.order_number}
+    return None
 
 
 def return_check(*, order: Order, order_line_ids: Iterable[int], on: date | None = None) -> list[ReleaseBlocker]:
     """The dry run the confirmation page shows: raises for a closed window, returns user blockers."""
     on = on or today()
     if not dates.return_window_open(order.order_date, on, settings.RETURN_WINDOW_DAYS):
-        raise DomainError(
-            _("Order %(number)s was placed on %(date)s; returns are possible for %(days)s days after the order date.")
-            % {"number": order.order_number, "date": order.order_date.isoformat(), "days": settings.RETURN_WINDOW_DAYS},
-            code="return_window_closed",
-        )
+        raise DomainError(return_refusal(order=order, on=on), code="return_window_closed")
     ids = set(order_line_ids)
     lines = [ln for ln in order.lines.all() if ln.pk in ids]
     if not ids or len(lines) != len(ids):

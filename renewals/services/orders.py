@@ -8,6 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -25,6 +26,7 @@ from customers.selectors import customers_visible_to
 from licences import selectors as licence_selectors
 from licences import services as licences
 from resellerconsole.errors import DomainError
+from resellerconsole.l10n import grouped
 
 from ..dates import in_renewal_window, renewal_year
 from ..events import renewed_record
@@ -91,10 +93,10 @@ def _check_window(customer: Customer, order_date: date) -> None:
             "an order dated %(date)s is outside it."
         )
         % {
-            "anniversary": anniversary.isoformat(),
-            "opens": opens.isoformat(),
-            "closes": closes.isoformat(),
-            "date": order_date.isoformat(),
+            "anniversary": date_format(anniversary),
+            "opens": date_format(opens),
+            "closes": date_format(closes),
+            "date": date_format(order_date),
         },
         code="renewal_window_closed",
         field="order_date",
@@ -122,7 +124,7 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
         maximum = settings.PA_MAX_QUANTITY[product.license_type]
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or not 0 <= line.quantity <= maximum:
             raise DomainError(
-                _("Enter a whole number of licences from 0 to %(max)s.") % {"max": maximum},
+                _("Enter a whole number of licences from 0 to %(max)s.") % {"max": grouped(maximum)},
                 code="quantity_out_of_range",
                 field=f"lines.{index}.quantity",
             )

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalogue.models import Product
@@ -19,6 +20,7 @@ from licences import services as licences
 from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 from resellerconsole.errors import DomainError
+from resellerconsole.l10n import grouped
 
 from ..dates import overview_anniversaries
 from ..events import renewal_quantity_chosen_record
@@ -180,7 +182,7 @@ def renewal_quantity_set(
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= MAX_RENEWAL_QUANTITY:
         raise DomainError(
             _("Enter a whole number of licences from 0 to %(max)s.")
-            % {"max": f"{MAX_RENEWAL_QUANTITY:,}".replace(",", " ")},
+            % {"max": grouped(MAX_RENEWAL_QUANTITY)},
             code="invalid",
             field="proposed_quantity",
         )
@@ -198,7 +200,11 @@ def renewal_quantity_set(
         losing = users_losing_access(customer=customer, product=product, quantity=quantity)
         if losing and not confirm_release:
             raise DomainError(
-                _("Renewing %(quantity)s %(product)s licences leaves %(count)s users without access: %(users)s.")
+                ngettext(
+                    "With a renewal quantity of %(quantity)s for %(product)s, %(count)s user loses access: %(users)s.",
+                    "With a renewal quantity of %(quantity)s for %(product)s, %(count)s users lose access: %(users)s.",
+                    len(losing),
+                )
                 % {"quantity": quantity, "product": product.name, "count": len(losing), "users": ", ".join(losing)},
                 code="confirm_release",
                 field="proposed_quantity",

@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pages.context_processors.renewal_banner",
             ],
+            # Numbers, amounts and month labels in the language's format (resellerconsole/l10n.py).
+            "libraries": {"console_formats": "resellerconsole.l10n"},
         },
     },
 ]
@@ -230,6 +232,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
+# One date and number format per language: en-GB's "1 Dec 2026" and "10,000", Swedish "1 dec. 2026" and "10 000"
+# (resellerconsole/formats/). Thousands are grouped where a template asks (console_formats' count), not in every
+# number a template prints: ids and coordinates stay plain.
+FORMAT_MODULE_PATH = ["resellerconsole.formats"]
 
 # ---------------------------------------------------------------------------
 # Static files

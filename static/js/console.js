@@ -150,19 +150,21 @@
     }
   }, true);
 
-  // Enter in a field submits with the form's primary button. Left to the browser, it would press the form's
-  // first button, which in the PA dialog adds or removes a product row and in the customer form adds a VIP admin.
+  // Enter in a field submits with the form's implicit button (data-implicit-submit: the customer form's "Create
+  // without inviting", never "Create and send invitation"), else its primary button. Left to the browser, it would
+  // press the form's first button, which in the PA dialog adds or removes a product row.
   document.addEventListener("keydown", function (event) {
     var field = event.target;
     if (event.key !== "Enter" || event.defaultPrevented || event.isComposing || !field.form ||
         !field.matches("input:not([type=button]):not([type=submit]):not([type=reset]):not([type=image])")) {
       return;
     }
-    var primary = field.form.querySelector("button.primary:not([type=button]):not([disabled])");
+    var target = field.form.querySelector("[data-implicit-submit]") ||
+      field.form.querySelector("button.primary:not([type=button]):not([disabled])");
     var first = field.form.querySelector("button:not([type=button]), input[type=submit]");
-    if (primary && first !== primary) {
+    if (target && first !== target) {
       event.preventDefault();
-      primary.click(); // a click, as the browser's own implicit submission: HTMX sends the button's value
+      target.click(); // a click, as the browser's own implicit submission: HTMX sends the button's value
     }
   });
 

@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from catalogue.demo import DEMO_PRODUCTS, load_demo_catalogue
 
@@ -12,7 +11,11 @@ class Command(BaseCommand):
         created = load_demo_catalogue()
         self.stdout.write(
             self.style.SUCCESS(
-                _("Demo catalogue ready: %(total)d products, %(created)d added.")
+                ngettext(
+                    "Demo catalogue ready: %(total)d product, %(created)d added.",
+                    "Demo catalogue ready: %(total)d products, %(created)d added.",
+                    len(DEMO_PRODUCTS),
+                )
                 % {"total": len(DEMO_PRODUCTS), "created": created}
             )
         )
