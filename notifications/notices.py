@@ -7,19 +7,21 @@ span has passed is never sent late, and a renewal moves the anniversary so nothi
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 
 from accounts.models import User
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerStatus, VipAdmin
 from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
-from .services import email_build, emails_insert
+from .services import email_build, email_rendered, email_row, emails_insert
+from .stencils import DATE, NUMBER, TEXT, Fields, Stencils
 
 LIVE_STATUSES = CustomerStatus.live()
 RENEWAL_NOTICES = (
@@ -64,12 +66,17 @@ class NoticeRun:
 def send_renewal_notices(
     *, on: date, dry_run: bool = False, batch_size: int | None = None, key_range: KeyRange | None = None
 ) -> NoticeRun:
-    """Create the due renewal notices (delivery follows after commit through the outbox sender)."""
-    # Rendering dominates this job, so small batches cost nothing and keep memory flat.
-    batch_size = batch_size or min(settings.SWEEP_BATCH_SIZE, 500)
+    """Create the due renewal notices (delivery follows after commit through the outbox sender).
+
+    Each (kind, language, number of licence lines) is rendered by Django once per run into a stencil, and each
+    e-mail is filled in from plain values (notifications/stencils.py): the bytes Django renders, without a template
+    render or a model instance per e-mail. Three queries a batch, whatever its size.
+    """
+    batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     run = NoticeRun()
     for kind in RENEWAL_NOTICES:
         run.created[kind] = 0
+        renderer = NoticeRenderer(kind)
         for rows in keyset_batches(
             due_customers(kind, on=on), batch_size=batch_size, lock=not dry_run, fields=("pk",), key_range=key_range
         ):
@@ -79,32 +86,115 @@ def send_renewal_notices(
                 due_customers(kind, on=on)
                 .filter(pk__in=[row["pk"] for row in rows])
                 .order_by("pk")
-                .select_related("reseller")
-                .prefetch_related(
-                    "vip_admins",
-                    Prefetch(
-                        "holdings",
-                        queryset=Holding.objects.filter(deployed__gt=0)
-                        .select_related("product")
-                        .order_by("product__name"),
-                        to_attr="held",
-                    ),
-                )
+                .values(*NOTICE_FIELDS)
             )
-            emails = [_renewal_notice(kind, customer) for customer in customers if customer.vip_admins.all()]
+            emails = renderer.notices(customers)
             run.created[kind] += len(emails)
             if not dry_run:
                 emails_insert(emails)
     return run
 
 
-def _renewal_notice(kind: str, customer: Customer) -> OutboundEmail:
+#: What a renewal notice says about its customer.
+NOTICE_FIELDS = ("pk", "company_name", "vip_id", "anniversary_date", "preferred_language", "reseller__name")
+#: A notice's slots: name, VIP ID, reseller, anniversary, grace end, removal date, then product and quantity a line.
+NOTICE_SLOTS = (TEXT, TEXT, TEXT, DATE, DATE, DATE)
+LINE_SLOTS = (TEXT, NUMBER)
+
+
+def notice_context(values) -> dict:
+    """The notice templates' context from the slots' values (markers for a stencil, real values for Django)."""
+    name, vip_id, reseller, anniversary, grace_end, removal_date, *lines = values
+    return {
+        "customer": Fields(company_name=name, vip_id=vip_id),
+        "reseller": Fields(name=reseller),
+        "anniversary": anniversary,
+        "grace_end": grace_end,
+        "removal_date": removal_date,
+        "lines": list(zip(lines[0::2], lines[1::2], strict=True)),
+    }
+
+
+class NoticeRenderer:
+    """The renewal notices of one kind, a batch of customers (as `NOTICE_FIELDS` values) at a time."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.stencils = Stencils(
+            [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")], notice_context
+        )
+
+    def notices(self, customers: list[dict]) -> list[OutboundEmail]:
+        """The batch's notices, in the customers' order; customers without VIP admins get none."""
+        ids = [customer["pk"] for customer in customers]
+        recipients: dict[int, list[str]] = defaultdict(list)
+        for customer_id, email in VipAdmin.objects.filter(customer_id__in=ids).values_list("customer_id", "email"):
+            recipients[customer_id].append(email)
+        lines: dict[int, list] = defaultdict(list)
+        for customer_id, product, deployed in (
+            Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
+            .order_by("product__name", "pk")
+            .values_list("customer_id", "product__name", "deployed")
+        ):
+            lines[customer_id] += [product, deployed]
+        emails: list[OutboundEmail | int] = []
+        for customer in customers:
+            pk = customer["pk"]
+            if recipients[pk]:
+                emails.append(self._notice(customer, recipients[pk], lines[pk]) or pk)
+        by_django = [pk for pk in emails if isinstance(pk, int)]
+        if by_django:
+            # The templates do more than print these values: Django renders them, from the model instances.
+            models = Customer.objects.select_related("reseller").in_bulk(by_django)
+            for pk in by_django:
+                models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
+            emails = [
+                _renewal_notice(self.kind, models[email], recipients[email]) if isinstance(email, int) else email
+                for email in emails
+            ]
+        return emails
+
+    def _notice(self, customer: dict, recipients: list[str], held: list) -> OutboundEmail | None:
+        anniversary = customer["anniversary_date"]
+        grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+        values = (
+            customer["company_name"],
+            customer["vip_id"],
+            customer["reseller__name"],
+            anniversary,
+            grace_end,
+            grace_end + timedelta(days=1),
+            *held,
+        )
+        kinds = NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2)
+        language = customer["preferred_language"]
+        rendered = self.stencils.render(language=language, kinds=kinds, values=values)
+        if rendered is None:
+            return None
+        subject, body_text, body_html = rendered
+        return email_row(
+            kind=self.kind,
+            dedupe_key=notice_dedupe_key(self.kind, customer["pk"], anniversary),
+            recipients=recipients,
+            rendered=email_rendered(subject=subject, body_text=body_text, body_html=body_html),
+            language=language,
+            customer_id=customer["pk"],
+            anniversary=anniversary,
+        )
+
+
+def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:
+    return f"{kind}:{customer_id}:{anniversary.isoformat()}"
+
+
+def _renewal_notice(kind: str, customer: Customer, recipients: list[str]) -> OutboundEmail:
+    """A notice rendered by Django from the model instances (`customer.held`: its (product, quantity) lines)."""
     anniversary = customer.anniversary_date
     grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
     return email_build(
         kind=kind,
-        dedupe_key=f"{kind}:{customer.pk}:{anniversary.isoformat()}",
-        recipients=[admin.email for admin in customer.vip_admins.all()],
+        dedupe_key=notice_dedupe_key(kind, customer.pk, anniversary),
+        recipients=recipients,
         template=kind,
         context={
             "customer": customer,
@@ -112,7 +202,7 @@ def _renewal_notice(kind: str, customer: Customer) -> OutboundEmail:
             "anniversary": anniversary,
             "grace_end": grace_end,
             "removal_date": grace_end + timedelta(days=1),
-            "lines": [(h.product.name, h.deployed) for h in customer.held],
+            "lines": customer.held,
         },
         language=customer.preferred_language,
         customer=customer,

@@ -1,0 +1,211 @@
+"""Many e-mails of one template at the cost of a few renders: stencils.
+
+A template is rendered by Django once per (language, shape) with marker values in its slots, and each e-mail is
+then filled in by plain substitution, with the escaping the template applied at each place (a marker carries an
+``&``, so ``&amp;`` in the output says the place is HTML-escaped). The output is byte for byte what Django renders
+with the real values, as long as the template only prints its values — through ``{{ }}``, ``blocktranslate … with``
+and the ``date:"DATE_FORMAT"`` filter for dates. Whatever else it does is noticed, and the stencil is not used:
+
+* a filter or a tag that transforms a value (``upper``, a second date format …): the markers do not come out
+  whole, or a second render with other markers is not what the stencil fills in;
+* a field the context's `Fields` do not have (``customer.city``): recorded when the template asks for it;
+* a value the template tests (``{% if quantity > 1 %}``): the first real e-mail of each stencil is also rendered by
+  Django and compared.
+
+The caller renders those e-mails the usual way; nothing is ever sent that Django would not have rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property, lru_cache
+
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+
+logger = logging.getLogger(__name__)
+
+TEXT, DATE, NUMBER = "text", "date", "number"
+#: Private-use characters: in no template or translation, and left alone by HTML escaping.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_ESCAPED = re.compile("[&<>\"']")  # what html.escape changes
+_SLOT = re.compile(f"{_OPEN}([AB])s(\\d+)(&amp;|&){_CLOSE}")
+
+
+class Fields:
+    """Named values for a template (``customer.company_name``); any other name the template asks for is recorded,
+    so a stencil over a template that needs more than these values is refused."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+        self.__dict__["_asked"] = []
+
+    def __getattr__(self, name: str):
+        self.__dict__["_asked"].append(name)
+        raise AttributeError(name)
+
+    def __str__(self) -> str:  # printed whole: not a value this module can fill in
+        self.__dict__["_asked"].append("__str__")
+        return ""
+
+
+def asked_for_more(context: dict) -> list[str]:
+    """Names the template asked of the context's `Fields` that they do not have."""
+    return [name for value in context.values() if isinstance(value, Fields) for name in value.__dict__["_asked"]]
+
+
+@dataclass(frozen=True)
+class Stencil:
+    """A rendered template: literal text and slots (value index, HTML-escaped or not)."""
+
+    parts: tuple[str | tuple[int, bool], ...]
+    slots: int
+
+    def fill(self, values: Sequence[str]) -> str:
+        """The template with these printed values (escaped here where the template escapes them)."""
+        return self.pattern.format(*values, *(html.escape(value) for value in values))
+
+    @cached_property
+    def pattern(self) -> str:
+        """The parts as one `str.format` pattern: slot i is field i, its escaped form field `slots` + i."""
+        return "".join(
+            part.replace("{", "{{").replace("}", "}}")
+            if isinstance(part, str)
+            else f"{{{part[0] + self.slots if part[1] else part[0]}}}"
+            for part in self.parts
+        )
+
+
+def _marker(variant: str, index: int) -> str:
+    return f"{_OPEN}{variant}s{index}&{_CLOSE}"
+
+
+def _marker_date(variant: str, index: int) -> date:
+    """Dates no e-mail is about, a different one per slot and variant (their printed forms differ)."""
+    return date((1111 if variant == "A" else 1555) + index, 1 + index % 12, 1 + index % 28)
+
+
+@lru_cache(maxsize=4096)
+def printed_date(value: date | None, language: str) -> str:
+    """What ``{{ value|date:"DATE_FORMAT" }}`` prints in `language`."""
+    if value is None:
+        return ""
+    with translation.override(language):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
+@lru_cache(maxsize=4096)
+def printed_number(value: int, language: str) -> str:
+    """What ``{{ value }}`` prints for a number in `language`."""
+    with translation.override(language):
+        return str(formats.localize(value, use_l10n=True))
+
+
+def printed(kinds: Sequence[str], values: Sequence, language: str) -> list[str]:
+    """The values as the template prints them (before escaping)."""
+    out = []
+    for kind, value in zip(kinds, values, strict=True):
+        if kind == DATE:
+            out.append(printed_date(value, language))
+        elif kind == NUMBER:
+            out.append(printed_number(value, language))
+        else:
+            out.append(str(value))
+    return out
+
+
+def _slot_values(variant: str, kinds: Sequence[str]) -> list:
+    return [_marker_date(variant, i) if kind == DATE else _marker(variant, i) for i, kind in enumerate(kinds)]
+
+
+def _parse(rendered: str, variant: str, kinds: Sequence[str], language: str) -> Stencil | None:
+    for index, kind in enumerate(kinds):
+        if kind == DATE:
+            rendered = rendered.replace(printed_date(_marker_date(variant, index), language), _marker(variant, index))
+    parts: list[str | tuple[int, bool]] = []
+    position = 0
+    for match in _SLOT.finditer(rendered):
+        if match.group(1) != variant:
+            return None
+        parts.extend([rendered[position : match.start()], (int(match.group(2)), match.group(3) == "&amp;")])
+        position = match.end()
+    parts.append(rendered[position:])
+    if any(isinstance(part, str) and (_OPEN in part or _CLOSE in part) for part in parts):
+        return None  # a marker came out changed: the template transforms that value
+    return Stencil(tuple(part for part in parts if part != ""), slots=len(kinds))
+
+
+def stencil_build(
+    template_name: str, *, language: str, kinds: Sequence[str], context: Callable[[Sequence], dict]
+) -> Stencil | None:
+    """Render `template_name` with markers in the slots of `kinds`; None if the template does more than print them.
+
+    `context` builds the template's context from one value per slot (markers here, real values for Django).
+    """
+    stencils = {}
+    with translation.override(language):
+        for variant in "AB":
+            values = _slot_values(variant, kinds)
+            built = context(values)
+            rendered = render_to_string(template_name, built)
+            if asked_for_more(built):
+                return None
+            stencils[variant] = (_parse(rendered, variant, kinds, language), rendered)
+    stencil, _rendered = stencils["A"]
+    other, rendered_b = stencils["B"]
+    if stencil is None or other is None:
+        return None
+    # Filled with the other markers, it must be exactly what Django rendered with them.
+    markers_b = [
+        printed_date(value, language) if kind == DATE else value
+        for kind, value in zip(kinds, _slot_values("B", kinds), strict=True)
+    ]
+    if stencil.fill(markers_b) != rendered_b:
+        return None
+    return stencil
+
+
+class Stencils:
+    """Stencils of an e-mail's templates by (language, kinds), built when first needed. The first e-mail of each is
+    also rendered by Django and compared; where a template does not fit, Django renders every e-mail of that key."""
+
+    def __init__(self, template_names: Sequence[str], context: Callable[[Sequence], dict]):
+        self.template_names = tuple(template_names)
+        self.context = context
+        self._stencils: dict[tuple[str, tuple[str, ...]], tuple[Stencil, ...] | None] = {}
+
+    def render(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[str, ...] | None:
+        """Each template rendered with `values`, or None where only Django may render them."""
+        key = (language, kinds)
+        known = key in self._stencils
+        stencils = self._stencils[key] if known else self._build(language, kinds)
+        if stencils is None:
+            return None
+        shown = printed(kinds, values, language)
+        # Most values have nothing to escape: one C-level search each instead of five replacements.
+        escaped = [html.escape(value) if _ESCAPED.search(value) else value for value in shown]
+        filled = tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
+        if not known:
+            with translation.override(language):
+                expected = tuple(render_to_string(name, self.context(values)) for name in self.template_names)
+            if filled != expected:
+                logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
+                self._stencils[key] = None
+                return None
+        self._stencils[key] = stencils
+        return filled
+
+    def _build(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...] | None:
+        built = []
+        for name in self.template_names:
+            stencil = stencil_build(name, language=language, kinds=kinds, context=self.context)
+            if stencil is None:
+                logger.info("%s (%s): Django renders these, the template does not fit a stencil", name, language)
+                return None
+            built.append(stencil)
+        return tuple(built)

@@ -1,0 +1,155 @@
+"""Renewal notices filled in from stencils are byte for byte what Django renders per e-mail (issue 15)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from licences.models import Holding
+from notifications import notices
+from notifications.models import OutboundEmail
+from notifications.services import email_render
+from notifications.stencils import DATE, TEXT, Fields, Stencils, stencil_build
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerFactory
+
+pytestmark = pytest.mark.django_db
+ANNIVERSARY = date(2026, 9, 15)
+#: A day on which each kind is due for one of the anniversaries below.
+DAYS = {
+    "renewal_due": ANNIVERSARY - timedelta(days=30),
+    "renewal_overdue": ANNIVERSARY + timedelta(days=2),
+    "access_removal": ANNIVERSARY + timedelta(days=25),
+}
+NAMES = [
+    "Plain AB",
+    "A & B <Ltd> \"Quoted\" 'single'",
+    "Åsa Öberg   Konsult  AB",  # runs of spaces: the subject makes them one
+    "{{ not a tag }} {% neither %} %(name)s 100 %",
+    "Tab\tand\nnewline",
+    "x" * 120,
+]
+PRODUCTS = ["Acrobat Pro", "Photoshop & Lightroom", "<Illustrator>", 'Åtta "quoted"']
+
+
+def expected(kind: str, email: OutboundEmail):
+    """What the job rendered before issue 15: Django templates with the model instances, per e-mail."""
+    customer = email.customer
+    grace_end = customer.anniversary_date + timedelta(days=30)
+    lines = [
+        (h.product.name, h.deployed)
+        for h in Holding.objects.filter(customer=customer, deployed__gt=0)
+        .select_related("product")
+        .order_by("product__name")
+    ]
+    return email_render(
+        template=kind,
+        context={
+            "customer": customer,
+            "reseller": customer.reseller,
+            "anniversary": customer.anniversary_date,
+            "grace_end": grace_end,
+            "removal_date": grace_end + timedelta(days=1),
+            "lines": lines,
+        },
+        language=customer.preferred_language,
+    )
+
+
+def varied_customers():
+    products = [ProductFactory(name=name) for name in PRODUCTS]
+    reseller = ResellerFactory(name='Reseller & <Partners> "AB"')
+    customers = []
+    for index, name in enumerate(NAMES * 2):
+        customer = ActiveCustomerFactory(
+            reseller=reseller,
+            company_name=name[:120],
+            preferred_language="sv" if index % 2 else "en",
+            anniversary_date=ANNIVERSARY,
+            anniversary_day=ANNIVERSARY.day,
+            vip_admins=[(f"Admin {n}", f"admin{n}.{index}@c.example") for n in range(1 + index % 3)],
+        )
+        for count, product in enumerate(products[: index % (len(products) + 1)]):
+            Holding.objects.create(customer=customer, product=product, deployed=[1, 7, 1000, 123456][count])
+        customers.append(customer)
+    return customers
+
+
+@pytest.mark.parametrize("kind", list(DAYS))
+def test_each_notice_is_what_django_renders_for_it(kind):
+    customers = varied_customers()
+    notices.send_renewal_notices(on=DAYS[kind])
+    emails = list(OutboundEmail.objects.filter(kind=kind).select_related("customer__reseller"))
+    assert len(emails) == len(customers)
+    for email in emails:
+        rendered = expected(kind, email)
+        assert (email.subject, email.body_text, email.body_html) == (
+            rendered.subject,
+            rendered.body_text,
+            rendered.body_html,
+        )
+        assert email.recipients == sorted(email.customer.vip_admins.values_list("email", flat=True))
+        assert email.dedupe_key == f"{kind}:{email.customer_id}:{ANNIVERSARY.isoformat()}"
+    assert {email.language for email in emails} == {"en", "sv"}
+
+
+def test_a_template_that_does_more_than_print_its_values_is_rendered_by_django(tmp_path, settings):
+    """A field the stencil's values lack (the city), and a value transformed (upper): Django renders those."""
+    folder = tmp_path / "notifications"
+    folder.mkdir()
+    (folder / "renewal_due_subject.txt").write_text("{{ customer.company_name|upper }} in {{ customer.city }}")
+    (folder / "renewal_due_body.txt").write_text("{{ customer.company_name }}")
+    (folder / "renewal_due_body.html").write_text("<p>{{ reseller.name }}</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    customer = ActiveCustomerFactory(company_name="Small & Co", anniversary_date=ANNIVERSARY)
+    notices.send_renewal_notices(on=DAYS["renewal_due"])
+    email = OutboundEmail.objects.get(customer=customer)
+    # Django escapes these .txt templates too (no autoescape off): the stencil of the body does the same.
+    assert (email.subject, email.body_text) == ("SMALL &amp; CO in Stockholm", "Small &amp; Co")
+    assert email.body_html == f"<p>{customer.reseller.name.replace('&', '&amp;')}</p>"
+
+
+@pytest.mark.parametrize(
+    ("source", "fits"),
+    [
+        ("{{ customer.company_name }} {{ day|date:'DATE_FORMAT' }}", True),
+        ("{% autoescape off %}{{ customer.company_name }}{% endautoescape %}", True),
+        ("{{ customer.company_name|lower }}", False),
+        ("{{ customer.company_name|truncatechars:3 }}", False),
+        ("{{ day|date:'Y' }}", False),
+        ("{{ day }}", True),  # a date printed as it is: in DATE_FORMAT too
+        ("{{ customer.city }}", False),
+        ("{{ customer }}", False),
+        ("{% if customer.company_name == 'Ab' %}yes{% endif %}", True),  # the first real e-mail is checked too
+    ],
+)
+def test_a_stencil_refuses_what_it_cannot_fill(tmp_path, settings, source, fits):
+    (tmp_path / "probe.html").write_text(source)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+
+    def context(values):
+        return {"customer": Fields(company_name=values[0]), "day": values[1]}
+
+    built = stencil_build("probe.html", language="en", kinds=(TEXT, DATE), context=context)
+    assert (built is not None) is fits
+
+
+def test_the_first_real_email_of_a_stencil_is_checked_against_django(tmp_path, settings):
+    (tmp_path / "probe.html").write_text("{% if customer.company_name == 'Ab' %}yes{% endif %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    stencils = Stencils(["probe.html"], lambda values: {"customer": Fields(company_name=values[0])})
+    assert stencils.render(language="en", kinds=(TEXT,), values=["Ab"]) is None  # Django says "yes"
+    assert stencils.render(language="en", kinds=(TEXT,), values=["Cd"]) is None  # and renders every one after
+
+
+def test_the_queries_do_not_grow_with_the_number_of_notices():
+    def queries(count: int, anniversary: date) -> int:
+        for _ in range(count):
+            customer = ActiveCustomerFactory(anniversary_date=anniversary, anniversary_day=anniversary.day)
+            Holding.objects.create(customer=customer, product=ProductFactory(), deployed=3)
+        with CaptureQueriesContext(connection) as captured:
+            created = notices.send_renewal_notices(on=anniversary - timedelta(days=30)).created["renewal_due"]
+        assert created == count
+        return len(captured.captured_queries)
+
+    assert queries(3, ANNIVERSARY) == queries(30, ANNIVERSARY + timedelta(days=1))
