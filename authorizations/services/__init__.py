@@ -16,7 +16,12 @@ from .base import (
     _lock_customer,
     today,
 )
-from .create import _validate_po_number, purchase_authorization_create, refuse_too_many_lines
+from .create import (
+    _validate_po_number,
+    purchase_authorization_check,
+    purchase_authorization_create,
+    refuse_too_many_lines,
+)
 from .holdings import _change_holdings, _refuse_if_blocked, release_blockers
 from .orders import (
     OrderLineRequest,

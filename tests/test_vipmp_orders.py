@@ -1,0 +1,215 @@
+"""VIP Marketplace API orders: PREVIEW (our price calculator, nothing changes) and NEW (a purchase authorization
+and its order at once), in Adobe's request and response shapes, refused with Adobe's codes."""
+# ruff: noqa: F811 - the shared fixtures are imported, and named again as the tests' arguments
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from authorizations import pricing
+from authorizations import services as pa_services
+from authorizations.models import Order, PurchaseAuthorization
+from catalogue.models import Product
+from customers.models import CustomerEvent, CustomerStatus
+from licences.models import Holding
+from tests.factories import ProductFactory
+from tests.test_vipmp_orders_support import (  # noqa: F401 - fixtures among them
+    actor,
+    api,
+    assert_refused,
+    customer,
+    line_item,
+    order_body,
+    orders_url,
+    products,
+    reseller,
+)
+
+pytestmark = pytest.mark.django_db
+
+#: A customer whose anniversary is 16 Jan 2027: an order on 15 Nov 2026 runs 3 months (16 Oct–16 Jan).
+ANNIVERSARY = date(2027, 1, 16)
+ORDER_DAY = date(2026, 11, 15)
+
+
+def nothing_changed(customer) -> tuple:
+    return (
+        PurchaseAuthorization.objects.filter(customer=customer).count(),
+        Order.objects.filter(customer=customer).count(),
+        list(Holding.objects.filter(customer=customer).values_list("deployed", flat=True)),
+        customer.events.count(),
+    )
+
+
+# ---------------------------------------------------------------------------
+# PREVIEW
+# ---------------------------------------------------------------------------
+def test_preview_answers_the_lines_and_changes_nothing(api, customer, products):
+    photoshop, illustrator, _ = products
+    before = nothing_changed(customer)
+    body = order_body("PREVIEW", line_item(1, photoshop, 20), line_item(2, illustrator, 10))
+    response = api.post(orders_url(customer.vip_id), body)
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert nothing_changed(customer) == before
+    assert answer["orderType"] == "PREVIEW" and answer["orderId"] == "" and answer["status"] == ""
+    assert answer["customerId"] == customer.vip_id and answer["referenceOrderId"] == ""
+    assert answer["externalReferenceId"] == "PO-759" and answer["currencyCode"] == "EUR"
+    assert answer["creationDate"].endswith("Z")
+    assert [(ln["extLineItemNumber"], ln["offerId"], ln["quantity"]) for ln in answer["lineItems"]] == [
+        (1, photoshop.sku_new, 20),
+        (2, illustrator.sku_new, 10),
+    ]
+    # Without fetch-price, no prices (as Adobe).
+    assert "pricingSummary" not in answer and all("pricing" not in ln for ln in answer["lineItems"])
+
+
+def test_preview_with_fetch_price_is_our_calculator_co_termed_to_the_anniversary(api, customer, products):
+    photoshop, illustrator, _ = products
+    customer.anniversary_date, customer.anniversary_day = ANNIVERSARY, ANNIVERSARY.day
+    customer.save()
+    body = order_body("PREVIEW", line_item(1, photoshop, 20), line_item(2, illustrator, 10))
+    with time_machine.travel(ORDER_DAY, tick=False):
+        answer = api.post(f"{orders_url(customer.vip_id)}?fetch-price=true", body).json()
+    first, second = answer["lineItems"]
+    # 3 months (a started month counts whole): 120.00 × 20 × 3 / 12 = 600.00; 365.00 × 10 × 3 / 12 = 912.50.
+    assert first["pricing"] == {
+        "partnerPrice": 120.0,
+        "discountedPartnerPrice": 120.0,
+        "netPartnerPrice": 30.0,
+        "lineItemPartnerPrice": 600.0,
+    }
+    assert second["pricing"]["lineItemPartnerPrice"] == 912.5 and second["pricing"]["netPartnerPrice"] == 91.25
+    # The days those 3 months cover: 16 Oct 2026 to 16 Jan 2027.
+    assert first["proratedDays"] == second["proratedDays"] == (ANNIVERSARY - date(2026, 10, 16)).days == 92
+    assert answer["pricingSummary"] == [{"totalLineItemPartnerPrice": 1512.5, "currencyCode": "EUR"}]
+    # The same numbers as the console's calculator.
+    quote = pa_services_quote(customer, [(photoshop, 20), (illustrator, 10)], ORDER_DAY)
+    assert [line.amount for line in quote.lines] == [Decimal("600.00"), Decimal("912.50")]
+
+
+def pa_services_quote(customer, lines, on):
+    return pricing.order_quote(
+        lines=[(Product.objects.get(pk=product.pk), quantity) for product, quantity in lines],
+        order_date=on,
+        anniversary=customer.anniversary_date,
+        anniversary_day=customer.anniversary_day,
+    )
+
+
+def test_a_first_order_preview_runs_twelve_months(api, customer, products):
+    photoshop, _, _ = products
+    with time_machine.travel(ORDER_DAY, tick=False):
+        answer = api.post(
+            f"{orders_url(customer.vip_id)}?fetch-price=true", order_body("PREVIEW", line_item(1, photoshop, 3))
+        ).json()
+    (line,) = answer["lineItems"]
+    assert line["pricing"]["lineItemPartnerPrice"] == 360.0 and line["pricing"]["netPartnerPrice"] == 120.0
+    assert line["proratedDays"] == 365
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code", "details"),
+    [
+        # Unknown offer, a renewal SKU: 2122.
+        (lambda b, p: b["lineItems"][0].update(offerId="99999999CA01A12"), 400, "2122", ["lineItems[0].offerId"]),
+        (lambda b, p: b["lineItems"][0].update(offerId=p[0].sku_renewal), 400, "2122", ["lineItems[0].offerId"]),
+        # Our quantity limits (Team: 1 to 10 000): 2120.
+        (lambda b, p: b["lineItems"][0].update(quantity=0), 400, "2120", ["lineItems[0].quantity"]),
+        (lambda b, p: b["lineItems"][0].update(quantity=10_001), 400, "2120", ["lineItems[0].quantity"]),
+        # Line numbers: repeated 2121, out of range 2123.
+        (lambda b, p: b["lineItems"].append(dict(b["lineItems"][0])), 400, "2121", ["lineItems"]),
+        (lambda b, p: b["lineItems"][0].update(extLineItemNumber=0), 400, "2123", ["lineItems[0].extLineItemNumber"]),
+        # Currencies: a product sold in EUR asked in USD 2128; the order's and the line's differ 2137; none 1122.
+        (lambda b, p: [b.update(currencyCode="USD"), b["lineItems"][0].pop("currencyCode")], 400, "2128", None),
+        (lambda b, p: b["lineItems"][0].update(currencyCode="USD"), 400, "2137", ["lineItems[0].currencyCode"]),
+        (lambda b, p: [b.pop("currencyCode"), b["lineItems"][0].pop("currencyCode")], 400, "1122", ["currencyCode"]),
+        # Adobe's features we do not have: deployments 2138, discount codes 5135, flexible discounts 2146.
+        (lambda b, p: b["lineItems"][0].update(deploymentId="12345"), 400, "2138", ["lineItems[0].deploymentId"]),
+        (lambda b, p: b["lineItems"][0].update(discountCode="HVD_L18_PRE"), 400, "5135", None),
+        (lambda b, p: b["lineItems"][0].update(flexDiscountCodes=["BLACK_FRIDAY"]), 400, "2146", None),
+        # externalReferenceId over 35 characters 2126; not a PO number (our rule) 1117.
+        (lambda b, p: b.update(externalReferenceId="x" * 36), 400, "2126", ["externalReferenceId"]),
+        (lambda b, p: b.update(externalReferenceId="PO 759 <b>"), 400, "1117", ["externalReferenceId"]),
+        # Shape: unknown fields 1121, missing 1122, unknown order type 1117.
+        (lambda b, p: b.update(promotion="X"), 400, "1121", ["promotion"]),
+        (lambda b, p: b["lineItems"][0].pop("offerId"), 400, "1122", ["lineItems[0].offerId"]),
+        (lambda b, p: b.pop("orderType"), 400, "1122", ["orderType"]),
+        (lambda b, p: b.update(orderType="TRANSFER"), 400, "1117", ["orderType"]),
+        (lambda b, p: b.update(lineItems=[]), 400, "1122", ["lineItems"]),
+    ],
+)
+@pytest.mark.parametrize("order_type", ["PREVIEW"])
+def test_refusals_answer_adobes_codes_and_change_nothing(
+    api, customer, products, order_type, change, status, code, details
+):
+    body = order_body(order_type, line_item(1, products[0], 5))
+    change(body, products)
+    before = nothing_changed(customer)
+    assert_refused(api.post(orders_url(customer.vip_id), body), status, code, details)
+    assert nothing_changed(customer) == before
+
+
+@pytest.mark.parametrize("order_type", ["PREVIEW"])
+def test_every_purchase_authorization_rule_answers_2129_with_adobes_reason(api, customer, products, order_type):
+    photoshop, _, acrobat = products
+    device = ProductFactory(
+        name="Device licence",
+        is_education_device_license=True,
+        for_commercial=False,
+        for_government=False,
+        for_education=True,
+    )
+    education_only = ProductFactory(
+        name="Education only", for_commercial=False, for_government=False, for_education=True
+    )
+    url = orders_url(customer.vip_id)
+    # Team and Enterprise in one order: one purchase authorization has one licence type.
+    body = assert_refused(
+        api.post(url, order_body(order_type, line_item(1, photoshop, 2), line_item(2, acrobat, 2))), 400, "2129"
+    )
+    assert body["additionalDetails"] == ["lineItems[1].offerId", "INELIGIBLE_SWITCH"]
+    body = assert_refused(api.post(url, order_body(order_type, line_item(1, education_only, 2))), 400, "2129")
+    assert body["additionalDetails"] == ["lineItems[0].offerId", "INELIGIBLE_MARKET_SEGMENT"]
+    customer.market_segment = "education"
+    customer.save()
+    body = assert_refused(api.post(url, order_body(order_type, line_item(1, device, 2))), 400, "2129")
+    assert body["additionalDetails"] == ["lineItems[0].offerId"] and "Education device licence" in body["message"]
+
+
+@pytest.mark.parametrize("order_type", ["PREVIEW"])
+def test_a_delayed_or_inactive_account_is_2129(api, customer, products, actor, order_type):
+    photoshop, illustrator, _ = products
+    with time_machine.travel(date(2026, 1, 1), tick=False):
+        overdue = pa_services.purchase_authorization_create(
+            customer=customer, license_type="team", lines=[pa_services.LineRequest(illustrator, 1)], actor=actor
+        )
+    pa_services.enforce_order_deadlines(on=pa_services.today())
+    customer.refresh_from_db()
+    assert customer.status == CustomerStatus.DELAYED
+    body = assert_refused(
+        api.post(orders_url(customer.vip_id), order_body(order_type, line_item(1, photoshop, 2))), 400, "2129"
+    )
+    assert body["additionalDetails"] == ["OPEN_PURCHASE_AUTH"] and overdue.reference in body["message"]
+    customer.status = CustomerStatus.INACTIVE
+    customer.save()
+    body = assert_refused(
+        api.post(orders_url(customer.vip_id), order_body(order_type, line_item(1, photoshop, 2))), 400, "2129"
+    )
+    assert body["additionalDetails"] == ["INACTIVE"]
+
+
+def test_other_order_types_are_not_placed_here_yet(api, customer, products):
+    # TRANSFER and the switches are Adobe's; PREVIEW_RENEWAL and RENEWAL are the renewals' part of /v3.
+    for order_type in ("TRANSFER", "SWITCH"):
+        assert_refused(api.post(orders_url(customer.vip_id), order_body(order_type)), 400, "1117", ["orderType"])
+
+
+def test_the_same_correlation_id_answers_the_first_preview_again(api, customer, products):
+    body = order_body("PREVIEW", line_item(1, products[0], 5))
+    first = api.post(orders_url(customer.vip_id), body, correlation_id="preview-1")
+    again = api.post(orders_url(customer.vip_id), body, correlation_id="preview-1")
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert CustomerEvent.objects.filter(customer=customer).count() == 0
