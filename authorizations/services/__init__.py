@@ -34,5 +34,12 @@ from .orders import (
     refuse_future_order_date,
     refuse_order_date_before_authorization,
 )
-from .returns import return_check, return_request
+from .returns import (
+    ReturnedLine,
+    remaining_quantity,
+    return_check,
+    return_request,
+    returned_lines,
+    returned_quantities,
+)
 from .withdraw import _active_lines, purchase_authorization_remove_products, purchase_authorization_withdraw
