@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from authorizations import pricing
 from authorizations import services as pa_services
@@ -14,7 +16,8 @@ from authorizations.models import Order, PurchaseAuthorization
 from catalogue.models import Product
 from customers.models import CustomerEvent, CustomerStatus
 from licences.models import Holding
-from tests.factories import ProductFactory
+from resellerconsole.audit import Source
+from tests.factories import ActiveCustomerFactory, ProductFactory
 from tests.test_vipmp_orders_support import (  # noqa: F401 - fixtures among them
     actor,
     api,
@@ -141,7 +144,7 @@ def test_a_first_order_preview_runs_twelve_months(api, customer, products):
         (lambda b, p: b.update(lineItems=[]), 400, "1122", ["lineItems"]),
     ],
 )
-@pytest.mark.parametrize("order_type", ["PREVIEW"])
+@pytest.mark.parametrize("order_type", ["PREVIEW", "NEW"])
 def test_refusals_answer_adobes_codes_and_change_nothing(
     api, customer, products, order_type, change, status, code, details
 ):
@@ -152,7 +155,7 @@ def test_refusals_answer_adobes_codes_and_change_nothing(
     assert nothing_changed(customer) == before
 
 
-@pytest.mark.parametrize("order_type", ["PREVIEW"])
+@pytest.mark.parametrize("order_type", ["PREVIEW", "NEW"])
 def test_every_purchase_authorization_rule_answers_2129_with_adobes_reason(api, customer, products, order_type):
     photoshop, _, acrobat = products
     device = ProductFactory(
@@ -179,7 +182,7 @@ def test_every_purchase_authorization_rule_answers_2129_with_adobes_reason(api, 
     assert body["additionalDetails"] == ["lineItems[0].offerId"] and "Education device licence" in body["message"]
 
 
-@pytest.mark.parametrize("order_type", ["PREVIEW"])
+@pytest.mark.parametrize("order_type", ["PREVIEW", "NEW"])
 def test_a_delayed_or_inactive_account_is_2129(api, customer, products, actor, order_type):
     photoshop, illustrator, _ = products
     with time_machine.travel(date(2026, 1, 1), tick=False):
@@ -213,3 +216,101 @@ def test_the_same_correlation_id_answers_the_first_preview_again(api, customer, 
     again = api.post(orders_url(customer.vip_id), body, correlation_id="preview-1")
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert CustomerEvent.objects.filter(customer=customer).count() == 0
+
+
+# ---------------------------------------------------------------------------
+# NEW
+# ---------------------------------------------------------------------------
+def test_new_deploys_and_orders_in_one_step(api, customer, products, actor):
+    photoshop, illustrator, _ = products
+    body = order_body("NEW", line_item(4, photoshop, 20), line_item(7, illustrator, 10))
+    with time_machine.travel(ORDER_DAY, tick=False):
+        response = api.post(orders_url(customer.vip_id), body)
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    pa = PurchaseAuthorization.objects.get(customer=customer)
+    order = Order.objects.get(customer=customer)
+    # Our order number is the orderId: VM and the purchase authorization's number.
+    assert pa.reference == f"PA{pa.pk:08d}" and order.order_number == answer["orderId"] == f"VM{pa.pk:08d}"
+    assert answer["orderType"] == "NEW" and answer["status"] == "1000" and answer["referenceOrderId"] == ""
+    assert answer["customerId"] == customer.vip_id and answer["externalReferenceId"] == "PO-759"
+    assert answer["currencyCode"] == "EUR" and answer["creationDate"].endswith("Z")
+    assert answer["links"]["self"] == {
+        "uri": f"/v3/customers/{customer.vip_id}/orders/{order.order_number}",
+        "method": "GET",
+        "headers": [],
+    }
+    assert [
+        (ln["extLineItemNumber"], ln["offerId"], ln["quantity"], ln["remainingQuantity"], ln["status"])
+        for ln in answer["lineItems"]
+    ] == [(4, photoshop.sku_new, 20, 20, "1000"), (7, illustrator.sku_new, 10, 10, "1000")]
+    # A purchase authorization and its order, as the licensing website's would be.
+    assert (pa.status, pa.po_number, pa.license_type, pa.created_by) == ("ordered", "PO-759", "team", actor)
+    assert (order.purchase_authorization, order.placed_by, order.entered_by_hand) == (pa, actor, False)
+    assert (order.order_date, order.duration_months_proposed) == (ORDER_DAY, 12)
+    assert dict(Holding.objects.filter(customer=customer).values_list("product__name", "deployed")) == {
+        "Photoshop": 20,
+        "Illustrator": 10,
+    }
+    customer.refresh_from_db()
+    assert customer.anniversary_date == date(2027, 11, 15)
+    assert api.get(f"/v3/customers/{customer.vip_id}").json()["cotermDate"] == "2027-11-15"
+
+
+def test_new_is_recorded_as_a_purchase_authorization_and_its_order_on_the_marketplace_channel(
+    api, customer, products, actor
+):
+    api.post(orders_url(customer.vip_id), order_body("NEW", line_item(1, products[0], 3)))
+    events = list(customer.events.order_by("pk"))
+    assert [e.kind for e in events] == [CustomerEvent.Kind.PA_CREATED, CustomerEvent.Kind.ORDER_PLACED]
+    assert {(e.source, e.source_detail, e.actor_id) for e in events} == {(Source.VIPMP, api.client_id, actor.pk)}
+    assert events[1].parameters["entered_by_hand"] is False
+
+
+def test_a_later_new_order_is_co_termed(api, customer, products):
+    photoshop, illustrator, _ = products
+    customer.anniversary_date, customer.anniversary_day = ANNIVERSARY, ANNIVERSARY.day
+    customer.save()
+    with time_machine.travel(ORDER_DAY, tick=False):
+        api.post(orders_url(customer.vip_id), order_body("NEW", line_item(1, illustrator, 2)))
+    order = Order.objects.get(customer=customer)
+    assert order.duration_months_proposed == 3
+    customer.refresh_from_db()
+    assert customer.anniversary_date == ANNIVERSARY
+
+
+def test_the_same_correlation_id_answers_the_first_new_order_again_and_orders_once(api, customer, products):
+    body = order_body("NEW", line_item(1, products[0], 5))
+    first = api.post(orders_url(customer.vip_id), body, correlation_id="new-1")
+    again = api.post(orders_url(customer.vip_id), body, correlation_id="new-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Order.objects.filter(customer=customer).count() == 1
+    assert Holding.objects.get(customer=customer).deployed == 5
+    # The same id for another request is refused; a new id orders again.
+    assert_refused(
+        api.post(orders_url(customer.vip_id), order_body("NEW", line_item(1, products[0], 6)), correlation_id="new-1"),
+        400,
+        "4119",
+    )
+    assert api.post(orders_url(customer.vip_id), body).status_code == 201
+    assert Order.objects.filter(customer=customer).count() == 2
+
+
+def test_a_refused_new_order_is_replayed_too(api, customer, products):
+    body = order_body("NEW", line_item(1, products[0], 0))
+    first = api.post(orders_url(customer.vip_id), body, correlation_id="bad-1")
+    again = api.post(orders_url(customer.vip_id), body, correlation_id="bad-1")
+    assert first.json()["code"] == again.json()["code"] == "2120" and again["Idempotent-Replayed"] == "true"
+
+
+def test_new_takes_the_same_queries_for_2_lines_as_for_40(api, reseller):
+    counts = {}
+    for size in (2, 40):
+        customer = ActiveCustomerFactory(reseller=reseller)
+        lines = [line_item(n, ProductFactory(), 2) for n in range(1, size + 1)]
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(orders_url(customer.vip_id), order_body("NEW", *lines))
+        assert response.status_code == 201, response.content
+        counts[size] = len(queries)
+    assert counts[2] == counts[40], counts

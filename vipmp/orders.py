@@ -12,8 +12,8 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
-from . import errors, orders_mapping, orders_services
-from .orders_input import OrderCreate
+from . import errors, orders_mapping, orders_selectors, orders_services
+from .orders_input import INVALID_ORDER, OrderCreate
 from .views import VipmpView
 
 
@@ -30,13 +30,31 @@ def preview(view: VipmpView, *, actor, customer, request: dict) -> Response:
     return Response(body, status=200)
 
 
+def new(view: VipmpView, *, actor, customer, request: dict) -> Response:
+    """NEW: a purchase authorization and its order at once; 201 with the order as GET answers it."""
+    order = orders_services.order_new(client=view.client, actor=actor, customer=customer, request=request)
+    return view.order_answer(customer, order.order_number, status=201)
+
+
 #: orderType → its handler. PREVIEW_RENEWAL and RENEWAL are the renewals' part of /v3 (their own module).
 ORDER_TYPES: dict[str, Callable[..., Response]] = {
     "PREVIEW": preview,
+    "NEW": new,
 }
 
 
-class OrdersView(VipmpView):
+class OrderView(VipmpView):
+    """What the order endpoints share: one order, return or renewal answered as GET answers it."""
+
+    def order_answer(self, customer, order_id: str, *, status: int = 200) -> Response:
+        found = orders_selectors.order_get(customer=customer, order_id=order_id)
+        if found is None:
+            raise errors.VipmpError(INVALID_ORDER, _("Invalid Customer or Order ID"), status=404)
+        kind, row = found
+        return Response(orders_mapping.order_body(kind, row, customer_id=customer.vip_id), status=status)
+
+
+class OrdersView(OrderView):
     def post(self, request, customer_id: str):
         actor, customer = self.customer_or_404(customer_id)
         serializer = OrderCreate(data=request.data)
@@ -50,3 +68,9 @@ class OrdersView(VipmpView):
                 details=["orderType"],
             )
         return handler(self, actor=actor, customer=customer, request=serializer.validated_data)
+
+
+class OrderDetailView(OrderView):
+    def get(self, request, customer_id: str, order_id: str):
+        _actor, customer = self.customer_or_404(customer_id)
+        return self.order_answer(customer, order_id)

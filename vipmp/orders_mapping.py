@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from authorizations import pricing
 
+from . import orders_selectors
 from .orders_services import Preview
 
 #: Adobe's status codes for orders and their lines: 1000 complete, 1008 cancelled (every licence returned).
@@ -79,3 +80,117 @@ def preview_body(*, customer_id: str, request: dict, preview: Preview, fetch_pri
             {"totalLineItemPartnerPrice": total, "currencyCode": currency} for currency, total in quote.totals
         ]
     return body
+
+
+# ---------------------------------------------------------------------------
+# Orders, returns and renewals as Adobe's Order resource
+# ---------------------------------------------------------------------------
+def _resource(
+    *, kind: str, order_id: str, customer_id: str, reference: str, external: str, created, items: list[dict]
+) -> dict:
+    return {
+        "referenceOrderId": reference,
+        "orderType": kind,
+        "externalReferenceId": external,
+        "orderId": order_id,
+        "customerId": customer_id,
+        "currencyCode": next((item["currencyCode"] for item in items), ""),
+        "creationDate": utc(created),
+        "status": COMPLETE,
+        "lineItems": items,
+        "links": {"self": link(order_uri(customer_id, order_id))},
+    }
+
+
+def new_order_body(order, *, customer_id: str) -> dict:
+    """A NEW order (ours, the licensing website's or one placed through /v3): complete (1000) until every
+    licence on it is returned (1008); each line with remainingQuantity (what may still be returned)."""
+    numbers = orders_selectors.line_numbers(order)
+    items = []
+    for line in order.lines.all():
+        remaining = line.quantity - line.returned_quantity
+        items.append(
+            {
+                "extLineItemNumber": numbers[line.pk],
+                "offerId": line.product.sku_new,
+                "quantity": line.quantity,
+                "subscriptionId": "",
+                "status": COMPLETE if remaining else CANCELLED,
+                "currencyCode": line.product.currency,
+                "remainingQuantity": remaining,
+            }
+        )
+    body = _resource(
+        kind=orders_selectors.NEW,
+        order_id=order.order_number,
+        customer_id=customer_id,
+        reference="",
+        external=order.purchase_authorization.po_number,
+        created=order.created_at,
+        items=items,
+    )
+    if items and all(item["status"] == CANCELLED for item in items):
+        body["status"] = CANCELLED
+    return body
+
+
+def return_body(authorization, *, customer_id: str) -> dict:
+    """A RETURN: the licences given back of each line, under the original order's line numbers."""
+    numbers = orders_selectors.line_numbers(authorization.order)
+    kept = orders_selectors.details(authorization)
+    items = [
+        {
+            "extLineItemNumber": numbers[line.order_line_id],
+            "offerId": line.order_line.product.sku_new,
+            "quantity": line.quantity,
+            "subscriptionId": "",
+            "status": COMPLETE,
+            "currencyCode": line.order_line.product.currency,
+        }
+        for line in authorization.lines.all()
+    ]
+    return _resource(
+        kind=orders_selectors.RETURN,
+        order_id=orders_selectors.return_order_id(authorization),
+        customer_id=customer_id,
+        reference=authorization.order.order_number,
+        external=kept.external_reference_id if kept else "",
+        created=authorization.created_at,
+        items=items,
+    )
+
+
+def renewal_body(renewal, *, customer_id: str) -> dict:
+    """A RENEWAL: each product renewed (renewal SKU, quantity renewed); a product renewed with 0 is left out."""
+    renewed = [line for line in renewal.lines.all() if line.quantity_after > 0]
+    items = [
+        {
+            "extLineItemNumber": position,
+            "offerId": line.product.sku_renewal,
+            "quantity": line.quantity_after,
+            "subscriptionId": "",
+            "status": COMPLETE,
+            "currencyCode": line.product.currency,
+        }
+        for position, line in enumerate(renewed, start=1)
+    ]
+    return _resource(
+        kind=orders_selectors.RENEWAL,
+        order_id=renewal.order_number,
+        customer_id=customer_id,
+        reference="",
+        external="",
+        created=renewal.created_at,
+        items=items,
+    )
+
+
+BODIES = {
+    orders_selectors.NEW: new_order_body,
+    orders_selectors.RETURN: return_body,
+    orders_selectors.RENEWAL: renewal_body,
+}
+
+
+def order_body(kind: str, row, *, customer_id: str) -> dict:
+    return BODIES[kind](row, customer_id=customer_id)

@@ -8,17 +8,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from authorizations import pricing
 from authorizations import services as pa_services
+from authorizations.models import Order
 from catalogue.models import LicenseType, Product
 from catalogue.selectors import products_by_sku
 from customers.models import Customer
+from intake import services as intake
+from resellerconsole.audit import Source, audit_source
 from resellerconsole.errors import DomainError, Problem
 
 from . import errors
 from . import orders_input as codes
+from .models import ApiClient, MarketplaceOrder
 
 #: Our services' refusal codes → Adobe's (any other is 1117, "some fields are invalid").
 DOMAIN_CODES = {
@@ -189,3 +195,28 @@ def order_preview(*, customer: Customer, request: dict) -> Preview:
         anniversary_day=customer.anniversary_day,
     )
     return Preview(lines, quote)
+
+
+# ---------------------------------------------------------------------------
+# NEW
+# ---------------------------------------------------------------------------
+def order_new(*, client: ApiClient, actor: User, customer: Customer, request: dict) -> Order:
+    """NEW: deploys and orders in one step (intake.services.order_deploy_and_place: a purchase authorization
+    with every one of its rules, and its order), on the VIP Marketplace channel; the marketplace's line numbers
+    are kept beside the order, in the same transaction."""
+    lines = order_lines(request)
+    with audit_source(Source.VIPMP, client.client_id), transaction.atomic(durable=True):
+        try:
+            order = intake.order_deploy_and_place(
+                customer=customer,
+                license_type=lines.license_type,
+                lines=lines.requests,
+                po_number=request.get("externalReferenceId", ""),
+                actor=actor,
+            )
+        except DomainError as error:
+            raise refusal(error) from None
+        MarketplaceOrder.objects.create(
+            order=order, line_numbers={str(line.product.pk): line.number for line in lines.lines}
+        )
+    return order
