@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import ActiveCustomerFactory, ProductFactory
+from accounts.models import User
+from tests.factories import ActiveCustomerFactory, ProductFactory, SalesFactory
 from tests.test_vipmp_support import V3, make_client, northwind
 from vipmp.models import ApiClientActor
 
@@ -84,3 +85,20 @@ def products(db):
             unit_price="240.00",
         ),
     )
+
+
+@pytest.fixture
+def lws(db):
+    """The licensing website's user (orders placed outside /v3)."""
+    return User.objects.create_user("lws-orders", role=User.Role.LICENSING_WEBSITE)
+
+
+@pytest.fixture
+def sales_client_for(client):
+    """The console, signed in as a Sales user of the customer's reseller."""
+
+    def signed_in(customer):
+        client.force_login(SalesFactory(reseller=customer.reseller))
+        return client
+
+    return signed_in

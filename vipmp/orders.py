@@ -36,10 +36,17 @@ def new(view: VipmpView, *, actor, customer, request: dict) -> Response:
     return view.order_answer(customer, order.order_number, status=201)
 
 
+def return_(view: VipmpView, *, actor, customer, request: dict) -> Response:
+    """RETURN of lines of a NEW order (referenceOrderId), whole or in part; 201 with the return."""
+    authorization = orders_services.order_return(client=view.client, actor=actor, customer=customer, request=request)
+    return view.order_answer(customer, orders_selectors.return_order_id(authorization), status=201)
+
+
 #: orderType → its handler. PREVIEW_RENEWAL and RENEWAL are the renewals' part of /v3 (their own module).
 ORDER_TYPES: dict[str, Callable[..., Response]] = {
     "PREVIEW": preview,
     "NEW": new,
+    "RETURN": return_,
 }
 
 

@@ -240,4 +240,3 @@ def orders_page(*, customer: Customer, search: Search, limit: int, offset: int, 
 def _aware(moment: dt.datetime) -> dt.datetime:
     # SQLite's union gives the datetime back as it is stored (UTC, naive).
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-

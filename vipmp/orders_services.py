@@ -14,17 +14,19 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from authorizations import pricing
 from authorizations import services as pa_services
-from authorizations.models import Order
+from authorizations.models import Order, ReturnAuthorization
 from catalogue.models import LicenseType, Product
 from catalogue.selectors import products_by_sku
 from customers.models import Customer
 from intake import services as intake
+from renewals.models import Renewal
 from resellerconsole.audit import Source, audit_source
 from resellerconsole.errors import DomainError, Problem
 
 from . import errors
 from . import orders_input as codes
 from .models import ApiClient, MarketplaceOrder
+from .orders_selectors import line_numbers
 
 #: Our services' refusal codes → Adobe's (any other is 1117, "some fields are invalid").
 DOMAIN_CODES = {
@@ -42,6 +44,8 @@ DOMAIN_CODES = {
     "return_window_closed": codes.RETURN_WINDOW_CLOSED,
     "already_returned": codes.ALREADY_RETURNED,
     "return_exceeds_remaining": codes.RETURN_QTY_EXCEEDS_REMAINING,
+    "invalid_quantity": codes.QUANTITY_OUT_OF_RANGE,
+    "unknown_line": errors.MISSING_FIELDS,
 }
 #: Adobe's reason codes (its 2129 and 5117 lists) for our reasons, added to additionalDetails.
 REASONS = {
@@ -72,7 +76,10 @@ def refusal(error: DomainError) -> errors.VipmpError:
         Problem(_adobe_field(p.field), DOMAIN_CODES.get(p.code, errors.INVALID_FIELDS), p.message)
         for p in error.problems
     ]
-    refused = errors.from_problems(problems, codes={})
+    # Adobe's newer codes are words (RETURN_QTY_EXCEEDS_REMAINING): named here so they are kept as they are.
+    refused = errors.from_problems(
+        problems, codes={codes.RETURN_QTY_EXCEEDS_REMAINING: codes.RETURN_QTY_EXCEEDS_REMAINING}
+    )
     reasons = [REASONS[p.code] for p in error.problems if p.code in REASONS]
     refused.details = list(dict.fromkeys([*refused.details, *reasons]))
     if refused.code == codes.RETURN_QTY_EXCEEDS_REMAINING:
@@ -141,7 +148,13 @@ def line_currencies(request: dict) -> list[str]:
 
 def order_lines(request: dict) -> OrderLines:
     """Offer IDs are our new-purchase SKUs (2122 for any other); each line's currency must be its product's
-    (2128). All problems at once."""
+    (2128). All problems at once. referenceOrderId is a RETURN's alone."""
+    if request.get("referenceOrderId"):
+        raise errors.VipmpError(
+            errors.INVALID_FIELDS,
+            _("referenceOrderId: only a RETURN order references another order."),
+            details=["referenceOrderId"],
+        )
     items = request.get("lineItems", [])
     currencies = line_currencies(request)
     products = products_by_sku([item["offerId"] for item in items])
@@ -220,3 +233,84 @@ def order_new(*, client: ApiClient, actor: User, customer: Customer, request: di
             order=order, line_numbers={str(line.product.pk): line.number for line in lines.lines}
         )
     return order
+
+
+# ---------------------------------------------------------------------------
+# RETURN
+# ---------------------------------------------------------------------------
+def returned_quantities(*, order: Order, request: dict) -> dict[int, int]:
+    """A RETURN's line items as licences per order line: each names a line of the original order by its
+    extLineItemNumber (2131) and that line's offer (2130), in the line's currency (2128)."""
+    numbers = {number: line_id for line_id, number in line_numbers(order).items()}
+    lines = {line.pk: line for line in order.lines.all()}
+    currencies = line_currencies(request)
+    quantities, problems = {}, []
+    for index, item in enumerate(request.get("lineItems", [])):
+        line = lines.get(numbers.get(item["extLineItemNumber"]))
+        if line is None:
+            problems.append(
+                Problem(
+                    f"lineItems.{index}.extLineItemNumber",
+                    codes.LINE_NUMBER_NOT_ON_ORDER,
+                    _("extLineItemNumber does not match original order."),
+                )
+            )
+        elif line.product.sku_new != item["offerId"].strip().upper():
+            problems.append(
+                Problem(
+                    f"lineItems.{index}.offerId",
+                    codes.OFFER_NOT_ON_ORDER,
+                    _("Line item Offer ID does not match original order (%(offer)s).")
+                    % {"offer": line.product.sku_new},
+                )
+            )
+        elif currencies[index] != line.product.currency:
+            problems.append(
+                Problem(
+                    f"lineItems.{index}.currencyCode",
+                    codes.CURRENCY_NOT_VALID,
+                    _("%(offer)s is sold in %(currency)s.")
+                    % {"offer": line.product.sku_new, "currency": line.product.currency},
+                )
+            )
+        else:
+            quantities[line.pk] = item["quantity"]
+    _refused(problems)
+    return quantities
+
+
+def order_return(*, client: ApiClient, actor: User, customer: Customer, request: dict) -> ReturnAuthorization:
+    """RETURN of a NEW order (referenceOrderId) within the return window, whole lines or part of them
+    (authorizations.services.return_request: never more than remains, the assigned-users rule per quantity),
+    on the VIP Marketplace channel; its externalReferenceId kept beside the return."""
+    reference = (request.get("referenceOrderId") or "").strip()
+    if not reference:
+        raise errors.VipmpError(
+            errors.MISSING_FIELDS, _("referenceOrderId: This field is required."), details=["referenceOrderId"]
+        )
+    order = (
+        Order.objects.filter(customer=customer, order_number=reference)
+        .select_related("customer", "vipmp_details")
+        .prefetch_related("lines__product")
+        .first()
+    )
+    if order is None and Renewal.objects.filter(customer=customer, order_number=reference).exists():
+        raise errors.VipmpError(
+            errors.INVALID_FIELDS,
+            _("referenceOrderId: renewal orders cannot be returned; return authorizations are for new orders."),
+            details=["referenceOrderId"],
+        )
+    if order is None:
+        raise errors.VipmpError(
+            codes.INVALID_ORDER, _("Invalid Customer or Order ID"), status=404, details=["referenceOrderId"]
+        )
+    quantities = returned_quantities(order=order, request=request)
+    with audit_source(Source.VIPMP, client.client_id), transaction.atomic(durable=True):
+        try:
+            authorization = pa_services.return_request(order=order, quantities=quantities, actor=actor)
+        except DomainError as error:
+            raise refusal(error) from None
+        MarketplaceOrder.objects.create(
+            return_authorization=authorization, external_reference_id=request.get("externalReferenceId", "")
+        )
+    return authorization
