@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
+from authorizations.services import today as pa_today
+
 from . import errors, orders_mapping, orders_selectors, orders_services
-from .orders_input import INVALID_ORDER, OrderCreate
+from .orders_input import INVALID_ORDER, INVALID_SEARCH_VALUE, OFFSET_OUT_OF_RANGE, OrderCreate, OrderSearch
 from .views import VipmpView
 
 
@@ -62,6 +65,39 @@ class OrderView(VipmpView):
 
 
 class OrdersView(OrderView):
+    def get(self, request, customer_id: str):
+        """The order history: orders, returns and renewals, newest first, by Adobe's filters; links.next carries
+        a keyset cursor (offset pages too)."""
+        _actor, customer = self.customer_or_404(customer_id)
+        query = OrderSearch.parse(request.query_params)
+        after = None
+        if "cursor" in query:
+            after = orders_selectors.Position.decode(query["cursor"])
+            if after is None:
+                raise errors.VipmpError(
+                    INVALID_SEARCH_VALUE, _("Invalid value for search parameter: cursor."), details=["cursor"]
+                )
+        search = orders_selectors.Search(
+            order_types=tuple(query.get("order_types", ())),
+            statuses=tuple(query.get("statuses", ())),
+            offer_ids=tuple(query.get("offer_ids", ())),
+            reference_order_id=query.get("reference_order_id"),
+            start=query.get("start", orders_selectors.term_start(customer, on=pa_today())),
+            end=query.get("end", timezone.now()),
+        )
+        page = orders_selectors.orders_page(
+            customer=customer, search=search, limit=query["limit"], offset=query["offset"], after=after
+        )
+        if after is None and query["offset"] > page.total:
+            raise errors.VipmpError(
+                OFFSET_OUT_OF_RANGE,
+                _("Offset out of range: there are %(total)s orders.") % {"total": page.total},
+                details=["offset"],
+            )
+        shown = {"offset": query["offset"], "limit": query["limit"]}
+        body = orders_mapping.history_body(customer_id=customer.vip_id, page=page, query=query, shown=shown)
+        return Response(body)
+
     def post(self, request, customer_id: str):
         actor, customer = self.customer_or_404(customer_id)
         serializer = OrderCreate(data=request.data)

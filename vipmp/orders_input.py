@@ -5,7 +5,9 @@ query parameters. They check the shape; whether the order may be placed is our s
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -142,25 +144,64 @@ class Moment(serializers.CharField):
         )
 
 
-class OrderSearch(serializers.Serializer):
-    """GET /v3/customers/{customerId}/orders' query (Adobe's names; unknown parameters are ignored, as Adobe's
-    gateway ignores them). `cursor` is ours: the keyset position links.next carries."""
+#: The order types a history may be searched for (Adobe's Order resource; previews are never kept).
+SEARCH_ORDER_TYPES = ("NEW", "RETURN", "RENEWAL", "TRANSFER", "PREVIEW", "PREVIEW_RENEWAL", "SWITCH")
+#: Most orders on one page, and the page size when none is asked for (Adobe's).
+LIMIT_MAX, LIMIT_DEFAULT = 100, 25
 
-    limit = serializers.IntegerField(required=False, default=25, min_value=1)
+
+def _search_value(pattern: str):
+    def validate(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise serializers.ValidationError(_("Not a valid value."), code=INVALID_SEARCH_VALUE)
+        return value
+
+    return validate
+
+
+class OrderSearch(serializers.Serializer):
+    """GET /v3/customers/{customerId}/orders' query, by Adobe's parameter names (NAMES); unknown parameters are
+    ignored, as Adobe's gateway ignores them. `cursor` is ours: the keyset position links.next carries."""
+
+    limit = serializers.IntegerField(required=False, default=LIMIT_DEFAULT, min_value=1)
     offset = serializers.IntegerField(required=False, default=0, min_value=0)
     cursor = serializers.CharField(required=False, max_length=200)
-    orderType = MultipleValues(source="order_types", child=serializers.CharField(), required=False)
-    status = MultipleValues(child=serializers.CharField(), required=False)
-    offerId = MultipleValues(source="offer_ids", child=serializers.CharField(max_length=40), required=False)
-    referenceOrderId = serializers.CharField(source="reference_order_id", required=False, max_length=40)
-    startDate = Moment(source="start", required=False)
-    endDate = Moment(source="end", required=False)
+    order_types = MultipleValues(child=serializers.ChoiceField(choices=SEARCH_ORDER_TYPES), required=False)
+    statuses = MultipleValues(child=serializers.CharField(validators=[_search_value(r"[0-9]{4}")]), required=False)
+    offer_ids = MultipleValues(child=serializers.CharField(max_length=40), required=False)
+    reference_order_id = serializers.CharField(required=False, max_length=40)
+    start = Moment(required=False)
+    end = Moment(required=False)
 
     #: Adobe's parameter names → the fields above.
     NAMES = {
-        "order-type": "orderType",
-        "offer-id": "offerId",
-        "reference-order-id": "referenceOrderId",
-        "start-date": "startDate",
-        "end-date": "endDate",
+        "limit": "limit",
+        "offset": "offset",
+        "cursor": "cursor",
+        "order-type": "order_types",
+        "status": "statuses",
+        "offer-id": "offer_ids",
+        "reference-order-id": "reference_order_id",
+        "start-date": "start",
+        "end-date": "end",
     }
+
+    @classmethod
+    def parse(cls, query) -> dict:
+        """The query's values by our names; any bad value is 1132, naming Adobe's parameter."""
+        data = QueryDict(mutable=True)
+        for name, field in cls.NAMES.items():
+            if name in query:
+                data.setlist(field, query.getlist(name))
+        search = cls(data=data)
+        if not search.is_valid():
+            adobe = {field: name for name, field in cls.NAMES.items()}
+            names = [adobe.get(field, field) for field in search.errors]
+            raise errors.VipmpError(
+                INVALID_SEARCH_VALUE,
+                _("Invalid value for search parameter: %(names)s.") % {"names": ", ".join(names)},
+                details=names,
+            )
+        values = dict(search.validated_data)
+        values["limit"] = min(values["limit"], LIMIT_MAX)
+        return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from authorizations import pricing
 
 from . import orders_selectors
+from .orders_input import OrderSearch
 from .orders_services import Preview
 
 #: Adobe's status codes for orders and their lines: 1000 complete, 1008 cancelled (every licence returned).
@@ -194,3 +196,40 @@ BODIES = {
 
 def order_body(kind: str, row, *, customer_id: str) -> dict:
     return BODIES[kind](row, customer_id=customer_id)
+
+
+def _query(values: dict, **changes) -> str:
+    """The search again as Adobe's query parameters (repeatable ones repeated), with `changes`."""
+    values = {**values, **changes}
+    pairs = []
+    for name, field in OrderSearch.NAMES.items():
+        value = values.get(field)
+        if value is None or value == [] or value == ():
+            continue
+        for each in value if isinstance(value, list | tuple) else [value]:
+            pairs.append((name, utc(each) if isinstance(each, dt.datetime) else each))
+    return urlencode(pairs)
+
+
+def history_body(*, customer_id: str, page, query: dict, shown: dict) -> dict:
+    """Adobe's order history: totalCount, count, offset, limit, items and links (self; next while more rows
+    follow, with the keyset cursor; prev when not on the first page). `query` is the search as asked (links
+    repeat it), `shown` the offset and limit this page answers for."""
+    uri = reverse("vipmp-orders", kwargs={"customer_id": customer_id})
+    offset, limit = shown["offset"], shown["limit"]
+    items = [order_body(kind, row, customer_id=customer_id) for kind, row in page.rows]
+    links = {"self": link(f"{uri}?{_query(query)}")}
+    if page.next is not None:
+        links["next"] = link(
+            f"{uri}?{_query(query, offset=offset + len(items), limit=limit, cursor=page.next.encode())}"
+        )
+    if offset > 0:
+        links["prev"] = link(f"{uri}?{_query(query, offset=max(0, offset - limit), limit=limit, cursor=None)}")
+    return {
+        "totalCount": page.total,
+        "count": len(items),
+        "offset": offset,
+        "limit": limit,
+        "items": items,
+        "links": links,
+    }

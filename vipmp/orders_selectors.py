@@ -20,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.utils import timezone
 
 from authorizations import dates
 from authorizations.models import Order, OrderLine, ReturnAuthorization, ReturnLine
@@ -138,11 +139,15 @@ class Position:
             return None
 
 
-def term_start(customer: Customer) -> dt.datetime | None:
-    """Adobe's default start-date: the start of the customer's current term (a year before its anniversary)."""
+def term_start(customer: Customer, *, on: dt.date) -> dt.datetime | None:
+    """Adobe's default start-date: the start of the customer's current term, the last anniversary on or before
+    `on` (a year before the anniversary, or earlier once a renewal has moved it on), at midnight here."""
     if customer.anniversary_date is None:
         return None
-    return dt.datetime.combine(dates.add_months(customer.anniversary_date, -12), dt.time(), tzinfo=dt.UTC)
+    start = dates.add_months(customer.anniversary_date, -12)
+    while start > on:
+        start = dates.add_months(start, -12)
+    return dt.datetime.combine(start, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 def _open_order(order_ref) -> Exists:
@@ -198,7 +203,8 @@ def _keyed(kind: str, rows: QuerySet, after: Position | None) -> QuerySet:
         same = Q(created_at=after.at) & (Q(pk__lt=after.pk) if rank == after.rank else Q(pk__in=[]))
         earlier_rank = Q(created_at=after.at) if rank < after.rank else Q(pk__in=[])
         rows = rows.filter(Q(created_at__lt=after.at) | same | earlier_rank)
-    return rows.values("rank", "pk", "at")
+    # No ordering inside a UNION's parts (the models' own orderings are dropped; the union is sorted).
+    return rows.order_by().values("rank", "pk", "at")
 
 
 @dataclass(frozen=True)
