@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from authorizations import pricing
 from authorizations import services as pa_services
@@ -28,6 +29,8 @@ from tests.test_vipmp_orders_support import (  # noqa: F401 - fixtures among the
     orders_url,
     products,
     reseller,
+    return_body,
+    sales_client_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +317,20 @@ def test_new_takes_the_same_queries_for_2_lines_as_for_40(api, reseller):
         assert response.status_code == 201, response.content
         counts[size] = len(queries)
     assert counts[2] == counts[40], counts
+
+
+def test_orders_and_returns_through_v3_show_in_the_console_with_their_channel(
+    api, customer, products, sales_client_for
+):
+    photoshop, _, _ = products
+    placed = api.post(orders_url(customer.vip_id), order_body("NEW", line_item(1, photoshop, 5))).json()
+    api.post(orders_url(customer.vip_id), return_body(placed["orderId"], line_item(1, photoshop, 2)))
+    client = sales_client_for(customer)
+    activity = client.get(reverse("customer-detail", args=[customer.pk])).content.decode()
+    entries = [line for line in activity.splitlines() if "<li><time" in line]
+    for words in (f"{placed['orderId']} → PA", f"{placed['orderId']}: Photoshop × 2", "Photoshop × 5"):
+        (entry,) = [line for line in entries if words in line]
+        assert '<span class="channel">VIP Marketplace API</span>' in entry, entry
+    history = client.get(reverse("customer-history", args=[customer.pk])).content.decode()
+    assert placed["orderId"] in history and "Returned: Photoshop × 2" in history
+    assert "Marketplace Integration (VIP Marketplace API)" in history  # placed by the client's user
