@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from renewals.models import Renewal, RenewalLine
-from tests.factories import ActiveCustomerFactory, ProductFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerFactory
 from tests.test_vipmp_orders_support import (  # noqa: F401 - fixtures among them
     actor,
     api,
@@ -24,6 +24,7 @@ from tests.test_vipmp_orders_support import (  # noqa: F401 - fixtures among the
     reseller,
     return_body,
 )
+from tests.test_vipmp_support import V3, make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,35 @@ def test_queries_stay_the_same_for_more_lines_and_bigger_pages(api, reseller):
 
     counts = [counted(1, 2), counted(6, 2), counted(1, 8), counted(6, 8)]
     assert len(set(counts)) == 1, counts
+
+
+# ---------------------------------------------------------------------------
+# Tenancy: another reseller's client gets 404 on every order URL, whatever it sends
+# ---------------------------------------------------------------------------
+def test_a_client_of_another_reseller_gets_404_on_every_order_url(api, customer, products, history):
+    outsider = V3(*make_client(ResellerFactory(partner_id="FAR-78"), name="Far away integration"))
+    urls = [
+        orders_url(customer.vip_id),
+        f"{orders_url(customer.vip_id)}?fetch-price=true&limit=2",
+        order_url(customer.vip_id, history["n1"]["orderId"]),
+        order_url(customer.vip_id, history["r1"]["orderId"]),
+    ]
+    bodies = [
+        order_body("PREVIEW", line_item(1, products[0], 1)),
+        order_body("NEW", line_item(1, products[0], 1)),
+        return_body(history["n3"]["orderId"], line_item(1, products[0], 1)),
+    ]
+    secrets = [customer.vip_id, history["n1"]["orderId"], "Harbour", "PO-759", products[0].sku_new]
+    before = listed(api, f"{orders_url(customer.vip_id)}?limit=100").json()
+    for url in urls:
+        for method in ("get", "post", "patch", "put", "delete"):
+            for body in bodies if method != "get" else [None]:
+                send = getattr(outsider.http, method)
+                kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+                response = send(url, headers=outsider.headers(), **kwargs)
+                where = f"{method.upper()} {url} answered {response.status_code}"
+                assert response.status_code in (404, 405), where
+                assert response.json()["code"] in ("1116", "405"), where
+                content = response.content.decode()
+                assert not [s for s in secrets if s in content.replace(url, "")], where
+    assert listed(api, f"{orders_url(customer.vip_id)}?limit=100").json() == before
