@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -15,8 +16,9 @@ from authorizations.models import ReturnAuthorization, ReturnLine
 from customers.models import CustomerEvent
 from licences.models import Holding
 from resellerconsole.errors import DomainError
+from tests.conftest import run_together
 from tests.error_shape import error_fields
-from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory
+from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,35 @@ def test_the_api_refuses_more_than_remains(world, api):
     nothing = api.post(url, {}, format="json")
     assert nothing.status_code == 400 and nothing.json()["code"] == "unknown_line"
     assert deployed(customer, photoshop) == 10
+
+
+# ---------------------------------------------------------------------------
+# Races (PostgreSQL): parts of one line returned at the same moment never give back more than it had
+# ---------------------------------------------------------------------------
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_partial_returns_never_return_more_than_the_line_had():
+    assert connection.vendor == "postgresql"
+    sales = SalesFactory()
+    customer = ActiveCustomerFactory(reseller=sales.reseller)
+    product = ProductFactory()
+    pa = services.purchase_authorization_create(
+        customer=customer, license_type="team", lines=[services.LineRequest(product, 10)], actor=sales
+    )
+    order, _ = services.order_place(
+        order_number="RACE-PART",
+        order_date=services.today(),
+        pa_reference=pa.reference,
+        lines=[services.OrderLineRequest(product.sku_new, 10)],
+        actor=ResellerAdminFactory(reseller=sales.reseller),
+    )
+    line = order.lines.get()
+    results = run_together(
+        *[lambda: services.return_request(order=order, quantities={line.pk: 4}, actor=sales) for _ in range(4)]
+    )
+    winners = [r for r in results if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    # 10 licences: two returns of 4 land, the others find 2 left.
+    assert len(winners) == 2 and [e.code for e in losers] == ["return_exceeds_remaining"] * 2
+    assert sum(ReturnLine.objects.filter(order_line=line).values_list("quantity", flat=True)) == 8
+    assert Holding.objects.get(customer=customer, product=product).deployed == 2
