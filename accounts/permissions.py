@@ -20,12 +20,20 @@ def may_enter_orders_by_hand(user) -> bool:
     return bool(user and user.is_authenticated and user.is_console_user and user.role in ORDER_BY_HAND_ROLES)
 
 
-def order_entered_by_hand(actor) -> bool:
-    """Whether an order placed by `actor` is entered by hand (False: the LWS placed it).
+def may_place_orders_through_marketplace(user) -> bool:
+    """A VIP Marketplace API client places orders as its user at the customer's reseller (reseller staff)."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_reseller_staff)
+
+
+def order_entered_by_hand(actor, *, through_marketplace: bool = False) -> bool:
+    """Whether an order placed by `actor` is entered by hand (False: the LWS or a VIP Marketplace API client
+    placed it; `through_marketplace` is the /v3 door's word that the request came from one of its clients).
 
     Raises PermissionDenied for anyone else, so no door (API, console, admin, command) can place one for them.
     """
     if may_place_orders_through_api(actor):
+        return False
+    if through_marketplace and may_place_orders_through_marketplace(actor):
         return False
     if may_enter_orders_by_hand(actor):
         return True

@@ -85,7 +85,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
-    fields = ["order_line"]
+    fields = ["order_line", "quantity"]
 
 
 @admin.register(ReturnAuthorization)
@@ -113,6 +113,6 @@ class OrderLineAdmin(ReadOnlyAdmin):
 
 @admin.register(ReturnLine)
 class ReturnLineAdmin(ReadOnlyAdmin):
-    list_display = ["return_authorization", "order_line"]
+    list_display = ["return_authorization", "order_line", "quantity"]
     list_select_related = ["return_authorization", "order_line__product", "order_line__order"]
     search_fields = ["=order_line__order__order_number"]

@@ -46,10 +46,18 @@ class OrderLineOutput(serializers.Serializer):
     sku = serializers.CharField(source="product.sku_new")
     product = serializers.CharField(source="product.name")
     quantity = serializers.IntegerField()
+    #: Every licence of the line was returned (in one return or several).
     returned = serializers.SerializerMethodField()
+    #: Licences returned so far; `remaining_quantity` may still be returned within the return window.
+    returned_quantity = serializers.IntegerField()
+    remaining_quantity = serializers.SerializerMethodField()
 
     def get_returned(self, line) -> bool:
-        return hasattr(line, "return_line")
+        return self.get_remaining_quantity(line) == 0
+
+    def get_remaining_quantity(self, line) -> int:
+        # `returned_quantity` is the readers' annotation (selectors.order_lines_with_returns).
+        return line.quantity - line.returned_quantity
 
 
 class OrderOutput(serializers.ModelSerializer):
@@ -137,13 +145,29 @@ class DurationInput(StrictInput, serializers.Serializer):
     duration_months = serializers.IntegerField(min_value=1, max_value=12)
 
 
+class ReturnQuantityInput(StrictInput, serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("Id of the order line"))
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text=_("Licences to return: at most what remains of the line")
+    )
+
+
 class ReturnInput(StrictInput, serializers.Serializer):
     lines = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-        allow_empty=False,
+        required=False,
         max_length=1000,
-        help_text=_("Ids of the order lines to return (whole lines)"),
+        help_text=_("Ids of the order lines to return whole (what remains of each)"),
     )
+    quantities = ReturnQuantityInput(
+        many=True, required=False, max_length=1000, help_text=_("Order lines to return in part")
+    )
+
+    def validate_quantities(self, rows: list[dict]) -> list[dict]:
+        lines = [row["line"] for row in rows]
+        if len(set(lines)) != len(lines):
+            raise serializers.ValidationError(_("Name each order line once."), code="repeated_line")
+        return rows
 
 
 # ---------------------------------------------------------------------------
@@ -294,18 +318,26 @@ class OrderDurationApi(APIView):
         order = services.order_set_duration(
             order=order, months=serializer.validated_data["duration_months"], actor=request.user
         )
-        return Response(OrderOutput(order).data)
+        return Response(OrderOutput(selectors.order_detail(pk=order.pk)).data)
 
 
 class OrderReturnApi(APIView):
     @extend_schema(
         request=ReturnInput,
         responses={200: OrderOutput, **error_responses(400, 404, 415)},
-        description=_("Request return authorization for whole order lines within the return window."),
+        description=_(
+            "Request return authorization within the return window: order lines whole (lines) or in part "
+            "(quantities), never more than remains of a line."
+        ),
     )
     def post(self, request, pk: int):
         order = _visible_order(request, pk)
         serializer = ReturnInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.return_request(order=order, order_line_ids=serializer.validated_data["lines"], actor=request.user)
-        return Response(OrderOutput(Order.objects.get(pk=order.pk)).data)
+        services.return_request(
+            order=order,
+            order_line_ids=serializer.validated_data.get("lines", []),
+            quantities={row["line"]: row["quantity"] for row in serializer.validated_data.get("quantities", [])},
+            actor=request.user,
+        )
+        return Response(OrderOutput(selectors.order_detail(pk=order.pk)).data)

@@ -107,6 +107,17 @@ def chosen_ids(values) -> set[int]:
     return {int(value) for value in values if value.isascii() and value.isdigit() and len(value) <= 18}
 
 
+def chosen_quantities(data, line_ids) -> dict[int, int]:
+    """The return form's licences per ticked line (`quantity-<id>`): a line left empty returns whole (it is
+    left out), anything but a whole number is 0, which the return service refuses with what it expects."""
+    quantities = {}
+    for line_id in line_ids:
+        value = (data.get(f"quantity-{line_id}") or "").strip()
+        if value:
+            quantities[line_id] = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 0
+    return quantities
+
+
 def posted_rows(data) -> list[dict]:
     """The product rows of a posted dialog, whatever their numbering."""
     try:

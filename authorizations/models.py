@@ -169,7 +169,7 @@ class OrderLine(models.Model):
 
 
 class ReturnAuthorization(models.Model):
-    """Whole order lines given back within the return window; their licences are no longer deployed."""
+    """Order lines given back within the return window, whole or in part; their licences are no longer deployed."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns")
     created_by = models.ForeignKey(
@@ -187,16 +187,29 @@ class ReturnAuthorization(models.Model):
 
 
 class ReturnLine(models.Model):
+    """Licences of one order line given back: the whole line or part of it. A line may be returned in several
+    returns, never more than it ordered (authorizations.services.returns keeps that, under the customer's lock)."""
+
     return_authorization = models.ForeignKey(
         ReturnAuthorization, verbose_name=_("return authorization"), on_delete=models.CASCADE, related_name="lines"
     )
-    order_line = models.OneToOneField(
-        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="return_line"
+    order_line = models.ForeignKey(
+        OrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        related_query_name="return_line",
     )
+    quantity = models.PositiveIntegerField(_("number of licences returned"))
 
     class Meta:
+        ordering = ["pk"]
         verbose_name = _("returned line")
         verbose_name_plural = _("returned lines")
+        constraints = [
+            models.UniqueConstraint(fields=["return_authorization", "order_line"], name="return_line_once_per_return"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="return_line_quantity_positive"),
+        ]
 
     def __str__(self) -> str:
-        return str(self.order_line)
+        return f"{self.order_line.product} × {self.quantity}"

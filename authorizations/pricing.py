@@ -94,6 +94,12 @@ class Quote:
     sets_anniversary: bool = False
 
     @property
+    def prorated_days(self) -> int:
+        """The days the price covers: the ``months`` whole months counted back from the anniversary (monthly
+        proration prices a started month as a whole one), as VIP Marketplace previews report ``proratedDays``."""
+        return (self.anniversary - dates.add_months(self.anniversary, -self.months)).days
+
+    @property
     def totals(self) -> list[tuple[str, Decimal]]:
         """(currency, sum of the rounded lines), one per currency, by currency code."""
         sums: dict[str, Decimal] = {}

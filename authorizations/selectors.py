@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, TextChoices
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,21 @@ from licences.models import Holding
 # Holdings and assignments are read in licences; the console pages ask for them here too.
 from licences.selectors import HoldingRow, active_assignments, holdings_for, volume_level  # noqa: F401
 
-from .models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine
+from .models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine, ReturnLine
+
+
+def order_lines_with_returns() -> QuerySet[OrderLine]:
+    """Order lines with their product and `returned_quantity` (licences returned so far, in one or several
+    returns; `quantity - returned_quantity` remains returnable): no query per line."""
+    returned = (
+        ReturnLine.objects.filter(order_line=OuterRef("pk"))
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return OrderLine.objects.select_related("product").annotate(
+        returned_quantity=Coalesce(Subquery(returned, output_field=IntegerField()), 0)
+    )
 
 
 def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAuthorization]:
@@ -28,7 +43,12 @@ def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAu
             Prefetch("lines", queryset=PurchaseAuthorizationLine.objects.select_related("product", "removed_by")),
             Prefetch(
                 "order__lines",
-                queryset=OrderLine.objects.select_related("product", "return_line__return_authorization__created_by"),
+                queryset=order_lines_with_returns().prefetch_related(
+                    Prefetch(
+                        "return_lines",
+                        queryset=ReturnLine.objects.select_related("return_authorization__created_by").order_by("pk"),
+                    )
+                ),
             ),
         )
         .order_by("-deployed_at", "-pk")
@@ -76,7 +96,7 @@ def order_list(
 def with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
     """Orders with what the API shows of them (their PA, lines, products, returns): a fixed number of queries."""
     return orders.select_related("purchase_authorization").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("product", "return_line"))
+        Prefetch("lines", queryset=order_lines_with_returns())
     )
 
 

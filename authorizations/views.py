@@ -21,6 +21,7 @@ from .forms import (
     LineFormSet,
     PurchaseAuthorizationForm,
     chosen_ids,
+    chosen_quantities,
     posted_rows,
     rows_as_data,
 )
@@ -215,26 +216,27 @@ def order_set_duration(request, pk: int, order_pk: int):
 
 @console_view
 def return_request(request, pk: int, order_pk: int):
-    """Request return authorization for whole order lines; the page shows who would block it."""
+    """Request return authorization for order lines, whole or part of them; the page shows who would block it."""
     customer = customer_get(user=request.user, pk=pk)
     order = _order_or_404(customer, order_pk)
-    order_lines = list(order.lines.select_related("product", "return_line").all())
+    order_lines = list(selectors.order_lines_with_returns().filter(order=order).order_by("pk"))
     source = request.POST if request.method == "POST" else request.GET
     chosen = chosen_ids(source.getlist("line"))
     if request.method == "GET" and not chosen:
-        # The page proposes every line not yet returned; a POST returns only what was ticked.
-        chosen = {ln.pk for ln in order_lines if not hasattr(ln, "return_line")}
+        # The page proposes what remains of every line; a POST returns only what was ticked.
+        chosen = {ln.pk for ln in order_lines if ln.quantity > ln.returned_quantity}
+    quantities = chosen_quantities(source, chosen)
     refusal = services.return_refusal(order=order)
     error_message, blockers = refusal, []
     if refusal is None:
         try:
-            blockers = services.return_check(order=order, order_line_ids=chosen)
+            blockers = services.return_check(order=order, order_line_ids=chosen, quantities=quantities)
         except DomainError as error:
             error_message = error.message
     # Users holding the licences are listed once, from the check: the request would only repeat them.
     if request.method == "POST" and error_message is None and not blockers:
         try:
-            services.return_request(order=order, order_line_ids=chosen, actor=request.user)
+            services.return_request(order=order, order_line_ids=chosen, quantities=quantities, actor=request.user)
         except DomainError as error:
             error_message = error.message
         else:
@@ -242,13 +244,21 @@ def return_request(request, pk: int, order_pk: int):
                 request, _("Return authorization recorded for order %(number)s.") % {"number": order.order_number}
             )
             return redirect(_history_url(customer))
+    rows = [
+        {
+            "line": line,
+            "remaining": line.quantity - line.returned_quantity,
+            "quantity": quantities.get(line.pk, line.quantity - line.returned_quantity),
+        }
+        for line in order_lines
+    ]
     return render(
         request,
         "authorizations/return_form.html",
         {
             "customer": customer,
             "order": order,
-            "order_lines": order_lines,
+            "rows": rows,
             "chosen": chosen,
             "blockers": blockers,
             "error": error_message,

@@ -1,4 +1,5 @@
-"""The order intake: one door for every order, new or renewal, from the licensing website or entered by hand.
+"""The order intake: one door for every order, new or renewal, from the licensing website, the VIP Marketplace
+API (which deploys and orders in one step: order_deploy_and_place) or entered by hand.
 
 It owns order numbers. A number lands once across both kinds: the claim (an `OrderNumber` row with a unique
 index) is written in the same transaction as the order or renewal, so a concurrent order and renewal with one
@@ -15,7 +16,9 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from authorizations import services as orders
-from authorizations.models import Order
+from authorizations.models import Order, PurchaseAuthorization
+from authorizations.services import LineRequest
+from customers.models import Customer
 from renewals import services as renewals
 from renewals.models import Renewal
 from resellerconsole.errors import DomainError
@@ -44,6 +47,23 @@ def order_receive(
     number already used by the other kind is refused (order_number_conflict) — at once when the actor may see
     its holder, otherwise only after every other check, as an unknown number would be.
     """
+    with transaction.atomic(durable=True):
+        return _receive(
+            kind=kind, order_number=order_number, order_date=order_date, reference=reference, lines=lines, actor=actor
+        )
+
+
+def _receive(
+    *,
+    kind: str,
+    order_number: str,
+    order_date: date,
+    reference: str,
+    lines: Sequence[OrderLine],
+    actor: User,
+    through_marketplace: bool = False,
+) -> tuple[Order | Renewal, bool]:
+    """order_receive inside the caller's transaction (the claim and the order or renewal land together)."""
     if kind not in OrderKind.values:
         raise DomainError(f"Unknown order type {kind!r}", code="invalid", field="order_type")
     number = (order_number or "").strip()
@@ -53,28 +73,67 @@ def order_receive(
     taken_elsewhere = holder is not None
     if taken_elsewhere and orders.order_number_holder_visible(holder, actor=actor):
         raise orders.order_number_conflict(number)
-    with transaction.atomic(durable=True):
-        if kind == OrderKind.NEW:
-            result, created = orders.order_place(
-                order_number=number,
-                order_date=order_date,
-                pa_reference=reference,
-                lines=[orders.OrderLineRequest(ln.sku, ln.quantity) for ln in lines],
-                actor=actor,
-                number_taken_elsewhere=taken_elsewhere,
-            )
-        else:
-            result, created = renewals.renewal_place(
-                order_number=number,
-                order_date=order_date,
-                vip_id=reference,
-                lines=[renewals.RenewalLineRequest(ln.sku, ln.quantity) for ln in lines],
-                actor=actor,
-                number_taken_elsewhere=taken_elsewhere,
-            )
-        if created:
-            _claim(number, kind=kind, holder=result)
+    if kind == OrderKind.NEW:
+        result, created = orders.order_place(
+            order_number=number,
+            order_date=order_date,
+            pa_reference=reference,
+            lines=[orders.OrderLineRequest(ln.sku, ln.quantity) for ln in lines],
+            actor=actor,
+            number_taken_elsewhere=taken_elsewhere,
+            through_marketplace=through_marketplace,
+        )
+    else:
+        result, created = renewals.renewal_place(
+            order_number=number,
+            order_date=order_date,
+            vip_id=reference,
+            lines=[renewals.RenewalLineRequest(ln.sku, ln.quantity) for ln in lines],
+            actor=actor,
+            number_taken_elsewhere=taken_elsewhere,
+        )
+    if created:
+        _claim(number, kind=kind, holder=result)
     return result, created
+
+
+#: The order numbers this intake gives the orders it places itself (the VIP Marketplace API's NEW orders):
+#: the prefix and the purchase authorization's number, VM00000042 for PA00000042.
+OWN_ORDER_NUMBER_PREFIX = "VM"
+
+
+def own_order_number(pa: PurchaseAuthorization) -> str:
+    """Unique as the purchase authorization is, which has at most one order."""
+    return f"{OWN_ORDER_NUMBER_PREFIX}{pa.pk:08d}"
+
+
+def order_deploy_and_place(
+    *,
+    customer: Customer,
+    license_type: str,
+    lines: Sequence[LineRequest],
+    po_number: str = "",
+    actor: User,
+) -> Order:
+    """Deploy and order in one step (the VIP Marketplace API's NEW order): a purchase authorization with every
+    one of its rules (authorizations.services.purchase_authorization_create), then its order, dated today and
+    numbered by this intake (own_order_number), received as any order is (_receive: the number's claim, the
+    order's rules, the co-termed duration), all in one transaction. The caller may run it inside its own (the
+    VIP Marketplace API keeps its details of the order in the same one)."""
+    with transaction.atomic():
+        pa = orders.purchase_authorization_create(
+            customer=customer, license_type=license_type, lines=lines, po_number=po_number, actor=actor
+        )
+        order, _created = _receive(
+            kind=OrderKind.NEW,
+            order_number=own_order_number(pa),
+            order_date=orders.today(),
+            reference=pa.reference,
+            lines=[OrderLine(ln.product.sku_new, ln.quantity) for ln in lines],
+            actor=actor,
+            through_marketplace=True,
+        )
+    return order
 
 
 def _claim(number: str, *, kind: str, holder: Order | Renewal) -> None:

@@ -356,6 +356,8 @@ def test_a_client_of_another_reseller_gets_404_on_every_v3_url(api, reseller):
     paths = {
         "vipmp-customers": CUSTOMERS_URL,
         "vipmp-customer": f"{CUSTOMERS_URL}/{customer_id}",
+        "vipmp-orders": f"{CUSTOMERS_URL}/{customer_id}/orders",
+        "vipmp-order": f"{CUSTOMERS_URL}/{customer_id}/orders/VM00000001",
         "vipmp-not-found": f"/v3/customers/{customer_id}/anything",
     }
     routes = v3_routes()

@@ -101,3 +101,43 @@ class CustomerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.external_reference_id}"
+
+
+class MarketplaceOrder(models.Model):
+    """What /v3 keeps of an order or a return placed through it that our model has no field for: the
+    marketplace's line numbers (extLineItemNumber, by product id) and a return's externalReferenceId (an
+    order's is its purchase authorization's PO number). Never used by any rule."""
+
+    order = models.OneToOneField(
+        "authorizations.Order",
+        verbose_name=_("order"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vipmp_details",
+    )
+    return_authorization = models.OneToOneField(
+        "authorizations.ReturnAuthorization",
+        verbose_name=_("return authorization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vipmp_details",
+    )
+    external_reference_id = models.CharField(_("external reference"), max_length=35, blank=True)
+    #: {product id (as a string): extLineItemNumber}
+    line_numbers = models.JSONField(_("line numbers"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("VIP Marketplace order details")
+        verbose_name_plural = _("VIP Marketplace order details")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, return_authorization__isnull=True)
+                | models.Q(order__isnull=True, return_authorization__isnull=False),
+                name="vipmp_order_details_of_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id or self.return_authorization_id} {self.external_reference_id}"

@@ -20,6 +20,7 @@ from .base import (
 from .create import (
     _validate_po_number,
     products_not_offered,
+    purchase_authorization_check,
     purchase_authorization_create,
     purchase_authorization_refusal,
     refuse_too_many_lines,
@@ -37,5 +38,13 @@ from .orders import (
     refuse_future_order_date,
     refuse_order_date_before_authorization,
 )
-from .returns import return_check, return_refusal, return_request
+from .returns import (
+    ReturnedLine,
+    remaining_quantity,
+    return_check,
+    return_refusal,
+    return_request,
+    returned_lines,
+    returned_quantities,
+)
 from .withdraw import _active_lines, purchase_authorization_remove_products, purchase_authorization_withdraw

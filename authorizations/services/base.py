@@ -24,9 +24,10 @@ class LineRequest:
 
 
 def fully_returned(order) -> bool:
-    """Every line of the order was returned (reads the lines' return_line, which the history prefetches)."""
+    """Every licence of the order was returned, in one return or several (reads the lines' return_lines, which
+    the history prefetches)."""
     lines = list(order.lines.all())
-    return bool(lines) and all(hasattr(line, "return_line") for line in lines)
+    return bool(lines) and all(sum(r.quantity for r in line.return_lines.all()) >= line.quantity for line in lines)
 
 
 def today() -> date:

@@ -178,6 +178,23 @@ def products_not_offered(*, customer: Customer, license_type: str) -> list[tuple
     return refused
 
 
+def _validate_request(customer: Customer, license_type: str, lines: Sequence[LineRequest], po_number: str) -> str:
+    if license_type not in LicenseType.values:
+        raise DomainError(_("Choose Enterprise or Team."), code="invalid", field="license_type")
+    po_number = _validate_po_number(po_number)
+    _validate_lines(customer, license_type, lines)
+    return po_number
+
+
+def purchase_authorization_check(
+    *, customer: Customer, license_type: str, lines: Sequence[LineRequest], po_number: str = ""
+) -> None:
+    """Raise what purchase_authorization_create would refuse, changing nothing (the VIP Marketplace API's
+    PREVIEW asks it, so a preview refuses exactly what the order would)."""
+    _validate_request(customer, license_type, lines, po_number)
+    _refuse_closed_account(customer, today())
+
+
 def purchase_authorization_create(
     *,
     customer: Customer,
@@ -187,10 +204,7 @@ def purchase_authorization_create(
     actor: User,
 ) -> PurchaseAuthorization:
     """Deploy the products at once and start the order deadline."""
-    if license_type not in LicenseType.values:
-        raise DomainError(_("Choose Enterprise or Team."), code="invalid", field="license_type")
-    po_number = _validate_po_number(po_number)
-    _validate_lines(customer, license_type, lines)
+    po_number = _validate_request(customer, license_type, lines, po_number)
     on = today()
     with transaction.atomic():
         customer = _lock_customer(customer)

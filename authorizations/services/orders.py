@@ -59,15 +59,17 @@ def order_place(
     lines: Sequence[OrderLineRequest],
     actor: User,
     number_taken_elsewhere: bool = False,
+    through_marketplace: bool = False,
 ) -> tuple[Order, bool]:
-    """Record an order: from the licensing website, or entered by hand in the console. Returns (order, created).
+    """Record an order: from the licensing website, a VIP Marketplace API client (`through_marketplace`), or
+    entered by hand in the console. Returns (order, created).
 
     The same order number with the same content returns the first result; with other content it is refused.
     A number held by an order the actor may not see, or by a renewal (`number_taken_elsewhere`: the order
     intake, which owns order numbers, says so) is answered as an unknown number would be until every other
     check has passed (order_number_holder_visible).
     """
-    by_hand = order_entered_by_hand(actor)
+    by_hand = order_entered_by_hand(actor, through_marketplace=through_marketplace)
     order_number = order_number.strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
@@ -77,8 +79,10 @@ def order_place(
         return _replayed(existing, fingerprint), False
     taken = existing is not None or number_taken_elsewhere
     refuse_future_order_date(order_date)
-    # By hand, only the actor's own customers' authorizations exist; the LWS orders for every reseller.
-    authorizations = selectors.purchase_authorizations_visible_to(actor) if by_hand else PurchaseAuthorization.objects
+    # By hand or through the VIP Marketplace API, only the actor's own customers' authorizations exist; the LWS
+    # orders for every reseller.
+    own_only = by_hand or through_marketplace
+    authorizations = selectors.purchase_authorizations_visible_to(actor) if own_only else PurchaseAuthorization.objects
     pa = authorizations.filter(reference=pa_reference.strip().upper()).select_related("customer").first()
     if pa is None:
         raise DomainError(
