@@ -37,6 +37,9 @@ IMPLEMENTED = {
     ("POST", "/v3/customers"),
     ("GET", "/v3/customers/{customer-id}"),
     ("PATCH", "/v3/customers/{customer-id}"),
+    ("GET", "/v3/customers/{customer-id}/orders"),
+    ("POST", "/v3/customers/{customer-id}/orders"),
+    ("GET", "/v3/customers/{customer-id}/orders/{order-id}"),
 }
 
 
