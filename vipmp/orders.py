@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.response import Response
 
 from authorizations.services import today as pa_today
@@ -91,7 +92,12 @@ class OrdersView(OrderView):
         if after is None and query["offset"] > page.total:
             raise errors.VipmpError(
                 OFFSET_OUT_OF_RANGE,
-                _("Offset out of range: there are %(total)s orders.") % {"total": page.total},
+                ngettext(
+                    "Offset out of range: there is %(total)s order.",
+                    "Offset out of range: there are %(total)s orders.",
+                    page.total,
+                )
+                % {"total": page.total},
                 details=["offset"],
             )
         shown = {"offset": query["offset"], "limit": query["limit"]}
