@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from tests.test_accessibility import AXE, FAILING_IMPACTS, LANGUAGES, PASSWORD, build_console, words
@@ -329,3 +330,27 @@ def test_chart_and_timeline_texts_stay_legible_and_the_timeline_fills_its_card(b
         assert shaded.bounding_box()["width"] > 0
         expect(caption).to_contain_text(words(language, "Today")[0])
     wide.close()
+
+
+def test_the_order_form_shows_one_order_date_that_the_calculator_follows(browser, live_server):
+    console = build_console()
+    page = phone_page(browser, live_server, "en", "anna")
+    page.goto(f"/customers/{console.active.pk}/authorizations/{console.pending.pk}/order/")
+    dates = page.locator("main input[type=date][name$=order_date]")
+    visible = [dates.nth(i) for i in range(dates.count()) if dates.nth(i).is_visible()]
+    assert len(visible) == 1 and visible[0].get_attribute("name") == "order_date"
+    calculator_date = page.locator("#id_calc-order_date")
+    # A date the calculator refuses (before the PA): it shows its own date with the reason …
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    visible[0].fill(yesterday)
+    expect(calculator_date).to_be_visible()
+    expect(page.get_by_test_id("order-calculator")).to_contain_text("before purchase authorization")
+    # … and one it takes: one date again, the result following it.
+    today = timezone.localdate()
+    visible[0].fill(today.isoformat())
+    expect(calculator_date).to_be_hidden()
+    expect(calculator_date).to_have_value(today.isoformat())
+    expect(page.get_by_test_id("calculator-order")).to_contain_text(date_format(today))
+    assert sum(1 for i in range(dates.count()) if dates.nth(i).is_visible()) == 1
+    assert page.refused == []  # type: ignore[attr-defined]
+    page.context.close()
