@@ -1,5 +1,8 @@
 # The two commands: `make run` (console with demo data, worker and beat) and `make test` (whole suite).
 PYTHON ?= python3
+# Where `make run` serves the console; the links in development e-mails point here too (settings CONSOLE_ADDRESS).
+CONSOLE_ADDRESS ?= 127.0.0.1:8000
+export CONSOLE_ADDRESS
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -35,7 +38,7 @@ run: setup-run
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input -v0
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
 	@echo ""
-	@echo "  Reseller Console: http://127.0.0.1:8000/"
+	@echo "  Reseller Console: http://$(CONSOLE_ADDRESS)/"
 	@echo "  Demo logins (password demo-pass-2026):"
 	@echo "    sam.sales      sales, Nordic Software AB"
 	@echo "    anna.admin     reseller admin, Nordic Software AB"

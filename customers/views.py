@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -133,7 +135,11 @@ def customer_edit(request, pk: int):
 # The customer page (pages/customer_page.py) shows these on its VIP details tab, around the timeline.
 def details_part(request, customer, *, today) -> str:
     """Company, VIP membership and the VIP admins with their admin-console sign-ins."""
-    context = {"customer": customer, "vip_admins": selectors.vip_admins_with_sign_ins(customer=customer)}
+    context = {
+        "customer": customer,
+        "today": today,
+        "vip_admins": selectors.vip_admins_with_sign_ins(customer=customer),
+    }
     return render_to_string("customers/_details.html", context, request=request)
 
 
@@ -195,6 +201,10 @@ def invitation_accept(request, token: str):
     except DomainError as error:
         return render(request, "customers/invitation_accept.html", {"error": error.message}, status=400)
     customer = vip_admin.customer
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The customer's own language, not the browser's, until the switcher says otherwise (it sets the cookie).
+        translation.activate(customer.preferred_language)
+        request.LANGUAGE_CODE = translation.get_language()
     sign_in = VipAdminSignInForm(request.POST if request.POST.get("action") == "sign_in" else None)
     if request.method == "POST" and request.POST.get("action") != "sign_in":
         customer = services.customer_accept_invitation(token=token)
@@ -209,5 +219,5 @@ def invitation_accept(request, token: str):
     return render(
         request,
         "customers/invitation_accept.html",
-        {"customer": customer, "vip_admin": vip_admin, "form": sign_in},
+        {"customer": customer, "vip_admin": vip_admin, "form": sign_in, "customer_facing": True},
     )

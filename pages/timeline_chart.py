@@ -159,6 +159,47 @@ def _ticks(first: date, last: date, span_days: int) -> list[Tick]:
     return ticks
 
 
+@dataclass(frozen=True)
+class _Placed:
+    lane: int
+    box_x: float
+    box_width: float
+    x: float
+
+
+#: A box keeps at least this much of itself on either side of its own stem.
+STEM_INSET = 6
+
+
+def _place(x: float, box_width: float, placed: list[_Placed]) -> tuple[int, float]:
+    """The lane and left edge of a new box over stem ``x``: apart from the boxes of its lane, clear of the stems
+    that run down through its lane from the lanes above (but those too close to its own to be avoided), and with
+    its own stem clear of the boxes below it. The box may slide sideways off centre (keeping its stem under it)
+    before it takes a lane further down; the stems are drawn behind the boxes."""
+    centred = min(max(x - box_width / 2, 1), WIDTH - 1 - box_width)
+    low = max(1.0, x + STEM_INSET - box_width)
+    high = min(WIDTH - 1 - box_width, x - STEM_INSET)
+    lanes = max((p.lane for p in placed), default=-1) + 1
+    for lane in range(lanes + 1):
+        if any(p.lane > lane and p.box_x - MARKER_GAP < x < p.box_x + p.box_width + MARKER_GAP for p in placed):
+            continue  # its stem would run through a box below
+        forbidden = [
+            (p.box_x - MARKER_GAP - box_width, p.box_x + p.box_width + MARKER_GAP) for p in placed if p.lane == lane
+        ] + [
+            (p.x - MARKER_GAP - box_width, p.x + MARKER_GAP)
+            for p in placed
+            # A stem this close to its own cannot be avoided by a box that keeps its own stem under it.
+            if p.lane < lane and abs(p.x - x) >= STEM_INSET + MARKER_GAP
+        ]
+        candidates = [centred, low, high] + [edge for span in forbidden for edge in span]
+        fitting = [
+            c for c in candidates if low <= c <= high and not any(start < c < end for start, end in forbidden)
+        ]
+        if fitting:
+            return lane, round(min(fitting, key=lambda c: (abs(c - centred), c)), 1)
+    return lanes, round(centred, 1)
+
+
 def timeline_chart(*, items: Sequence[TimelineItem], on: date) -> TimelineChart:
     """Lay out ``items`` (in date order, as :func:`customer_timeline` returns them) around ``on`` (today)."""
     days = [item.day for item in items] + [on]
@@ -176,18 +217,15 @@ def timeline_chart(*, items: Sequence[TimelineItem], on: date) -> TimelineChart:
             groups.append([(number, item)])
 
     markers: list[Marker] = []
-    lane_ends: list[float] = []
+    placed: list[_Placed] = []
     for group in groups:
         day = group[0][1].day
         first_number, last_number = group[0][0], group[-1][0]
         characters = len(str(first_number)) + (len(str(last_number)) + 1 if last_number != first_number else 0)
         box_width = round(max(MARKER_HEIGHT, characters * CHAR_WIDTH + MARKER_PADDING), 1)
         x = _x(day, first, span_days)
-        box_x = round(min(max(x - box_width / 2, 1), WIDTH - 1 - box_width), 1)
-        lane = next((i for i, end in enumerate(lane_ends) if box_x >= end + MARKER_GAP), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(0)
-        lane_ends[lane] = box_x + box_width
+        lane, box_x = _place(x, box_width, placed)
+        placed.append(_Placed(lane, box_x, box_width, x))
         group_items = tuple(item for _number, item in group)
         markers.append(
             Marker(
@@ -205,7 +243,7 @@ def timeline_chart(*, items: Sequence[TimelineItem], on: date) -> TimelineChart:
                 box_y=FIRST_LANE_Y + lane * LANE_HEIGHT,
             )
         )
-    lanes = max(len(lane_ends), 1)
+    lanes = max(max((p.lane for p in placed), default=0) + 1, 1)
     axis_y = FIRST_LANE_Y + (lanes - 1) * LANE_HEIGHT + MARKER_HEIGHT + STEM_MIN
     today_x = _x(on, first, span_days)
     anchor = "start" if today_x < 40 else "end" if today_x > WIDTH - 40 else "middle"

@@ -149,14 +149,20 @@ def shoot(browser, base: str, customer: str, vip_admin: str) -> None:
     swedish.goto(f"{base}/customers/")
     swedish.screenshot(path=OUT / "customer-list-sv.png", full_page=True)
 
-    phone = new_page(width=360, height=740)
+    # A phone (390 px): each row a card of "label: value" lines, its status and action on screen.
+    phone = new_page(width=390, height=844)
     log_in(phone, base, "sam.sales")
     phone.goto(f"{base}/customers/")
-    phone.screenshot(path=OUT / "customer-list-360.png", full_page=True)
+    phone.screenshot(path=OUT / "customer-list-390.png")
+    phone.goto(f"{base}/customers/{customer}/history/")
+    phone.screenshot(path=OUT / "customer-history-390.png")
 
     vip = new_page()
     log_in(vip, base, vip_admin)
     vip.screenshot(path=OUT / "vip-admin-banner.png", full_page=True)
+    vip_phone = new_page(width=390, height=844)
+    log_in(vip_phone, base, vip_admin)
+    vip_phone.screenshot(path=OUT / "vip-admin-console-390.png", full_page=True)
 
 
 if __name__ == "__main__":

@@ -338,6 +338,12 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
     tour.check(page, "password change with errors", errors=True)
     tour.visit(page, "/password/done/", "password changed")
     tour.visit(page, "/customers/999999/", "404 signed in", status=404)
+    # The 500 page as the console serves it (Django's handler500 with templates/500.html), in this language.
+    from tests.test_issue16_phone import server_error_page
+
+    error_page = server_error_page(language)
+    page.route("**/boom/", lambda route: route.fulfill(status=500, body=error_page, content_type="text/html"))
+    tour.visit(page, "/boom/", "500", status=500)
 
     # Internal sales: the reseller column and filters.
     internal = tour.log_in("ines")

@@ -76,9 +76,7 @@ def visible_text(html: str) -> str:
 
 def foreign_dates(text: str, language: str) -> list[str]:
     """The dates in `text` not written the language's way."""
-    return [
-        found.group(0) for found in DATE_LIKE.finditer(text) if not CANONICAL[language].fullmatch(found.group(0))
-    ]
+    return [found.group(0) for found in DATE_LIKE.finditer(text) if not CANONICAL[language].fullmatch(found.group(0))]
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,10 @@ CSRF_FAILURE_VIEW = "resellerconsole.api_error_views.csrf_failure"
 ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "resellerconsole.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Absolute base of links in e-mails (invitation links are opened outside the console).
-CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else environ.Env.NOTSET)
+# Absolute base of links in e-mails (invitation links are opened outside the console). In development it is the
+# address `make run` serves (CONSOLE_ADDRESS, which Procfile.dev gives runserver), so the links open that console.
+CONSOLE_ADDRESS = env("CONSOLE_ADDRESS", default="127.0.0.1:8000")
+CONSOLE_BASE_URL = env("CONSOLE_BASE_URL", default=f"http://{CONSOLE_ADDRESS}" if DEBUG else environ.Env.NOTSET)
 
 # ---------------------------------------------------------------------------
 # Applications

@@ -212,11 +212,26 @@
   });
 })();
 
-// Order form: the order date of the record form and of the duration and price calculator stay in step; with
-// HTMX the calculator recalculates when the record form's date changes. Without JS each form keeps its own
-// date and "Calculate" pre-fills the record form with the calculator's.
+// Order form: one order date. The calculator's follows the record form's and is hidden (unless it was refused:
+// then it shows its error); with HTMX the calculator recalculates when the record form's date changes. Without
+// JS each form keeps its own date and "Calculate" pre-fills the record form with the calculator's.
 (function () {
   "use strict";
+
+  function hideFollowers(root) {
+    if (!document.querySelector("[data-order-date=record]")) {
+      return;
+    }
+    root.querySelectorAll("[data-follows-record-date]").forEach(function (row) {
+      row.hidden = !row.querySelector(".has-error");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    hideFollowers(document);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    hideFollowers(event.detail.target.parentNode || document);
+  });
 
   document.addEventListener("change", function (event) {
     var changed = event.target;
