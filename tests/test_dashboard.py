@@ -503,7 +503,7 @@ def test_home_is_the_dashboard_for_console_users(client, sales):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url == reverse("dashboard")
     nav = client.get(response.url).content.decode().split("</nav>")[0]
-    assert f'<a href="{reverse("dashboard")}">Dashboard</a>' in nav
+    assert f'<a href="{reverse("dashboard")}" aria-current="page">Dashboard</a>' in nav
     assert f'<a href="{reverse("customer-list")}">Customers</a>' in nav
 
 
