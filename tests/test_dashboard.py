@@ -503,7 +503,6 @@ def test_home_is_the_dashboard_for_console_users(client, sales):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url == reverse("dashboard")
     nav = client.get(response.url).content.decode().split("</nav>")[0]
-    # The navigation marks the section the page belongs to (issue 16: aria-current).
     assert f'<a href="{reverse("dashboard")}" aria-current="page">Dashboard</a>' in nav
     assert f'<a href="{reverse("customer-list")}">Customers</a>' in nav
 
