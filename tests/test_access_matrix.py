@@ -479,6 +479,7 @@ KWARG_VALUES = {
     "token": lambda w: w.invitation_token,
     "admin_pk": lambda w: w.customer.vip_admins.first().pk,
     "customer_id": lambda w: w.customer.vip_id,  # /v3: Adobe's customerId is our VIP ID
+    "subscription_id": lambda w: Holding.objects.filter(customer=w.customer).first().pk,  # /v3: a holding
 }
 #: The tenant-A (or any) object whose admin pages are requested, by model label.
 ADMIN_OBJECTS = {
