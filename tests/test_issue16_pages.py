@@ -232,7 +232,7 @@ def test_labels_have_no_colons_and_required_fields_say_so(admin_client):
 # ---------------------------------------------------------------------------
 def settings_value(name: str, **environment) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONSOLE_"))}
-    env.update(DJANGO_DEBUG="true", **environment)
+    env.update(DJANGO_DEBUG="true", DJANGO_ENV_FILE="", **environment)
     code = f"import resellerconsole.settings.base as s; print(s.{name})"
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True

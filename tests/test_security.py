@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "console.example.com",
     "CONSOLE_BASE_URL": "https://console.example.com",
     "DJANGO_BEHIND_TLS_PROXY": "true",
+    # A production host has no development .env (make setup writes one into a checkout): read none.
+    "DJANGO_ENV_FILE": "",
 }
 
 

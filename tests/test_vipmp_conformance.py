@@ -44,8 +44,11 @@ IMPLEMENTED = {
 
 
 @pytest.fixture
-def wsgi_application():
-    """The project's WSGI handler, inside the test's transaction (as the REST API's fuzz test does)."""
+def wsgi_application(world):
+    """The project's WSGI handler, inside the test's transaction (as the REST API's fuzz test does).
+
+    After `world`: Django's test client reconnects the signal that closes the connection when a request ends,
+    which would end the test's transaction (on PostgreSQL) at the first generated request."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield WSGIHandler()
