@@ -340,6 +340,9 @@ def test_the_order_form_shows_one_order_date_that_the_calculator_follows(browser
     visible = [dates.nth(i) for i in range(dates.count()) if dates.nth(i).is_visible()]
     assert len(visible) == 1 and visible[0].get_attribute("name") == "order_date"
     calculator_date = page.locator("#id_calc-order_date")
+    # A swap settles (and its new form gets its htmx handlers) a moment after the new content shows; a date
+    # changed within that moment must still recalculate. A long settle makes the moment as long as the test.
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")
     # A date the calculator refuses (before the PA): it shows its own date with the reason …
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     visible[0].fill(yesterday)

@@ -245,6 +245,9 @@
     });
     var calculator = document.querySelector(".calculator-form");
     if (changed.dataset.orderDate === "record" && calculator && window.htmx) {
+      // A calculator swapped in moments ago gets its htmx handlers only when the swap settles (~20 ms later): a
+      // date changed in between would trigger nothing. process() is idempotent, so attach them now.
+      window.htmx.process(calculator);
       window.htmx.trigger(calculator, "submit");
     }
   });
