@@ -177,6 +177,7 @@ class CustomerEvent(AuditEvent):
         RENEWED = "renewed", _("Renewal processed")
         ACCESS_REMOVED = "access_removed", _("Access removed")
         REINSTATED = "reinstated", _("Account reinstated")
+        AUTO_RENEWAL_CHANGED = "auto_renewal_changed", _("Auto-renewal changed")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)

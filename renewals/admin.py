@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .dates import WindowState, window_state
-from .models import Renewal, RenewalLine, RenewalRow, window_state_filter
+from .models import AutoRenewal, AutoRenewalDefault, Renewal, RenewalLine, RenewalRow, window_state_filter
 
 
 class WindowStateFilter(admin.SimpleListFilter):
@@ -51,8 +51,16 @@ class RenewalLineInline(ReadOnlyInline):
 
 @admin.register(Renewal)
 class RenewalAdmin(ReadOnlyAdmin):
-    list_display = ["order_number", "customer", "order_date", "anniversary_before", "anniversary_after", "placed_by"]
-    list_filter = [("anniversary_before", admin.DateFieldListFilter), "customer__reseller"]
+    list_display = [
+        "order_number",
+        "customer",
+        "order_date",
+        "anniversary_before",
+        "anniversary_after",
+        "placed_by",
+        "automatic",
+    ]
+    list_filter = [("anniversary_before", admin.DateFieldListFilter), "automatic", "customer__reseller"]
     list_select_related = ["customer", "placed_by"]
     search_fields = ["=order_number", "customer__company_name", "=customer__vip_id"]
     date_hierarchy = "order_date"
@@ -64,3 +72,25 @@ class RenewalLineAdmin(ReadOnlyAdmin):
     list_display = ["renewal", "product", "quantity_before", "quantity_after"]
     list_select_related = ["renewal", "product"]
     search_fields = ["=renewal__order_number", "=product__sku_renewal"]
+
+
+@admin.register(AutoRenewal)
+class AutoRenewalAdmin(ReadOnlyAdmin):
+    """Changed on the customer's Renewals tab and by /v3 (renewals.services.auto_renewal_set)."""
+
+    list_display = ["holding", "customer", "enabled", "renewal_quantity", "changed_by", "changed_at"]
+    list_filter = ["enabled"]
+    list_select_related = ["holding__customer", "holding__product", "changed_by"]
+    search_fields = ["holding__customer__company_name", "=holding__customer__vip_id", "=holding__product__sku_renewal"]
+
+    @admin.display(description=_("customer"))
+    def customer(self, row) -> str:
+        return str(row.holding.customer)
+
+
+@admin.register(AutoRenewalDefault)
+class AutoRenewalDefaultAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "enabled"]
+    list_filter = ["enabled"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__company_name", "=customer__vip_id"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from catalogue.models import Product
 from customers.events import by_hand_text, customer_event, customer_event_record, date_text, describes, lines_text
@@ -38,7 +40,11 @@ def _describe_quantity_chosen(parameters: dict) -> str:
     return f"{parameters.get('product', '')}: {parameters.get('before', '?')} → {parameters.get('after', '?')}"
 
 
-def renewed_record(*, customer: Customer, actor: User, renewal: Renewal, lines: list[RenewalLine]) -> CustomerEvent:
+def renewed_record(
+    *, customer: Customer, actor: User | None, renewal: Renewal, lines: list[RenewalLine]
+) -> CustomerEvent:
+    """No actor for an auto-renewal (the job placed it on the anniversary); its row says so."""
+    extra = {"automatic": True} if renewal.automatic else {}
     return customer_event_record(
         customer,
         Kind.RENEWED,
@@ -48,15 +54,45 @@ def renewed_record(*, customer: Customer, actor: User, renewal: Renewal, lines: 
         anniversary_after=renewal.anniversary_after.isoformat(),
         entered_by_hand=renewal.entered_by_hand,
         lines=[{"product": ln.product.name, "before": ln.quantity_before, "after": ln.quantity_after} for ln in lines],
+        **extra,
     )
 
 
 @describes(Kind.RENEWED)
 def _describe_renewed(parameters: dict) -> str:
+    automatic = f" ({_('auto-renewal')})" if parameters.get("automatic") else ""
     return (
         f"{date_text(parameters.get('anniversary_before'))} → {date_text(parameters.get('anniversary_after'))}: "
-        f"{lines_text(parameters)}{by_hand_text(parameters)}"
+        f"{lines_text(parameters)}{by_hand_text(parameters)}{automatic}"
     )
+
+
+def auto_renewal_changed_record(
+    *, customer: Customer, actor: User | None, product: Product, before: dict, after: dict
+) -> CustomerEvent:
+    """A subscription's auto-renewal, before and after: {"enabled": bool, "renewal_quantity": int | None}."""
+    return customer_event_record(
+        customer,
+        Kind.AUTO_RENEWAL_CHANGED,
+        actor,
+        product=product.name,
+        sku=product.sku_renewal,
+        before=before,
+        after=after,
+    )
+
+
+def _auto_renewal_text(state: dict) -> str:
+    if not state.get("enabled"):
+        return _("off")
+    quantity = state.get("renewal_quantity")
+    return _("on") if quantity is None else _("on, %(quantity)s licences") % {"quantity": quantity}
+
+
+@describes(Kind.AUTO_RENEWAL_CHANGED)
+def _describe_auto_renewal_changed(parameters: dict) -> str:
+    before, after = parameters.get("before") or {}, parameters.get("after") or {}
+    return f"{parameters.get('product', '')}: {_auto_renewal_text(before)} → {_auto_renewal_text(after)}"
 
 
 def access_removed_event(*, customer_id: int, anniversary: date, lines: list[dict], at: datetime) -> CustomerEvent:

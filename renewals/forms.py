@@ -36,6 +36,17 @@ class RenewalQuantityForm(forms.Form):
     confirm_release = forms.BooleanField(required=False)
 
 
+class AutoRenewalForm(forms.Form):
+    """A subscription's auto-renewal on the Renewals tab: on or off, and the quantity (blank: the renewal
+    quantity, else the quantity held). The range is the renewal's rule (renewals.services), asked on saving."""
+
+    product = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    enabled = forms.BooleanField(label=_("Renews automatically"), required=False)
+    renewal_quantity = forms.IntegerField(
+        label=_("Auto-renewal quantity"), required=False, min_value=0, max_value=MAX_RENEWAL_QUANTITY
+    )
+
+
 class RenewalOrderForm(forms.Form):
     order_number = forms.CharField(label=_("Order number"), max_length=40)
     order_date = forms.DateField(label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -24,6 +24,19 @@ def refresh_renewal_overview(*, on: date, dry_run: bool, key_range: KeyRange | N
 
 
 @daily_job(
+    "auto_renew_subscriptions",
+    order=25,  # after the overview (its renewal quantities), before the notices (a renewed customer gets none)
+    schedule=Daily(23, 35),
+    keyed_by="customers.Customer",
+    title="Auto-renew subscriptions (daily)",
+    description="Renews, on the anniversary, the subscriptions whose auto-renewal is on; the others are not renewed.",
+)
+def auto_renew_subscriptions(*, on: date, dry_run: bool, key_range: KeyRange | None):
+    run = services.auto_renew(on=on, dry_run=dry_run, key_range=key_range)
+    return run, {"due": len(run.due), "renewed": len(run.renewed), "refused": len(run.refused)}
+
+
+@daily_job(
     "remove_expired_access",
     order=40,  # last of the day, after the notices
     schedule=Daily(23, 50),

@@ -73,6 +73,8 @@ class Renewal(models.Model):
     )
     #: Recorded in the console by a reseller admin or internal sales, not received from the licensing website.
     entered_by_hand = models.BooleanField(_("entered by hand"), default=False)
+    #: Placed by the auto-renewal job on the anniversary (renewals.services.auto_renew), not by anyone.
+    automatic = models.BooleanField(_("auto-renewal"), default=False)
     created_at = models.DateTimeField(_("processed at"), default=timezone.now)
 
     class Meta:
@@ -102,3 +104,54 @@ class RenewalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product}: {self.quantity_before} → {self.quantity_after}"
+
+
+class AutoRenewalDefault(models.Model):
+    """Whether a customer's subscriptions renew by themselves on the anniversary unless one of them is set
+    otherwise (AutoRenewal). Customers created through /v3 start with it on, as Adobe's do; a customer without a
+    row — created in the console, the classic programme — has it off."""
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="auto_renewal_default",
+    )
+    enabled = models.BooleanField(_("subscriptions renew automatically"), default=True)
+
+    class Meta:
+        verbose_name = _("auto-renewal default")
+        verbose_name_plural = _("auto-renewal defaults")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {'on' if self.enabled else 'off'}"
+
+
+class AutoRenewal(models.Model):
+    """One subscription's own auto-renewal (a Holding: the licences of one product), set in the console or by
+    /v3's PATCH: on or off, and the quantity to renew. Without a row the customer's default applies; without an
+    explicit quantity the renewal proposal's quantity is renewed (renewals.services.auto_renewal_lines)."""
+
+    holding = models.OneToOneField(
+        "licences.Holding", verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="auto_renewal"
+    )
+    enabled = models.BooleanField(_("renews automatically"))
+    #: Kept through orders and returns until chosen again (as Adobe keeps it); None: the proposal's quantity.
+    renewal_quantity = models.PositiveIntegerField(_("auto-renewal quantity"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("auto-renewal")
+        verbose_name_plural = _("auto-renewals")
+
+    def __str__(self) -> str:
+        return f"{self.holding_id}: {'on' if self.enabled else 'off'} × {self.renewal_quantity}"

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from authorizations.selectors import volume_level
 from customers.models import Customer, CustomerStatus
 from customers.selectors import customers_visible_to
-from licences.models import Assignment
+from licences.models import Assignment, Holding
 
 from .dates import renewal_phase, renewal_year, window_state
-from .models import Renewal, RenewalLine, RenewalRow, window_state_filter
+from .models import AutoRenewalDefault, Renewal, RenewalLine, RenewalRow, window_state_filter
 
 OVERVIEW_ORDERINGS = {"days_left": ("anniversary_date", "pk"), "-days_left": ("-anniversary_date", "-pk")}
 
@@ -163,3 +163,88 @@ def renewal_banner(*, customer: Customer, on: date) -> RenewalBanner | None:
         return None
     year = renewal_year(anniversary)
     return RenewalBanner(phase, anniversary, year.grace_end, year.access_removed, customer.reseller.name)
+
+
+# ---------------------------------------------------------------------------
+# Subscriptions and their auto-renewal (a subscription is a Holding: the licences of one product)
+# ---------------------------------------------------------------------------
+def auto_renewal_default(*, customer: Customer) -> bool:
+    """Whether the customer's subscriptions renew automatically unless one is set otherwise: on for customers
+    created through /v3, off (no row) for the console's."""
+    return AutoRenewalDefault.objects.filter(customer=customer, enabled=True).exists()
+
+
+def auto_renewing_holdings() -> Q:
+    """The condition on Holding of "this subscription renews automatically": licences held, and auto-renewal
+    on — its own choice, else the customer's default. The one owner of that rule, for a row and for a set."""
+    return Q(deployed__gt=0) & (
+        Q(auto_renewal__enabled=True) | Q(auto_renewal__isnull=True, customer__auto_renewal_default__enabled=True)
+    )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One product a customer holds (or held), with its auto-renewal as it stands."""
+
+    holding: Holding
+    assigned: int
+    #: Auto-renewal on: the subscription's own choice, else the customer's default (auto_renewing_holdings).
+    auto_renews: bool
+    #: Chosen for the subscription (kept until chosen again), or None: the proposal's quantity is renewed.
+    renewal_quantity: int | None
+    #: What a renewal on the anniversary would renew if auto-renewal is on: the chosen quantity, else the renewal
+    #: overview's renewal quantity for this anniversary (the quantity held unless someone chose another).
+    proposed_quantity: int
+    renewal_date: date | None
+
+    @property
+    def product(self):
+        return self.holding.product
+
+    @property
+    def active(self) -> bool:
+        return self.holding.deployed > 0
+
+    @property
+    def renews(self) -> int:
+        """The quantity the auto-renewal places for it on the anniversary (0: it is not renewed)."""
+        if not (self.auto_renews and self.active):
+            return 0
+        return self.renewal_quantity if self.renewal_quantity is not None else self.proposed_quantity
+
+
+def subscriptions_for(*, customer: Customer, only_held: bool = False, pk: int | None = None) -> list[Subscription]:
+    """The customer's subscriptions by product name (`only_held`: those it holds licences of now; `pk`: that
+    one): four queries, whatever the customer holds."""
+    holdings = Holding.objects.filter(customer=customer).select_related("product", "auto_renewal")
+    if only_held:
+        holdings = holdings.filter(deployed__gt=0)
+    if pk is not None:
+        holdings = holdings.filter(pk=pk)
+    holdings = list(
+        holdings.annotate(
+            auto_renews=Exists(Holding.objects.filter(auto_renewing_holdings(), pk=OuterRef("pk")))
+        ).order_by("product__name", "pk")
+    )
+    if not holdings:
+        return []
+    assigned = {product_id: n for (_customer_id, product_id), n in assigned_counts([customer.pk]).items()}
+    proposed = dict(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
+            "product_id", "proposed_quantity"
+        )
+    )
+    rows = []
+    for holding in holdings:
+        chosen = getattr(holding, "auto_renewal", None)
+        rows.append(
+            Subscription(
+                holding=holding,
+                assigned=assigned.get(holding.product_id, 0),
+                auto_renews=holding.auto_renews,
+                renewal_quantity=chosen.renewal_quantity if chosen is not None else None,
+                proposed_quantity=proposed.get(holding.product_id, holding.deployed),
+                renewal_date=customer.anniversary_date,
+            )
+        )
+    return rows

@@ -19,7 +19,7 @@ from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
 from .dates import WindowState, in_renewal_window, renewal_year
-from .forms import OverviewFilterForm, RenewalQuantityForm
+from .forms import AutoRenewalForm, OverviewFilterForm, RenewalQuantityForm
 
 PAGE_SIZE = 25
 
@@ -179,6 +179,41 @@ def renewal_quantity(request, pk: int):
 
 @console_view
 @require_POST
+def auto_renewal(request, pk: int):
+    """A subscription's auto-renewal, from the Renewals tab (renewals.services.auto_renewal_set decides)."""
+    customer = customer_get(user=request.user, pk=pk)
+    form = AutoRenewalForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(_renewals_tab(customer))
+    product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+    if product is None:
+        messages.error(request, _("Choose a product the customer holds."))
+        return redirect(_renewals_tab(customer))
+    try:
+        row = services.auto_renewal_set(
+            customer=customer,
+            product=product,
+            actor=request.user,
+            enabled=form.cleaned_data["enabled"],
+            renewal_quantity=form.cleaned_data["renewal_quantity"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_renewals_tab(customer))
+    if not row.enabled:
+        message = _("%(product)s: auto-renewal is off; it is not renewed on the anniversary unless ordered.")
+    elif row.renewal_quantity is None:
+        message = _("%(product)s: auto-renewal is on, for the renewal quantity.")
+    else:
+        message = _("%(product)s: auto-renewal is on, for %(quantity)s licences.")
+    messages.success(request, message % {"product": product.name, "quantity": row.renewal_quantity})
+    return redirect(_renewals_tab(customer))
+
+
+@console_view
+@require_POST
 def customer_reinstate(request, pk: int):
     customer = customer_get(user=request.user, pk=pk)
     try:
@@ -208,6 +243,7 @@ def renewals_part(request, customer, *, today) -> str:
         "year": year,
         "before_overview": year is not None and today < year.overview_from,
         "anniversary_passed": year is not None and today > year.anniversary,
+        "subscriptions": selectors.subscriptions_for(customer=customer, only_held=True),
     }
     return render_to_string("renewals/_customer_renewals.html", context, request=request)
 

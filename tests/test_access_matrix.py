@@ -50,7 +50,7 @@ from jobs.models import JobRun
 from licences.models import Assignment, Holding
 from notifications.models import OutboundEmail
 from renewals import services as renewal_services
-from renewals.models import Renewal, RenewalRow
+from renewals.models import AutoRenewal, AutoRenewalDefault, Renewal, RenewalRow
 from tests.factories import (
     ActiveCustomerFactory,
     InternalSalesFactory,
@@ -501,6 +501,10 @@ ADMIN_OBJECTS = {
     "renewals.renewalrow": lambda w: RenewalRow.objects.filter(customer=w.customer).first(),
     "renewals.renewal": lambda w: w.renewal,
     "renewals.renewalline": lambda w: w.renewal.lines.first(),
+    "renewals.autorenewal": lambda w: AutoRenewal.objects.get_or_create(
+        holding=Holding.objects.filter(customer=w.customer).first(), defaults={"enabled": True}
+    )[0],
+    "renewals.autorenewaldefault": lambda w: AutoRenewalDefault.objects.get_or_create(customer=w.customer)[0],
     "notifications.outboundemail": lambda w: OutboundEmail.objects.filter(customer=w.customer).first(),
     **{
         label: (lambda w, label=label: w.extras[label])

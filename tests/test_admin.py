@@ -53,6 +53,8 @@ def some_of_everything():
         )
     customer.refresh_from_db()
     renewals.refresh_renewal_overview(on=customer.anniversary_date)  # the next year's rows
+    renewals.auto_renewal_default_set(customer=customer, enabled=True)
+    renewals.auto_renewal_set(customer=customer, product=kept, actor=sales, renewal_quantity=2)
     from jobs.services import run_daily_jobs
 
     run_daily_jobs(on=pa.today())

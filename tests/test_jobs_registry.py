@@ -29,7 +29,13 @@ from tests.factories import ActiveCustomerFactory, SalesFactory
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 5, 1)
-THE_DAY = ["enforce_order_deadlines", "refresh_renewal_overview", "send_renewal_notices", "remove_expired_access"]
+THE_DAY = [
+    "enforce_order_deadlines",
+    "refresh_renewal_overview",
+    "auto_renew_subscriptions",
+    "send_renewal_notices",
+    "remove_expired_access",
+]
 
 
 def job(name: str, order: int, ran: list | None = None, **overrides) -> DailyJob:
@@ -77,7 +83,7 @@ def test_the_apps_register_the_day_in_its_order_with_beat_times_that_follow_it()
     times = [(j.schedule.hour, j.schedule.minute) for j in jobs]
     assert times == sorted(times)
     assert {j.schedule.timezone for j in jobs} == {"UTC"}
-    assert [str(j.schedule) for j in jobs] == ["23:15", "23:30", "23:40", "23:50"]
+    assert [str(j.schedule) for j in jobs] == ["23:15", "23:30", "23:35", "23:40", "23:50"]
 
 
 def test_the_order_comes_from_the_registration_not_from_the_import_order(registry):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Reseller, User
 from customers import services as customer_services
 from customers.models import Customer, CustomerEvent
+from renewals import services as renewal_services
 from resellerconsole.audit import Source, audit_source
 
 from . import errors, mapping
@@ -149,16 +150,19 @@ def customer_create(*, client: ApiClient, actor: User, request: dict) -> Custome
             vip_admins=mapping.vip_admin_contacts(profile["contacts"]),
             **fields,
         )
-        # customer_create_and_invite is a durable transaction of its own: this row follows it (a failure here
+        # customer_create_and_invite is a durable transaction of its own: these rows follow it (a failure here
         # leaves the customer without its marketplace reference, never a half-made customer).
-        CustomerProfile.objects.create(
-            customer=customer,
-            **_profile_values(
-                external_reference_id=request.get("externalReferenceId", ""),
-                address=profile["address"],
-                contacts=profile["contacts"],
-            ),
-        )
+        with transaction.atomic():
+            CustomerProfile.objects.create(
+                customer=customer,
+                **_profile_values(
+                    external_reference_id=request.get("externalReferenceId", ""),
+                    address=profile["address"],
+                    contacts=profile["contacts"],
+                ),
+            )
+            # As Adobe's: a customer created through /v3 has its subscriptions auto-renew unless set otherwise.
+            renewal_services.auto_renewal_default_set(customer=customer, enabled=True)
     return customer
 
 

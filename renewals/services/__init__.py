@@ -3,8 +3,25 @@
 One module per section; callers import the services from here.
 """
 
+from .auto_renewal import (
+    KEEP,
+    AutoRenewalRun,
+    auto_renew,
+    auto_renewal_candidates,
+    auto_renewal_default_set,
+    auto_renewal_lines,
+    auto_renewal_order_number,
+    auto_renewal_place,
+    auto_renewal_set,
+)
 from .base import BATCH_FIELDS, LIVE_STATUSES
-from .orders import RenewalLineRequest, proposed_renewal_lines, renewable_products, renewal_place
+from .orders import (
+    RenewalLineRequest,
+    proposed_renewal_lines,
+    refuse_renewal_quantity_out_of_range,
+    renewable_products,
+    renewal_place,
+)
 from .overview import (
     ANALYZE_AFTER_ROWS,
     MAX_RENEWAL_QUANTITY,

@@ -39,7 +39,7 @@ class RenewalLineRequest:
     quantity: int
 
 
-def _fingerprint(*, order_date: date, vip_id: str, lines: Sequence[RenewalLineRequest]) -> str:
+def renewal_fingerprint(*, order_date: date, vip_id: str, lines: Sequence[RenewalLineRequest]) -> str:
     content = {
         "type": "renewal",
         "order_date": order_date.isoformat(),
@@ -49,7 +49,7 @@ def _fingerprint(*, order_date: date, vip_id: str, lines: Sequence[RenewalLineRe
     return content_fingerprint(content)
 
 
-def _replayed(renewal: Renewal, fingerprint: str) -> Renewal:
+def renewal_replayed(renewal: Renewal, fingerprint: str) -> Renewal:
     if renewal.fingerprint != fingerprint:
         raise order_number_conflict(renewal.order_number)
     return renewal
@@ -103,6 +103,18 @@ def _check_window(customer: Customer, order_date: date) -> None:
     )
 
 
+def refuse_renewal_quantity_out_of_range(product: Product, quantity, *, field: str) -> None:
+    """A quantity to renew: a whole number from 0 to the licence type's PA_MAX_QUANTITY (Adobe's maximum too:
+    10,000 Team, 200,000 Enterprise). The renewal order's lines and the auto-renewal quantity ask it."""
+    maximum = settings.PA_MAX_QUANTITY[product.license_type]
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 <= quantity <= maximum:
+        raise DomainError(
+            _("Enter a whole number of licences from 0 to %(max)s.") % {"max": grouped(maximum)},
+            code="quantity_out_of_range",
+            field=field,
+        )
+
+
 def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineRequest]) -> dict[int, int]:
     by_sku = {p.sku_renewal.upper(): p for p in products.values()}
     chosen: dict[int, int] = {}
@@ -121,13 +133,7 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
                 code="repeated_product",
                 field=f"lines.{index}.sku",
             )
-        maximum = settings.PA_MAX_QUANTITY[product.license_type]
-        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or not 0 <= line.quantity <= maximum:
-            raise DomainError(
-                _("Enter a whole number of licences from 0 to %(max)s.") % {"max": grouped(maximum)},
-                code="quantity_out_of_range",
-                field=f"lines.{index}.quantity",
-            )
+        refuse_renewal_quantity_out_of_range(product, line.quantity, field=f"lines.{index}.quantity")
         chosen[product.pk] = line.quantity
     if not chosen:
         raise DomainError(_("Add at least one product to renew."), code="required", field="lines")
@@ -164,10 +170,10 @@ def renewal_place(
     order_number = (order_number or "").strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
-    fingerprint = _fingerprint(order_date=order_date, vip_id=vip_id, lines=lines)
+    fingerprint = renewal_fingerprint(order_date=order_date, vip_id=vip_id, lines=lines)
     existing = Renewal.objects.filter(order_number=order_number).first()
     if existing is not None and order_number_holder_visible(existing, actor=actor):
-        return _replayed(existing, fingerprint), False
+        return renewal_replayed(existing, fingerprint), False
     # Someone else's number is refused only after every other check, as the create would (answers stay alike).
     taken = existing is not None or number_taken_elsewhere
     refuse_future_order_date(order_date)
@@ -184,61 +190,89 @@ def renewal_place(
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         existing = Renewal.objects.filter(order_number=order_number).first()
         if existing is not None and order_number_holder_visible(existing, actor=actor):
-            return _replayed(existing, fingerprint), False
-        taken = taken or existing is not None
-        if customer.status == CustomerStatus.INACTIVE:
-            raise DomainError(
-                _(
-                    "%(name)s lost access after the grace period ended. The account must be reinstated by its "
-                    "reseller before a renewal can be processed."
-                )
-                % {"name": customer.company_name},
-                code="account_inactive",
-            )
-        if customer.anniversary_date is None:
-            raise DomainError(
-                _("%(name)s has no anniversary yet: its first order sets it.") % {"name": customer.company_name},
-                code="no_anniversary",
-                field="vip_id",
-            )
-        _check_window(customer, order_date)
-        products = renewable_products(customer)
-        chosen = _match_lines(products, lines)
-        if taken:
-            raise order_number_conflict(order_number)
-        anniversary = customer.anniversary_date
-        new_anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
-        try:
-            with transaction.atomic():
-                renewal = Renewal.objects.create(
-                    customer=customer,
-                    order_number=order_number,
-                    order_date=order_date,
-                    anniversary_before=anniversary,
-                    anniversary_after=new_anniversary,
-                    fingerprint=fingerprint,
-                    placed_by=actor,
-                    entered_by_hand=by_hand,
-                )
-        except IntegrityError:
-            raise order_number_conflict(order_number) from None
-        # Users beyond the quantities renewed lose their licence; then the holdings are what was renewed.
-        losing = licences.users_losing_access(customer=customer, quantities=chosen)
-        licences.assignments_release(customer=customer, losing=losing, actor=actor)
-        before = licences.holdings_renew(customer=customer, quantities=chosen)
-        renewal_lines = [
-            RenewalLine(
-                renewal=renewal,
-                product=product,
-                quantity_before=before[product_id],
-                quantity_after=chosen[product_id],
-                released_users=losing.get(product_id, []),
-            )
-            for product_id, product in sorted(products.items(), key=lambda item: item[1].name)
-        ]
-        RenewalLine.objects.bulk_create(renewal_lines)
-        customer.anniversary_date = new_anniversary
-        customer.save(update_fields=["anniversary_date", "updated_at"])
-        RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).delete()
-        renewed_record(customer=customer, actor=actor, renewal=renewal, lines=renewal_lines)
+            return renewal_replayed(existing, fingerprint), False
+        renewal = renewal_process(
+            customer=customer,
+            order_number=order_number,
+            order_date=order_date,
+            lines=lines,
+            fingerprint=fingerprint,
+            actor=actor,
+            by_hand=by_hand,
+            number_taken=taken or existing is not None,
+        )
     return renewal, True
+
+
+def renewal_process(
+    *,
+    customer: Customer,
+    order_number: str,
+    order_date: date,
+    lines: Sequence[RenewalLineRequest],
+    fingerprint: str,
+    actor: User | None,
+    by_hand: bool,
+    number_taken: bool,
+    automatic: bool = False,
+) -> Renewal:
+    """The renewal itself, for a customer row the caller has locked in its transaction: the account's, the
+    window's and the lines' rules, then the renewal. Only renewal_place (every door of a renewal order) and
+    auto_renewal_place (the auto-renewal job, `automatic`, no actor) call it."""
+    if customer.status == CustomerStatus.INACTIVE:
+        raise DomainError(
+            _(
+                "%(name)s lost access after the grace period ended. The account must be reinstated by its "
+                "reseller before a renewal can be processed."
+            )
+            % {"name": customer.company_name},
+            code="account_inactive",
+        )
+    if customer.anniversary_date is None:
+        raise DomainError(
+            _("%(name)s has no anniversary yet: its first order sets it.") % {"name": customer.company_name},
+            code="no_anniversary",
+            field="vip_id",
+        )
+    _check_window(customer, order_date)
+    products = renewable_products(customer)
+    chosen = _match_lines(products, lines)
+    if number_taken:
+        raise order_number_conflict(order_number)
+    anniversary = customer.anniversary_date
+    new_anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
+    try:
+        with transaction.atomic():
+            renewal = Renewal.objects.create(
+                customer=customer,
+                order_number=order_number,
+                order_date=order_date,
+                anniversary_before=anniversary,
+                anniversary_after=new_anniversary,
+                fingerprint=fingerprint,
+                placed_by=actor,
+                entered_by_hand=by_hand,
+                automatic=automatic,
+            )
+    except IntegrityError:
+        raise order_number_conflict(order_number) from None
+    # Users beyond the quantities renewed lose their licence; then the holdings are what was renewed.
+    losing = licences.users_losing_access(customer=customer, quantities=chosen)
+    licences.assignments_release(customer=customer, losing=losing, actor=actor)
+    before = licences.holdings_renew(customer=customer, quantities=chosen)
+    renewal_lines = [
+        RenewalLine(
+            renewal=renewal,
+            product=product,
+            quantity_before=before[product_id],
+            quantity_after=chosen[product_id],
+            released_users=losing.get(product_id, []),
+        )
+        for product_id, product in sorted(products.items(), key=lambda item: item[1].name)
+    ]
+    RenewalLine.objects.bulk_create(renewal_lines)
+    customer.anniversary_date = new_anniversary
+    customer.save(update_fields=["anniversary_date", "updated_at"])
+    RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).delete()
+    renewed_record(customer=customer, actor=actor, renewal=renewal, lines=renewal_lines)
+    return renewal
