@@ -230,9 +230,9 @@ def subscriptions_for(*, customer: Customer, only_held: bool = False, pk: int | 
         return []
     assigned = {product_id: n for (_customer_id, product_id), n in assigned_counts([customer.pk]).items()}
     proposed = dict(
-        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
-            "product_id", "proposed_quantity"
-        )
+        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date)
+        .order_by()
+        .values_list("product_id", "proposed_quantity")
     )
     rows = []
     for holding in holdings:

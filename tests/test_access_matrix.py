@@ -480,6 +480,7 @@ KWARG_VALUES = {
     "admin_pk": lambda w: w.customer.vip_admins.first().pk,
     "customer_id": lambda w: w.customer.vip_id,  # /v3: Adobe's customerId is our VIP ID
     "order_id": lambda w: w.order.order_number,  # /v3: Adobe's orderId is our order number
+    "subscription_id": lambda w: Holding.objects.filter(customer=w.customer).first().pk,  # /v3: a holding
 }
 #: The tenant-A (or any) object whose admin pages are requested, by model label.
 ADMIN_OBJECTS = {

@@ -15,7 +15,7 @@ from tests.factories import ActiveCustomerFactory, InternalSalesFactory, Product
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
-HOSTILE = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tTabbed", "\rReturned"]
+HOSTILE = ['=HYPERLINK("http://evil.example")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tTabbed", "\rReturned"]
 
 
 @pytest.mark.parametrize("value", HOSTILE)

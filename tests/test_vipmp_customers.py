@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from authorizations import services as pa_services
 from customers.models import Customer, CustomerEvent, CustomerStatus
+from licences.models import Holding
 from notifications.models import OutboundEmail
 from resellerconsole.audit import Source
 from tests.factories import ActiveCustomerFactory, InvitedCustomerFactory, ProductFactory, ResellerFactory
@@ -349,17 +350,35 @@ def v3_routes():
     return list(walk(get_resolver().url_patterns))
 
 
+def holding_for(customer):
+    """A subscription of the customer: a pending purchase authorization deploys one (it is listed as pending)."""
+    product = ProductFactory(for_education=True)
+    pa_services.purchase_authorization_create(
+        customer=customer,
+        license_type="team",
+        lines=[pa_services.LineRequest(product, 3)],
+        actor=ApiClientActor.objects.get(reseller=customer.reseller).user,
+    )
+    return Holding.objects.get(customer=customer, product=product)
+
+
 def test_a_client_of_another_reseller_gets_404_on_every_v3_url(api, reseller):
     body = created(api, reseller)
     customer_id = body["customerId"]
     outsider = V3(*make_client(ResellerFactory(partner_id="FAR-77"), name="Far away integration"))
+    subscription_id = holding_for(Customer.objects.get(vip_id=customer_id)).pk
     paths = {
         "vipmp-customers": CUSTOMERS_URL,
         "vipmp-customer": f"{CUSTOMERS_URL}/{customer_id}",
         "vipmp-orders": f"{CUSTOMERS_URL}/{customer_id}/orders",
         "vipmp-order": f"{CUSTOMERS_URL}/{customer_id}/orders/VM00000001",
+        "vipmp-subscriptions": f"{CUSTOMERS_URL}/{customer_id}/subscriptions",
+        "vipmp-subscription": f"{CUSTOMERS_URL}/{customer_id}/subscriptions/{subscription_id}",
+        # Not one customer's: the outsider's own list (empty), or a refusal; never the customer (below).
+        "vipmp-notifications": "/v3/notifications",
         "vipmp-not-found": f"/v3/customers/{customer_id}/anything",
     }
+    own_lists = {"vipmp-notifications"}
     routes = v3_routes()
     assert {route.name for route in routes} == set(paths), "a new /v3 URL: add it to this test's paths"
     secrets = [customer_id, "Lakeside", "ingrid.berg", "MKT-7781"]
@@ -373,8 +392,17 @@ def test_a_client_of_another_reseller_gets_404_on_every_v3_url(api, reseller):
                 headers=outsider.headers(),
             )
             where = f"{method.upper()} {paths[route.name]} answered {response.status_code}"
-            assert response.status_code in (404, 405), where
-            assert response.json()["code"] in ("1115", "1116", "404", "405"), where
+            if route.name in own_lists and method == "get":
+                assert response.status_code in (200, 400, 404), where
+            else:
+                assert response.status_code in (404, 405), where
+                assert response.json()["code"] in ("1115", "1116", "404", "405"), where
             assert not [s for s in secrets if s in response.content.decode()], where
+        if route.name in own_lists:
+            query = {"notification-type": "LICENSES_PENDING_PARTNER_ORDER"}
+            mine = outsider.get(paths[route.name], data=query).json()
+            assert (mine["totalCount"], mine["items"]) == (0, [])
+            theirs = outsider.get(paths[route.name], data={**query, "reseller-id": reseller.partner_id})
+            assert theirs.status_code == 404 and theirs.json()["code"] == "1115"
     assert Customer.objects.count() == 1
     assert api.get(f"{CUSTOMERS_URL}/{customer_id}").json() == body

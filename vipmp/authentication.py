@@ -1,6 +1,7 @@
 """/v3's authentication: `Authorization: Bearer <token>` from the token URL AND `X-Api-Key: <client_id>` of the
-same client, as Adobe's gateway asks. The request's user is the client's service user (no role: it sees no
-customer by itself); the views reach a reseller's customers as the client's user at that reseller."""
+same client, as Adobe's gateway asks. The request's user is the client's service user (a licensing-website user,
+the one its orders are placed as: it sees no customer by itself); the views reach a reseller's customers as the
+client's user at that reseller."""
 
 from __future__ import annotations
 

@@ -22,8 +22,9 @@ class ApiClient(models.Model):
         help_text=_("The resellers this client may act for: it sees and creates only their customers."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    #: Who the client is to the rest of the project (throttles, X-Correlation-Id keys): a user with no role,
-    #: who sees no customer; each reseller's customers are reached through that reseller's ApiClientActor.
+    #: Who the client is to the rest of the project (throttles, X-Correlation-Id keys, the orders it places): a
+    #: licensing-website user, who sees no customer; each reseller's customers are reached through that
+    #: reseller's ApiClientActor.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("service user"),

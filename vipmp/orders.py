@@ -7,7 +7,7 @@ view, the client's user at the customer's reseller, the customer and the validat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from authorizations.services import today as pa_today
 
-from . import errors, orders_mapping, orders_selectors, orders_services
+from . import errors, order_types, orders_mapping, orders_selectors, orders_services
 from .orders_input import INVALID_ORDER, INVALID_SEARCH_VALUE, OFFSET_OUT_OF_RANGE, OrderCreate, OrderSearch
 from .views import VipmpView
 
@@ -106,6 +106,11 @@ class OrdersView(OrderView):
 
     def post(self, request, customer_id: str):
         actor, customer = self.customer_or_404(customer_id)
+        kind = request.data.get("orderType") if isinstance(request.data, Mapping) else None
+        renewal_handler = order_types.ORDER_TYPES.get(kind) if isinstance(kind, str) else None
+        if renewal_handler is not None:
+            # PREVIEW_RENEWAL and RENEWAL read their own request shape (vipmp/renewal_orders.py).
+            return renewal_handler(self, actor, customer, dict(request.data))
         serializer = OrderCreate(data=request.data)
         serializer.is_valid(raise_exception=True)
         order_type = serializer.validated_data["orderType"]

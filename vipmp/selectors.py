@@ -79,3 +79,8 @@ def customer_resource(*, customer: Customer) -> CustomerResource:
     profile = CustomerProfile.objects.filter(customer=customer).first() or CustomerProfile(customer=customer)
     held = sum(row.deployed for row in holdings_for(customer=customer))
     return CustomerResource(customer, profile, held)
+
+
+def client_reseller_ids(*, client: ApiClient) -> list[int]:
+    """The resellers the client reaches now (those given to it, with an active user there), by id."""
+    return list(_actors(client).order_by("reseller_id").values_list("reseller_id", flat=True))

@@ -63,7 +63,11 @@ def api_client_create(*, name: str, resellers=(), is_active: bool = True, client
         client.name, client.is_active = name.strip(), is_active
         client.client_id = secrets.token_hex(16)
         client.secret_hash = make_password(secret)
-        client.user = _service_user(f"vipmp.{client.client_id}", first_name=client.name)
+        # An order-placing integration, as the licensing website is: /v3 orders are placed as this user
+        # (vipmp.order_types.placing_actor). It sees no customer itself.
+        client.user = _service_user(
+            f"vipmp.{client.client_id}", first_name=client.name, role=User.Role.LICENSING_WEBSITE
+        )
         client.save()
         client.resellers.set(resellers)
         api_client_sync_actors(client=client)

@@ -20,6 +20,7 @@ from .orders import (
     proposed_renewal_lines,
     refuse_renewal_quantity_out_of_range,
     renewable_products,
+    renewal_lines_check,
     renewal_place,
 )
 from .overview import (

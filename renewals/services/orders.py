@@ -152,6 +152,32 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
     return chosen
 
 
+def _refuse_unrenewable(customer: Customer) -> None:
+    if customer.status == CustomerStatus.INACTIVE:
+        raise DomainError(
+            _(
+                "%(name)s lost access after the grace period ended. The account must be reinstated by its "
+                "reseller before a renewal can be processed."
+            )
+            % {"name": customer.company_name},
+            code="account_inactive",
+        )
+    if customer.anniversary_date is None:
+        raise DomainError(
+            _("%(name)s has no anniversary yet: its first order sets it.") % {"name": customer.company_name},
+            code="no_anniversary",
+            field="vip_id",
+        )
+
+
+def renewal_lines_check(*, customer: Customer, lines: Sequence[RenewalLineRequest]) -> dict[int, int]:
+    """What a renewal order with these lines would renew (product id → quantity), by the renewal's own rules
+    for the account and the lines — every renewable product named, quantities in range — changing nothing and
+    whatever the day (/v3's PREVIEW_RENEWAL; the window is the renewal order's to check)."""
+    _refuse_unrenewable(customer)
+    return _match_lines(renewable_products(customer), lines)
+
+
 def renewal_place(
     *,
     order_number: str,
@@ -219,21 +245,7 @@ def renewal_process(
     """The renewal itself, for a customer row the caller has locked in its transaction: the account's, the
     window's and the lines' rules, then the renewal. Only renewal_place (every door of a renewal order) and
     auto_renewal_place (the auto-renewal job, `automatic`, no actor) call it."""
-    if customer.status == CustomerStatus.INACTIVE:
-        raise DomainError(
-            _(
-                "%(name)s lost access after the grace period ended. The account must be reinstated by its "
-                "reseller before a renewal can be processed."
-            )
-            % {"name": customer.company_name},
-            code="account_inactive",
-        )
-    if customer.anniversary_date is None:
-        raise DomainError(
-            _("%(name)s has no anniversary yet: its first order sets it.") % {"name": customer.company_name},
-            code="no_anniversary",
-            field="vip_id",
-        )
+    _refuse_unrenewable(customer)
     _check_window(customer, order_date)
     products = renewable_products(customer)
     chosen = _match_lines(products, lines)
