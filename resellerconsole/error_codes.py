@@ -97,6 +97,7 @@ ERROR_CODES: dict[str, int] = {
     "invalid_transition": 409,
     "locked": 409,
     "order_number_conflict": 409,
+    "subscription_inactive": 409,
     "withdrawn": 409,
     "vip_admin_clash": 409,
     # --- Idempotency-Key -------------------------------------------------------------------------------------

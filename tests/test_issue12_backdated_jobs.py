@@ -236,7 +236,13 @@ def test_a_delayed_account_with_no_overdue_pa_on_record_names_its_earliest_pendi
 # ---------------------------------------------------------------------------
 # Item 6: the single-job commands log and record their run
 # ---------------------------------------------------------------------------
-SINGLE_JOBS = ["enforce_order_deadlines", "refresh_renewal_overview", "send_renewal_notices", "remove_expired_access"]
+SINGLE_JOBS = [
+    "enforce_order_deadlines",
+    "refresh_renewal_overview",
+    "auto_renew_subscriptions",
+    "send_renewal_notices",
+    "remove_expired_access",
+]
 
 
 @pytest.mark.parametrize("job", SINGLE_JOBS)

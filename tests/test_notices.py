@@ -201,6 +201,7 @@ def test_run_daily_jobs_logs_one_line_per_job_and_healthz_reports_ages(client, c
     assert [line.split()[0] for line in lines] == [
         "job=enforce_order_deadlines",
         "job=refresh_renewal_overview",
+        "job=auto_renew_subscriptions",
         "job=send_renewal_notices",
         "job=remove_expired_access",
     ]
@@ -250,6 +251,8 @@ def test_the_daily_jobs_are_in_the_beat_schedule_in_utc_and_admin_edits_survive(
     # The rows as the earlier migrations create them (a flushed test database may have lost them).
     importlib.import_module("authorizations.migrations.0002_order_deadline_schedule").add_schedule(apps, None)
     importlib.import_module("renewals.migrations.0002_daily_schedules").add_schedules(apps, None)
+    # A job registered later gets its row (sending jobs.run_daily_job) from its own migration.
+    importlib.import_module("jobs.migrations.0006_beat_row_auto_renew_subscriptions").write_beat_rows(apps, None)
     migration = importlib.import_module("jobs.migrations.0002_daily_schedule_in_utc")
     edited = PeriodicTask.objects.get(task="renewals.remove_expired_access")
     edited.crontab = CrontabSchedule.objects.create(minute="5", hour="3")  # an operator moved it
@@ -263,6 +266,7 @@ def test_the_daily_jobs_are_in_the_beat_schedule_in_utc_and_admin_edits_survive(
         "renewals.refresh_renewal_overview",
         "notifications.send_renewal_notices",
         "renewals.remove_expired_access",
+        "jobs.run_daily_job",  # auto_renew_subscriptions
     }
     for task in (
         "authorizations.enforce_order_deadlines",

@@ -87,12 +87,12 @@ def auto_renewal_set(
             "renewal_quantity": before["renewal_quantity"] if renewal_quantity is KEEP else renewal_quantity,
         }
         if row is None:
-            row = AutoRenewal(holding=holding)
-        if after != before or row.pk is None:
+            # Nothing chosen yet: a row only once something is (until then the customer's default applies).
+            row = AutoRenewal(holding=holding, enabled=before["enabled"])
+        if after != before:
             row.enabled, row.renewal_quantity = after["enabled"], after["renewal_quantity"]
             row.changed_by, row.changed_at = actor, timezone.now()
             row.save()
-        if after != before:
             auto_renewal_changed_record(customer=customer, actor=actor, product=product, before=before, after=after)
     return row
 
