@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalogue.models import Product
 from customers.events import by_hand_text, customer_event, customer_event_record, date_text, describes, lines_text
 from customers.models import Customer, CustomerEvent
+from resellerconsole.l10n import grouped
 
 from .models import Renewal, RenewalLine
 
@@ -86,7 +88,9 @@ def _auto_renewal_text(state: dict) -> str:
     if not state.get("enabled"):
         return _("off")
     quantity = state.get("renewal_quantity")
-    return _("on") if quantity is None else _("on, %(quantity)s licences") % {"quantity": quantity}
+    if quantity is None:
+        return _("on")
+    return ngettext("on, %(quantity)s licence", "on, %(quantity)s licences", quantity) % {"quantity": grouped(quantity)}
 
 
 @describes(Kind.AUTO_RENEWAL_CHANGED)

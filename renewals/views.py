@@ -15,6 +15,7 @@ from catalogue.models import Product
 from customers.selectors import customer_get
 from resellerconsole.csv_export import SafeCsvWriter
 from resellerconsole.errors import DomainError
+from resellerconsole.l10n import grouped
 from resellerconsole.listing import console_keyset_page
 
 from . import selectors, services
@@ -207,8 +208,13 @@ def auto_renewal(request, pk: int):
     elif row.renewal_quantity is None:
         message = _("%(product)s: auto-renewal is on, for the renewal quantity.")
     else:
-        message = _("%(product)s: auto-renewal is on, for %(quantity)s licences.")
-    messages.success(request, message % {"product": product.name, "quantity": row.renewal_quantity})
+        message = ngettext(
+            "%(product)s: auto-renewal is on, for %(quantity)s licence.",
+            "%(product)s: auto-renewal is on, for %(quantity)s licences.",
+            row.renewal_quantity,
+        )
+    quantity = grouped(row.renewal_quantity) if row.renewal_quantity is not None else None
+    messages.success(request, message % {"product": product.name, "quantity": quantity})
     return redirect(_renewals_tab(customer))
 
 
