@@ -154,6 +154,24 @@ def pending_order_deadlines(*, customer: Customer) -> list[tuple[str, date]]:
     )
 
 
+def pending_quantities(*, customer: Customer) -> dict[int, dict[str, int]]:
+    """Per product id, the licences each pending purchase authorization of the customer deploys of it
+    ({product id: {reference: quantity}}): deployed until ordered or withdrawn, and released exactly by its
+    withdrawal, so a renewal keeps at least their sum (one query)."""
+    found: dict[int, dict[str, int]] = {}
+    for product_id, reference, quantity in (
+        PurchaseAuthorizationLine.objects.filter(
+            purchase_authorization__customer=customer,
+            purchase_authorization__status="pending",
+            removed_at__isnull=True,
+        )
+        .order_by("purchase_authorization_id")
+        .values_list("product_id", "purchase_authorization__reference", "quantity")
+    ):
+        found.setdefault(product_id, {})[reference] = quantity
+    return found
+
+
 def return_window_ends(*, customer: Customer, on: date) -> list[tuple[str, date]]:
     """(order number, last day to return its lines) of the customer's orders still returnable on ``on``, oldest
     first (one query)."""

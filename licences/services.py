@@ -52,6 +52,16 @@ class ReleaseBlocker:
             "assigned": self.assigned,
             "holders": ", ".join(self.holders),
         }
+        if self.releasing > self.deployed:
+            # Not a question of users: what is not deployed cannot be released (the caller's count is stale).
+            return (
+                ngettext(
+                    "%(product)s: only %(deployed)s licence is deployed, so %(releasing)s cannot be released.",
+                    "%(product)s: only %(deployed)s licences are deployed, so %(releasing)s cannot be released.",
+                    self.deployed,
+                )
+                % values
+            )
         released = ngettext(
             "%(product)s: %(releasing)s of %(deployed)s licence would be released.",
             "%(product)s: %(releasing)s of %(deployed)s licences would be released.",
@@ -100,13 +110,16 @@ def holdings_deploy(*, customer: Customer, quantities: Mapping[int, int]) -> Non
 
 
 def release_blockers(*, customer: Customer, releases: Mapping[int, int]) -> list[ReleaseBlocker]:
-    """The release rule: for each product released with quantity q, require assigned <= deployed - q (domain.md).
+    """The release rule: for each product released with quantity q, require assigned <= deployed - q (domain.md),
+    which also refuses releasing more than is deployed (none held: deployed 0).
 
-    Three queries at most (holdings, assigned counts, and the holders of the blocked products with them).
+    Three queries at most (holdings with their products, assigned counts, and the holders of the blocked ones).
     """
     if not releases:
         return []
-    holdings = {h.product_id: h for h in Holding.objects.filter(customer=customer, product_id__in=releases)}
+    held = Holding.objects.filter(customer=customer, product_id__in=releases).select_related("product")
+    deployed = {h.product_id: h.deployed for h in held}
+    products: dict[int, Product] = {h.product_id: h.product for h in held}
     assigned = dict(
         Assignment.objects.active()
         .filter(customer=customer, product_id__in=releases)
@@ -114,23 +127,20 @@ def release_blockers(*, customer: Customer, releases: Mapping[int, int]) -> list
         .annotate(n=Count("pk"))
         .values_list("product_id", "n")
     )
-    blocked = [pid for pid, q in releases.items() if assigned.get(pid, 0) > (holdings[pid].deployed - q)]
+    blocked = [pid for pid, q in releases.items() if assigned.get(pid, 0) > deployed.get(pid, 0) - q]
     if not blocked:
         return []
     holders: dict[int, list[str]] = {}
-    products: dict[int, Product] = {}
-    for assignment in (
-        Assignment.objects.active()
-        .filter(customer=customer, product_id__in=blocked)
-        .select_related("product")
-        .order_by("email")
-    ):
-        holders.setdefault(assignment.product_id, []).append(assignment.email)
-        products[assignment.product_id] = assignment.product
+    for product_id, email in (
+        Assignment.objects.active().filter(customer=customer, product_id__in=blocked).values_list("product_id", "email")
+    ).order_by("email"):
+        holders.setdefault(product_id, []).append(email)
+    if set(blocked) - set(products):  # never held by this customer: the product read by itself
+        products.update(Product.objects.in_bulk(set(blocked) - set(products)))
     return [
         ReleaseBlocker(
             product=products[pid],
-            deployed=holdings[pid].deployed,
+            deployed=deployed.get(pid, 0),
             assigned=assigned.get(pid, 0),
             releasing=releases[pid],
             holders=holders.get(pid, []),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from authorizations import selectors as pa_selectors
 from authorizations.models import Order
 from authorizations.services import refuse_future_order_date
 from catalogue.models import Product
@@ -99,10 +100,12 @@ def auto_renewal_set(
 
 def auto_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
     """The renewal order the auto-renewal places on the anniversary (and /v3's PREVIEW_RENEWAL shows): every
-    renewable product — at its auto-renewal quantity where auto-renewal is on and licences are held, else 0."""
+    renewable product — at its auto-renewal quantity where auto-renewal is on and licences are held, else 0;
+    never below the licences pending purchase authorizations deploy (they await their order: the renewal rule)."""
     renews = {s.product.pk: s.renews for s in subscriptions_for(customer=customer)}
+    pending = {pid: sum(by_pa.values()) for pid, by_pa in pa_selectors.pending_quantities(customer=customer).items()}
     return [
-        RenewalLineRequest(product.sku_renewal, renews.get(pid, 0))
+        RenewalLineRequest(product.sku_renewal, max(renews.get(pid, 0), pending.get(pid, 0)))
         for pid, product in sorted(renewable_products(customer).items(), key=lambda item: item[1].name)
     ]
 

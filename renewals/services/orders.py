@@ -10,10 +10,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.permissions import order_entered_by_hand
 from authorizations import dates
+from authorizations import selectors as pa_selectors
 from authorizations.services import (
     content_fingerprint,
     order_number_conflict,
@@ -152,6 +154,34 @@ def _match_lines(products: dict[int, Product], lines: Sequence[RenewalLineReques
     return chosen
 
 
+def _refuse_below_pending(customer: Customer, products: dict[int, Product], chosen: dict[int, int], lines) -> None:
+    """A pending purchase authorization's licences stay deployed until it is ordered or withdrawn (and its
+    withdrawal releases exactly them), so a renewal keeps at least the licences pending PAs deploy."""
+    pending = pa_selectors.pending_quantities(customer=customer)
+    for index, line in enumerate(lines):
+        product = next((p for p in products.values() if p.sku_renewal.upper() == line.sku.strip().upper()), None)
+        if product is None or product.pk not in pending:
+            continue
+        on_pending = sum(pending[product.pk].values())
+        if chosen[product.pk] < on_pending:
+            raise DomainError(
+                ngettext(
+                    "%(product)s: %(pending)s licence is on pending purchase authorizations (%(references)s); "
+                    "renew at least that many, or withdraw them first.",
+                    "%(product)s: %(pending)s licences are on pending purchase authorizations (%(references)s); "
+                    "renew at least that many, or withdraw them first.",
+                    on_pending,
+                )
+                % {
+                    "product": product.name,
+                    "pending": grouped(on_pending),
+                    "references": ", ".join(pending[product.pk]),
+                },
+                code="pending_licences",
+                field=f"lines.{index}.quantity",
+            )
+
+
 def _refuse_unrenewable(customer: Customer) -> None:
     if customer.status == CustomerStatus.INACTIVE:
         raise DomainError(
@@ -175,7 +205,10 @@ def renewal_lines_check(*, customer: Customer, lines: Sequence[RenewalLineReques
     for the account and the lines — every renewable product named, quantities in range — changing nothing and
     whatever the day (/v3's PREVIEW_RENEWAL; the window is the renewal order's to check)."""
     _refuse_unrenewable(customer)
-    return _match_lines(renewable_products(customer), lines)
+    products = renewable_products(customer)
+    chosen = _match_lines(products, lines)
+    _refuse_below_pending(customer, products, chosen, lines)
+    return chosen
 
 
 def renewal_place(
@@ -249,6 +282,7 @@ def renewal_process(
     _check_window(customer, order_date)
     products = renewable_products(customer)
     chosen = _match_lines(products, lines)
+    _refuse_below_pending(customer, products, chosen, lines)
     if number_taken:
         raise order_number_conflict(order_number)
     anniversary = customer.anniversary_date
