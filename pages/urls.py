@@ -7,6 +7,7 @@ from catalogue import api as catalogue_api
 from customers import api as customers_api
 from intake import api as intake_api
 from renewals import api as renewals_api
+from vipmp import schema as vipmp_schema
 
 from . import customer_page, views
 
@@ -57,6 +58,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # /v3's own description (VIP Marketplace partner API), beside ours: docs/vip-marketplace-api.md.
+    path("api/schema/v3/", vipmp_schema.v3_schema, name="vipmp-schema"),
     path("v3/", include("vipmp.urls")),
     path("ims/", include("vipmp.ims_urls")),
     path("", include("accounts.urls")),

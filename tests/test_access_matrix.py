@@ -94,6 +94,7 @@ PUBLIC = {
     "set_language",
     "api-schema",
     "api-docs",
+    "vipmp-schema",  # /v3's own OpenAPI description (as /api/schema/: the API's shape, no one's data)
     "login",
     "logout",
     "password_change",  # every signed-in user's own password; anonymous visitors are sent to log in
