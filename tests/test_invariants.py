@@ -69,6 +69,10 @@ CATALOGUE = (
     ("Device Pack", "team", ("education",), True),
 )
 EMAILS = tuple(f"user{n}@customer.example" for n in range(4))
+#: The jobs drawn one by one. The machine turns no auto-renewal on, so auto_renew_subscriptions alone would do
+#: nothing here (it runs with "all"; tests/test_auto_renewal.py is its own); drawing it would only reshuffle the
+#: derandomized examples away from the places the run must reach.
+SINGLE_JOBS = [name for name in DAILY_JOBS if name != "auto_renew_subscriptions"]
 #: Days relative to an anniversary where something starts or stops (notices, window, grace, removal).
 ANNIVERSARY_OFFSETS = (-90, -31, -30, -1, 0, 1, 22, 23, 30, 31)
 Event = CustomerEvent.Kind
@@ -635,9 +639,8 @@ class LicenceMachine(RuleBasedStateMachine):
 
     @action(
         # Removing products can succeed only on a pending PA of several lines, which access removal now withdraws
-        # too: such a PA makes the action likelier, or the machine would hardly ever see a removal succeed (12:
-        # with the auto-renewal job among the daily jobs, 8 left the derandomized run without one).
-        lambda self: (12 if self.has_pending(lines=2) else 3) if self.has_pending() else 1,
+        # too: such a PA makes the action likelier, or the machine would hardly ever see a removal succeed.
+        lambda self: (8 if self.has_pending(lines=2) else 3) if self.has_pending() else 1,
         when=lambda self: bool(self.pa_model),
         pick=st.integers(0, 7),
         anywhere=st.booleans(),
@@ -909,7 +912,7 @@ class LicenceMachine(RuleBasedStateMachine):
 
     @action(
         lambda self: 2 if self.jobs_run_on == self.today else 6,
-        name=st.sampled_from(["all", *DAILY_JOBS]),
+        name=st.sampled_from(["all", *SINGLE_JOBS]),
         mode=st.sampled_from(["once", "twice", "dry run"]),
     )
     def daily_job(self, name: str, mode: str) -> None:
@@ -992,9 +995,7 @@ def test_random_service_sequences_keep_the_invariants():
     run_state_machine_as_test(
         LicenceMachine,
         settings=hypothesis_settings(
-            # 40 (and removal's weight 12): with the auto-renewal job among the daily jobs, the derandomized
-            # 30 examples no longer reached every place below.
-            max_examples=40,
+            max_examples=30,
             stateful_step_count=30,
             deadline=None,
             derandomize=True,
