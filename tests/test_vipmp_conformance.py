@@ -40,6 +40,9 @@ IMPLEMENTED = {
     ("GET", "/v3/customers/{customer-id}/orders"),
     ("POST", "/v3/customers/{customer-id}/orders"),
     ("GET", "/v3/customers/{customer-id}/orders/{order-id}"),
+    ("GET", "/v3/customers/{customer-id}/subscriptions"),
+    ("GET", "/v3/customers/{customer-id}/subscriptions/{subscription-id}"),
+    ("PATCH", "/v3/customers/{customer-id}/subscriptions/{subscription-id}"),
 }
 
 
