@@ -94,3 +94,15 @@ def test_releasing_more_than_is_deployed_is_refused_naming_the_product(world):
     assert refused.value.code == "licences_assigned"
     assert "Photoshop" in refused.value.message and "5" in refused.value.message
     assert deployed(customer, photoshop) == 5
+
+
+def test_the_auto_renewal_renews_at_least_the_pending_licences(world):
+    sales, customer, photoshop, pending = world
+    with time_machine.travel(IN_WINDOW, tick=False):
+        services.auto_renewal_set(customer=customer, product=photoshop, actor=sales, enabled=True, renewal_quantity=1)
+    with time_machine.travel(ANNIVERSARY, tick=False):
+        run = services.auto_renew(on=ANNIVERSARY)
+        assert (run.renewed, run.refused) == ([customer.pk], {})
+        assert deployed(customer, photoshop) == 2  # the pending PA's 2, not the chosen 1
+        pa.purchase_authorization_withdraw(purchase_authorization=pending, actor=sales)
+    assert deployed(customer, photoshop) == 0
