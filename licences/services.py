@@ -113,7 +113,8 @@ def release_blockers(*, customer: Customer, releases: Mapping[int, int]) -> list
     """The release rule: for each product released with quantity q, require assigned <= deployed - q (domain.md),
     which also refuses releasing more than is deployed (none held: deployed 0).
 
-    Three queries at most (holdings with their products, assigned counts, and the holders of the blocked ones).
+    Three queries at most (holdings with their products, assigned counts, and the holders of the blocked ones),
+    and a fourth only for a blocked product the customer never held.
     """
     if not releases:
         return []
