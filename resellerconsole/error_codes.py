@@ -66,6 +66,7 @@ ERROR_CODES: dict[str, int] = {
     "not_invited": 400,
     "not_renewable": 400,
     "outside_term": 400,
+    "pending_licences": 400,
     "po_number_invalid": 400,
     "po_number_too_long": 400,
     "quantity_out_of_range": 400,
