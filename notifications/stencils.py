@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 TEXT, DATE, NUMBER = "text", "date", "number"
 #: Private-use characters: in no template or translation, and left alone by HTML escaping.
 _OPEN, _CLOSE = "\ue000", "\ue001"
+#: `html.escape` in SQL, in its order (the ampersand first).
+SQL_ESCAPE = (
+    "replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'),"
+    " '''', '&#x27;')"
+)
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape changes
 _SLOT = re.compile(f"{_OPEN}([AB])s(\\d+)(&amp;|&){_CLOSE}")
 
@@ -69,6 +74,18 @@ class Stencil:
     def fill(self, values: Sequence[str]) -> str:
         """The template with these printed values (escaped here where the template escapes them)."""
         return self.pattern.format(*values, *(html.escape(value) for value in values))
+
+    def sql(self, value: Callable[[int], str]) -> tuple[str, list[str]]:
+        """The same filling as one SQL expression, for the database to fill many rows: literal text as parameters,
+        slot i as the expression `value(i)`, escaped there as `html.escape` escapes it. Returns (SQL, parameters)."""
+        pieces, parameters = [], []
+        for part in self.parts:
+            if isinstance(part, str):
+                pieces.append("%s::text")
+                parameters.append(part)
+            else:
+                pieces.append(SQL_ESCAPE.format(value(part[0])) if part[1] else value(part[0]))
+        return (f"({' || '.join(pieces)})" if pieces else "''"), parameters
 
     @cached_property
     def pattern(self) -> str:
@@ -170,6 +187,13 @@ def stencil_build(
     return stencil
 
 
+def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ...]:
+    """Each stencil filled with the same printed values."""
+    # Most values have nothing to escape: one C-level search each instead of five replacements.
+    escaped = [html.escape(value) if _ESCAPED.search(value) else value for value in shown]
+    return tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
+
+
 class Stencils:
     """Stencils of an e-mail's templates by (language, kinds), built when first needed. The first e-mail of each is
     also rendered by Django and compared; where a template does not fit, Django renders every e-mail of that key."""
@@ -181,24 +205,31 @@ class Stencils:
 
     def render(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[str, ...] | None:
         """Each template rendered with `values`, or None where only Django may render them."""
+        stencils = self.verified(language=language, kinds=kinds, values=values)
+        return None if stencils is None else fill_all(stencils, printed(kinds, values, language))
+
+    def verified(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[Stencil, ...] | None:
+        """The stencils of (language, kinds), checked the first time against Django's render of `values`; None
+        where only Django may render these e-mails."""
         key = (language, kinds)
-        known = key in self._stencils
-        stencils = self._stencils[key] if known else self._build(language, kinds)
-        if stencils is None:
-            return None
-        shown = printed(kinds, values, language)
-        # Most values have nothing to escape: one C-level search each instead of five replacements.
-        escaped = [html.escape(value) if _ESCAPED.search(value) else value for value in shown]
-        filled = tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
-        if not known:
+        if key in self._stencils:
+            return self._stencils[key]
+        stencils = self._build(language, kinds)
+        if stencils is not None:
             with translation.override(language):
                 expected = tuple(render_to_string(name, self.context(values)) for name in self.template_names)
-            if filled != expected:
+            if fill_all(stencils, printed(kinds, values, language)) != expected:
                 logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
-                self._stencils[key] = None
-                return None
+                stencils = None
         self._stencils[key] = stencils
-        return filled
+        return stencils
+
+    def known(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...]:
+        """The stencils `verified` has already accepted for (language, kinds)."""
+        stencils = self._stencils[(language, kinds)]
+        if stencils is None:
+            raise LookupError(f"no stencil for {language}, {kinds}")
+        return stencils
 
     def _build(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...] | None:
         built = []
