@@ -4,7 +4,8 @@ A template is rendered by Django once per (language, shape) with marker values i
 then filled in by plain substitution, with the escaping the template applied at each place (a marker carries an
 ``&``, so ``&amp;`` in the output says the place is HTML-escaped). The output is byte for byte what Django renders
 with the real values, as long as the template only prints its values — through ``{{ }}``, ``blocktranslate … with``
-and the ``date:"DATE_FORMAT"`` filter for dates. Whatever else it does is noticed, and the stencil is not used:
+and the ``date:"DATE_FORMAT"`` filter for dates, ``count`` for numbers. Whatever else it does is noticed, and the
+stencil is not used:
 
 * a filter or a tag that transforms a value (``upper``, a second date format …): the markers do not come out
   whole, or a second render with other markers is not what the stencil fills in;
@@ -28,6 +29,8 @@ from functools import cached_property, lru_cache
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 
+from resellerconsole.l10n import grouped
+
 logger = logging.getLogger(__name__)
 
 TEXT, DATE, NUMBER = "text", "date", "number"
@@ -39,6 +42,8 @@ SQL_ESCAPE = (
     " '''', '&#x27;')"
 )
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape changes
+#: A number for a slot's check against Django: its printed form has two thousands separators.
+LARGE_NUMBER = 1_234_567
 _SLOT = re.compile(f"{_OPEN}([AB])s(\\d+)(&amp;|&){_CLOSE}")
 
 
@@ -118,9 +123,9 @@ def printed_date(value: date | None, language: str) -> str:
 
 @lru_cache(maxsize=4096)
 def printed_number(value: int, language: str) -> str:
-    """What ``{{ value }}`` prints for a number in `language`."""
+    """What ``{{ value|count }}`` prints for a number in `language` (thousands grouped: "1,500", "1 500")."""
     with translation.override(language):
-        return str(formats.localize(value, use_l10n=True))
+        return grouped(value)
 
 
 def printed(kinds: Sequence[str], values: Sequence, language: str) -> list[str]:
@@ -215,12 +220,16 @@ class Stencils:
         if key in self._stencils:
             return self._stencils[key]
         stencils = self._build(language, kinds)
-        if stencils is not None:
+        # The real values, and the same with numbers whose thousands show: a number's slot is printed as
+        # ``|count`` prints it, which a template printing it plainly would not match from 1,000 on.
+        large = tuple(LARGE_NUMBER if kind == NUMBER else value for kind, value in zip(kinds, values, strict=True))
+        for checked in (values, large) if stencils is not None else ():
             with translation.override(language):
-                expected = tuple(render_to_string(name, self.context(values)) for name in self.template_names)
-            if fill_all(stencils, printed(kinds, values, language)) != expected:
+                expected = tuple(render_to_string(name, self.context(checked)) for name in self.template_names)
+            if fill_all(stencils, printed(kinds, checked, language)) != expected:
                 logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
                 stencils = None
+                break
         self._stencils[key] = stencils
         return stencils
 
