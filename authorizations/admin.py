@@ -1,9 +1,11 @@
 """Read-only views of PAs, orders and returns: changes go through the console and API services."""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from resellerconsole.admin import ReadOnlyAdmin, ReadOnlyInline
+from customers.selectors import customer_ids_searched
+from resellerconsole.admin import LargeTableAdmin, ReadOnlyAdmin, ReadOnlyInline
 from resellerconsole.errors import DomainError
 
 from . import services
@@ -23,14 +25,22 @@ class PurchaseAuthorizationLineInline(ReadOnlyInline):
 
 
 @admin.register(PurchaseAuthorization)
-class PurchaseAuthorizationAdmin(ReadOnlyAdmin):
+class PurchaseAuthorizationAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["reference", "customer", "license_type", "status", "po_number", "deployed_at", "order_deadline"]
     list_filter = ["status", "license_type", ("order_deadline", admin.DateFieldListFilter), "customer__reseller"]
     list_select_related = ["customer"]
-    search_fields = ["=reference", "po_number", "customer__company_name", "=customer__vip_id"]
-    date_hierarchy = "order_deadline"
+    ordering = ["-pk"]  # newest first, by the primary key (the model's order by deployment has no index)
+    search_fields = ["reference", "po_number", "customer__company_name", "customer__vip_id"]  # get_search_results
+    search_help_text = _("A PA reference, a PO number, a part of the company name or a VIP ID.")
     inlines = [PurchaseAuthorizationLineInline]
     actions = ["withdraw"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q(reference=term.upper()) | Q(po_number=term) | Q(customer_id__in=customer_ids_searched(term))
+        return queryset.filter(condition), False
 
     @admin.action(description=_("Withdraw the selected pending purchase authorizations"))
     def withdraw(self, request, queryset):
@@ -62,7 +72,7 @@ class ReturnInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = [
         "order_number",
         "customer",
@@ -73,14 +83,27 @@ class OrderAdmin(ReadOnlyAdmin):
     ]
     list_filter = [("order_date", admin.DateFieldListFilter), "customer__reseller"]
     list_select_related = ["customer", "purchase_authorization"]
-    search_fields = [
-        "=order_number",
-        "=purchase_authorization__reference",
+    ordering = ["-pk"]  # newest first, by the primary key (the order date has no index)
+    search_fields = [  # see get_search_results
+        "order_number",
+        "purchase_authorization__reference",
         "customer__company_name",
-        "=customer__vip_id",
+        "customer__vip_id",
     ]
-    date_hierarchy = "order_date"
+    search_help_text = _("An order number, a PA reference, a part of the company name or a VIP ID.")
     inlines = [OrderLineInline, ReturnInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        authorizations = PurchaseAuthorization.objects.filter(reference=term.upper()).values_list("pk", flat=True)
+        condition = (
+            Q(order_number__in={term, term.upper()})
+            | Q(purchase_authorization_id__in=list(authorizations))
+            | Q(customer_id__in=customer_ids_searched(term))
+        )
+        return queryset.filter(condition), False
 
 
 class ReturnLineInline(ReadOnlyInline):

@@ -72,6 +72,8 @@ class PurchaseAuthorization(models.Model):
                 name="pa_pending_deadline_idx",
                 condition=Q(status="pending"),
             ),
+            # The admin finds a PA by its customer's PO number.
+            models.Index(fields=["po_number"], name="pa_po_number_idx"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -196,7 +197,11 @@ def _peak_rss_mb() -> float:
 
 
 def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
-    """Run in a child process: the floor (rolled back) or the job (committed); print one JSON line."""
+    """Run in a child process: the floor (rolled back), the job rolled back, or the job (committed); one JSON line.
+
+    A rolled-back job runs its batches as savepoints of one transaction and pays its deferred checks before the
+    rollback, as the floor does: it can be repeated on the same data, beside the floor, to take medians.
+    """
     _django(database_url)
     from django.db import connection, transaction
 
@@ -223,7 +228,14 @@ def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counter):
-            counts = run_job(job, on=day)
+            if kind == "rolled back job":
+                with transaction.atomic():
+                    counts = run_job(job, on=day)
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    transaction.set_rollback(True)
+            else:
+                counts = run_job(job, on=day)
         # Rows changed: every count except the number of customers looked at.
         rows = sum(value for key, value in counts.items() if key != "customers")
         queries = len(issued)
@@ -248,6 +260,26 @@ def child(kind: str, job: str, day: date, database_url: str) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+#: The issue's targets (issue 15): each job within this multiple of its floor, and its peak RSS.
+RATIO_TARGETS = {
+    "enforce_order_deadlines": 1.25,
+    "refresh_renewal_overview": 1.5,
+    "send_renewal_notices": 1.5,
+    "remove_expired_access": 1.25,
+}
+RSS_TARGET_MB = 250
+#: Seeding 1,000,000 customers with PAs and holdings, on a quiet machine (scaled for other N).
+SEED_TARGET_SECONDS = 180
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -255,6 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--today", default=date.today().isoformat())
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time the floor and the rolled-back job this many times each, interleaved, before the committed run;"
+        " the ratio is then median(job runs) / median(floor runs)",
+    )
     parser.add_argument(
         "--unchecked-floors", action="store_true", help="also time each floor without its deferred checks (before)"
     )
@@ -267,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"{args.server}/{args.database}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
     manage = [sys.executable, str(ROOT / "manage.py")]
+    seeding = None
     if not args.no_seed:
         maintenance = f"{args.server}/postgres"
         for sql in (f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"'):
@@ -276,26 +316,58 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(
             [*manage, "seed_scale", "--customers", str(args.customers), "--today", args.today], env=env, check=True
         )
-        print(f"seed_scale {args.customers} customers: {time.monotonic() - started:.1f} s")
+        seeding = time.monotonic() - started
+        target = SEED_TARGET_SECONDS * args.customers / 1_000_000
+        print(
+            f"seed_scale {args.customers} customers: {seeding:.1f} s (target < {target:.0f} s, "
+            f"{SEED_TARGET_SECONDS} s per 1,000,000) {verdict(seeding < target)}   load {load()}"
+        )
     day = date.fromisoformat(args.today) + timedelta(days=1)
-    print(f"\nDaily jobs for {day} on {args.database}:")
-    print(f"{'job':<26}{'floor s':>9}{'job s':>9}{'ratio':>7}{'rows':>9}{'floor rows':>11}{'queries':>9}{'RSS MB':>8}")
+    print(f"\nDaily jobs for {day} on {args.database}: {args.repeat} floor run(s), interleaved with rolled-back job")
+    print("runs when more than one, then the committed job run; the medians of each:")
+    print(
+        f"{'job':<26}{'floor s':>9}{'job s':>9}{'ratio':>7}{'target':>8}{'':>6}{'rows':>9}{'floor rows':>11}"
+        f"{'queries':>9}{'RSS MB':>8}{'':>6}  load"
+    )
     results = []
     for job in JOBS:
         unchecked = child("unchecked floor", job, day, url) if args.unchecked_floors else None
-        floor = child("floor", job, day, url)
+        floors, jobs = [], []
+        for _ in range(args.repeat):
+            floors.append(child("floor", job, day, url))
+            if args.repeat > 1:
+                jobs.append(child("rolled back job", job, day, url))
         measured = child("job", job, day, url)
-        ratio = measured["seconds"] / floor["seconds"] if floor["seconds"] else float("nan")
-        results.append({"job": job, "floor": floor, "measured": measured, "ratio": ratio})
+        floor_seconds = statistics.median(f["seconds"] for f in floors)
+        job_seconds = statistics.median([*(j["seconds"] for j in jobs), measured["seconds"]])
+        ratio = job_seconds / floor_seconds if floor_seconds else float("nan")
+        target = RATIO_TARGETS[job]
+        results.append(
+            {
+                "job": job,
+                "floor": floors[-1],
+                "measured": measured,
+                "floor_seconds": floor_seconds,
+                "job_seconds": job_seconds,
+                "ratio": ratio,
+                "target": target,
+                "rolled_back": jobs,
+                "floors": floors,
+                "load": os.getloadavg(),
+            }
+        )
+        rss = measured["peak_rss_mb"]
         print(
-            f"{job:<26}{floor['seconds']:>9.2f}{measured['seconds']:>9.2f}{ratio:>7.2f}{measured['rows']:>9}"
-            f"{floor['rows']:>11}{measured['queries']:>9}{measured['peak_rss_mb']:>8.0f}"
+            f"{job:<26}{floor_seconds:>9.2f}{job_seconds:>9.2f}{ratio:>7.2f}{'≤ ' + str(target):>8}"
+            f"{verdict(ratio <= target):>6}{measured['rows']:>9}{floors[-1]['rows']:>11}{measured['queries']:>9}"
+            f"{rss:>8.0f}{verdict(rss < RSS_TARGET_MB):>6}  {load()}"
         )
         if unchecked:
             print(
                 f"{'  floor without checks':<26}{unchecked['seconds']:>9.2f}{'':>9}"
                 f"{measured['seconds'] / unchecked['seconds']:>7.2f}"
             )
+    print(f"(peak RSS target < {RSS_TARGET_MB} MB; load = 1/5/15-minute load average after the job)")
     (ROOT / "bench" / "last-run.json").write_text(json.dumps(results, indent=2, default=str))
     return 0
 

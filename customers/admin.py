@@ -1,14 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from resellerconsole.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from resellerconsole.admin import AuditedAdmin, LargeTableAdmin, ReadOnlyAdmin, ReadOnlyInline
 from resellerconsole.errors import DomainError
 
 from . import services
 from .models import Customer, CustomerEvent, CustomerStatus, VipAdmin
+from .selectors import customer_ids_searched, customer_search_condition
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -45,11 +47,18 @@ class CustomerEventInline(ReadOnlyInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditedAdmin):
-    list_display = ["company_name", "vip_id", "reseller", "status", "market_segment", "country", "created_at"]
-    list_filter = ["status", "market_segment", "preferred_language", "reseller"]
+class CustomerAdmin(LargeTableAdmin, AuditedAdmin):
+    list_display = ["company_name", "vip_id", "reseller", "status", "market_segment", "country_name", "created_at"]
+    list_filter = [
+        "status",
+        "market_segment",
+        "preferred_language",
+        "reseller",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["reseller"]
-    search_fields = ["company_name", "=vip_id", "vip_admins__email"]
+    search_fields = ["company_name", "vip_id", "vip_admins__email"]  # see get_search_results
+    search_help_text = _("A part of the company name, a VIP ID or a VIP admin's e-mail address.")
     readonly_fields = [
         "reseller",
         "vip_id",
@@ -63,11 +72,19 @@ class CustomerAdmin(AuditedAdmin):
     form = CustomerAdminForm
     inlines = [VipAdminInline, CustomerEventInline]
     actions = ["send_invitation"]
-    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         # Customers are signed up by their reseller in the console or the API.
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(customer_search_condition(term)) if term else queryset), False
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_name(self, customer: Customer) -> str:
+        # Not the field itself: the admin would build the translated list of every country for each row.
+        return customer.country.name
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Nothing is deleted: the history stays and a VIP ID is never reused (domain.md).
@@ -125,11 +142,17 @@ class VipAdminAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CustomerEvent)
-class CustomerEventAdmin(ReadOnlyAdmin):
+class CustomerEventAdmin(LargeTableAdmin, ReadOnlyAdmin):
     """The audit trail of customers: every change, by whom (user, token or job), through which channel."""
 
     list_display = ["at", "customer", "kind", "details", "actor", "source", "source_detail"]
-    list_filter = ["kind", "source", "source_detail", ("actor", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["kind", "source", ("at", admin.DateFieldListFilter)]
     list_select_related = ["customer", "actor"]
-    search_fields = ["customer__company_name", "=customer__vip_id"]
-    date_hierarchy = "at"
+    search_fields = ["customer__company_name", "customer__vip_id", "actor__username"]  # see get_search_results
+    search_help_text = _("A part of the company name, a VIP ID, or the user name of who made the change.")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(customer_id__in=customer_ids_searched(term)) | Q(actor__username=term)), False

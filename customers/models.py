@@ -148,6 +148,8 @@ class VipAdmin(models.Model):
         constraints = [
             models.UniqueConstraint("customer", Lower("email"), name="vip_admin_unique_email_per_customer"),
         ]
+        # The admin finds customers by a VIP admin's address (customers.selectors.customer_search_condition).
+        indexes = [models.Index(Lower("email"), name="vip_admin_email_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

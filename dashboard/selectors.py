@@ -28,6 +28,8 @@ from renewals.models import RenewalRow, window_state_filter
 from renewals.selectors import renewal_overview
 from renewals.services import LIVE_STATUSES
 
+from . import figures
+
 #: Access removals this close (in days) are listed as such among the urgent actions.
 REMOVAL_SOON_DAYS = 7
 ANNIVERSARY_MONTHS = 12
@@ -89,25 +91,13 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     """
     reseller_id = _reseller_filter(user, reseller_id)
     customers = dashboard_customers(user=user, reseller_id=reseller_id)
-    due_soon = pending_due_soon(on=on)
-    by_pa = PurchaseAuthorization.objects.filter(
-        customer__in=customers, status=PurchaseAuthorizationStatus.PENDING
-    ).aggregate(
-        pending=Count("pk"),
-        pending_customers=Count("customer_id", distinct=True),
-        due_soon=Count("pk", filter=due_soon),
-        due_soon_customers=Count("customer_id", distinct=True, filter=due_soon),
-    )
-    by_window = (
-        renewal_overview(user=user, on=on, reseller_id=reseller_id)
-        .order_by()
-        .aggregate(
-            **{
-                state.value: Count("pk", filter=window_state_filter(state, on))
-                for state in (WindowState.UPCOMING, WindowState.OPEN, WindowState.GRACE)
-            }
-        )
-    )
+    states = [WindowState.UPCOMING, WindowState.OPEN, WindowState.GRACE]
+    scope = figures.scope_of(user, reseller_id)
+    if scope is not None:
+        by_pa = figures.purchase_authorization_counts(scope, on)
+        by_window = {state.value: n for state, n in figures.renewal_window_counts(scope, on, states).items()}
+    else:
+        by_pa, by_window = _pa_counts(customers, on), _window_counts(user, on, reseller_id, states)
     return DashboardCounts(
         pending_pas=by_pa["pending"],
         pending_customers=by_pa["pending_customers"],
@@ -118,6 +108,26 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
         renewals_open=by_window[WindowState.OPEN.value],
         renewals_grace=by_window[WindowState.GRACE.value],
         failed_emails=failed_emails(user=user, reseller_id=reseller_id).count(),
+    )
+
+
+def _pa_counts(customers: QuerySet[Customer], on: date) -> dict[str, int]:
+    due_soon = pending_due_soon(on=on)
+    return PurchaseAuthorization.objects.filter(
+        customer__in=customers, status=PurchaseAuthorizationStatus.PENDING
+    ).aggregate(
+        pending=Count("pk"),
+        pending_customers=Count("customer_id", distinct=True),
+        due_soon=Count("pk", filter=due_soon),
+        due_soon_customers=Count("customer_id", distinct=True, filter=due_soon),
+    )
+
+
+def _window_counts(user: User, on: date, reseller_id: int | None, states) -> dict[str, int]:
+    return (
+        renewal_overview(user=user, on=on, reseller_id=reseller_id)
+        .order_by()
+        .aggregate(**{state.value: Count("pk", filter=window_state_filter(state, on)) for state in states})
     )
 
 
@@ -147,6 +157,23 @@ def anniversaries_by_month(
     quantity times the product's yearly unit price, summed per currency.
     """
     start = on.replace(day=1)
+    scope = figures.scope_of(user, _reseller_filter(user, reseller_id))
+    if scope is not None:
+        licences, values = figures.anniversary_totals(
+            scope, first=start, before=add_months(start, months), statuses=LIVE_STATUSES
+        )
+    else:
+        licences, values = _anniversary_totals(user, reseller_id, start, months)
+    currencies = sorted({currency for _month, currency in values})
+    result = []
+    for index in range(months):
+        month = add_months(start, index)
+        amounts = tuple((currency, values.get((month, currency), Decimal("0.00"))) for currency in currencies)
+        result.append(MonthOfAnniversaries(month, licences.get(month, 0), amounts))
+    return result
+
+
+def _anniversary_totals(user: User, reseller_id: int | None, start: date, months: int):
     due = dashboard_customers(user=user, reseller_id=reseller_id).filter(
         status__in=LIVE_STATUSES, anniversary_date__gte=start, anniversary_date__lt=add_months(start, months)
     )
@@ -178,13 +205,7 @@ def anniversaries_by_month(
         licences[month] = licences.get(month, 0) + (row["licences"] or 0)
         key = (month, row["product__currency"])
         values[key] = values.get(key, Decimal("0.00")) + (row["value"] or Decimal("0.00"))
-    currencies = sorted({currency for _month, currency in values})
-    result = []
-    for index in range(months):
-        month = add_months(start, index)
-        amounts = tuple((currency, values.get((month, currency), Decimal("0.00"))) for currency in currencies)
-        result.append(MonthOfAnniversaries(month, licences.get(month, 0), amounts))
-    return result
+    return licences, values
 
 
 # ---------------------------------------------------------------------------
@@ -200,6 +221,10 @@ def deadlines_by_day(
     *, user: User, on: date, reseller_id: int | None = None, days: int = DEADLINE_DAYS
 ) -> list[DayOfDeadlines]:
     """Pending purchase authorizations by order deadline, from today for `days` days (one query)."""
+    scope = figures.scope_of(user, _reseller_filter(user, reseller_id))
+    if scope is not None:
+        counts = figures.deadlines_per_day(scope, first=on, before=on + timedelta(days=days))
+        return [DayOfDeadlines(day, counts.get(day, 0)) for day in (on + timedelta(days=n) for n in range(days))]
     counts = dict(
         PurchaseAuthorization.objects.filter(
             customer__in=dashboard_customers(user=user, reseller_id=reseller_id),
@@ -267,11 +292,16 @@ def urgent_actions(
                 ActionKind.OVERDUE_PA, pa.order_deadline, pa.customer, (pa.order_deadline - on).days, pa.reference
             )
         )
-    grace = (
-        renewal_overview(user=user, on=on, window=WindowState.GRACE, reseller_id=reseller_id)
-        .prefetch_related(None)
-        .order_by("anniversary_date", "pk")[:limit]
-    )
+    scope = figures.scope_of(user, reseller_id)
+    if scope is not None:
+        ids = figures.overview_customers(scope, WindowState.GRACE, on, limit=limit)
+        grace = Customer.objects.filter(pk__in=ids).select_related("reseller").order_by("anniversary_date", "pk")
+    else:
+        grace = (
+            renewal_overview(user=user, on=on, window=WindowState.GRACE, reseller_id=reseller_id)
+            .prefetch_related(None)
+            .order_by("anniversary_date", "pk")[:limit]
+        )
     for customer in grace:
         year = renewal_year(customer.anniversary_date)
         window_closes, removal = year.grace_end, year.access_removed

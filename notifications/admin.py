@@ -1,25 +1,40 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from resellerconsole.admin import AuditedAdmin
+from customers.selectors import customer_ids_searched
+from resellerconsole.admin import AuditedAdmin, LanguageListFilter, LargeTableAdmin
 
 from . import services
 from .models import OutboundEmail
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(AuditedAdmin):
+class OutboundEmailAdmin(LargeTableAdmin, AuditedAdmin):
     list_display = ["created_at", "kind", "customer", "subject", "state", "attempts", "sent_at"]
-    list_filter = ["state", "kind", "language", "customer__reseller"]
+    list_filter = [
+        "state",
+        "kind",
+        LanguageListFilter,
+        "customer__reseller",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["customer"]
-    search_fields = ["subject", "dedupe_key", "customer__company_name", "=customer__vip_id"]
+    ordering = ["-pk"]  # newest first, by the primary key (creation time has no index)
+    search_fields = ["dedupe_key", "customer__company_name", "customer__vip_id"]  # see get_search_results
+    search_help_text = _("A part of the company name, a VIP ID or a deduplication key.")
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
     actions = ["send_again"]
-    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(dedupe_key=term) | Q(customer_id__in=customer_ids_searched(term))), False
 
     @admin.action(description=_("Send again"))
     def send_again(self, request, queryset):

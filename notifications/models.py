@@ -61,6 +61,8 @@ class OutboundEmail(models.Model):
                 name="outbox_pending_idx",
                 condition=models.Q(state__in=["pending", "sending"]),
             ),
+            # The dashboard's failed e-mails: a few rows, among every e-mail ever sent.
+            models.Index(fields=["customer"], name="outbox_failed_idx", condition=models.Q(state="failed")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
@@ -20,8 +21,15 @@ from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
-from .services import email_build, email_rendered, email_row, emails_insert
-from .stencils import DATE, NUMBER, TEXT, Fields, Stencils
+from .services import (
+    StencilledEmail,
+    email_build,
+    email_rendered,
+    email_row,
+    emails_insert,
+    emails_insert_stencilled,
+)
+from .stencils import DATE, NUMBER, TEXT, Fields, Stencils, fill_all, printed
 
 LIVE_STATUSES = CustomerStatus.live()
 RENEWAL_NOTICES = (
@@ -88,10 +96,7 @@ def send_renewal_notices(
                 .order_by("pk")
                 .values(*NOTICE_FIELDS)
             )
-            emails = renderer.notices(customers)
-            run.created[kind] += len(emails)
-            if not dry_run:
-                emails_insert(emails)
+            run.created[kind] += renderer.insert(customers, dry_run=dry_run)
     return run
 
 
@@ -124,9 +129,74 @@ class NoticeRenderer:
             [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")], notice_context
         )
 
-    def notices(self, customers: list[dict]) -> list[OutboundEmail]:
-        """The batch's notices, in the customers' order; customers without VIP admins get none."""
-        ids = [customer["pk"] for customer in customers]
+    def insert(self, customers: list[dict], *, dry_run: bool) -> int:
+        """Put the batch's notices in the outbox (customers without VIP admins get none); returns how many.
+
+        On PostgreSQL the database fills the bodies in from the stencils (`emails_insert_stencilled`); elsewhere,
+        and for e-mails no stencil fits, the rows are built here.
+        """
+        recipients, lines = self._related([customer["pk"] for customer in customers])
+        in_database = connection.vendor == "postgresql"
+        stencilled: list[StencilledEmail] = []
+        bodies: dict[tuple, int] = {}
+        built: list[OutboundEmail] = []
+        by_django: list[int] = []
+        for customer in customers:
+            pk = customer["pk"]
+            if not recipients[pk]:
+                continue
+            language, kinds, values = self._values(customer, lines[pk])
+            stencils = self.stencils.verified(language=language, kinds=kinds, values=values)
+            if stencils is None:
+                by_django.append(pk)
+                continue
+            shown = printed(kinds, values, language)
+            anniversary = customer["anniversary_date"]
+            if in_database:
+                (subject,) = fill_all(stencils[:1], shown)
+                stencilled.append(
+                    StencilledEmail(
+                        dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
+                        customer_id=pk,
+                        anniversary=anniversary,
+                        recipients=recipients[pk],
+                        language=language,
+                        subject=subject,
+                        bodies=bodies.setdefault((language, kinds), len(bodies)),
+                        values=shown,
+                    )
+                )
+                continue
+            subject, body_text, body_html = fill_all(stencils, shown)
+            built.append(
+                email_row(
+                    kind=self.kind,
+                    dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
+                    recipients=recipients[pk],
+                    rendered=email_rendered(subject=subject, body_text=body_text, body_html=body_html),
+                    language=language,
+                    customer_id=pk,
+                    anniversary=anniversary,
+                )
+            )
+        if by_django:
+            # The templates do more than print these values: Django renders them, from the model instances.
+            models = Customer.objects.select_related("reseller").in_bulk(by_django)
+            for pk in by_django:
+                models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
+                built.append(_renewal_notice(self.kind, models[pk], recipients[pk]))
+        if not dry_run:
+            stencils_by_index = {index: key for key, index in bodies.items()}
+            emails_insert_stencilled(
+                kind=self.kind,
+                emails=stencilled,
+                bodies=[self.stencils.known(*stencils_by_index[index])[1:] for index in range(len(bodies))],
+            )
+            emails_insert(built)
+        return len(stencilled) + len(built)
+
+    def _related(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list]]:
+        """The VIP admins' addresses and the licences held (product, quantity, … by product name) per customer."""
         recipients: dict[int, list[str]] = defaultdict(list)
         for customer_id, email in VipAdmin.objects.filter(customer_id__in=ids).values_list("customer_id", "email"):
             recipients[customer_id].append(email)
@@ -137,24 +207,10 @@ class NoticeRenderer:
             .values_list("customer_id", "product__name", "deployed")
         ):
             lines[customer_id] += [product, deployed]
-        emails: list[OutboundEmail | int] = []
-        for customer in customers:
-            pk = customer["pk"]
-            if recipients[pk]:
-                emails.append(self._notice(customer, recipients[pk], lines[pk]) or pk)
-        by_django = [pk for pk in emails if isinstance(pk, int)]
-        if by_django:
-            # The templates do more than print these values: Django renders them, from the model instances.
-            models = Customer.objects.select_related("reseller").in_bulk(by_django)
-            for pk in by_django:
-                models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
-            emails = [
-                _renewal_notice(self.kind, models[email], recipients[email]) if isinstance(email, int) else email
-                for email in emails
-            ]
-        return emails
+        return recipients, lines
 
-    def _notice(self, customer: dict, recipients: list[str], held: list) -> OutboundEmail | None:
+    def _values(self, customer: dict, held: list) -> tuple[str, tuple[str, ...], tuple]:
+        """The customer's language, the slots of its stencil and their values."""
         anniversary = customer["anniversary_date"]
         grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
         values = (
@@ -166,21 +222,7 @@ class NoticeRenderer:
             grace_end + timedelta(days=1),
             *held,
         )
-        kinds = NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2)
-        language = customer["preferred_language"]
-        rendered = self.stencils.render(language=language, kinds=kinds, values=values)
-        if rendered is None:
-            return None
-        subject, body_text, body_html = rendered
-        return email_row(
-            kind=self.kind,
-            dedupe_key=notice_dedupe_key(self.kind, customer["pk"], anniversary),
-            recipients=recipients,
-            rendered=email_rendered(subject=subject, body_text=body_text, body_html=body_html),
-            language=language,
-            customer_id=customer["pk"],
-            anniversary=anniversary,
-        )
+        return customer["preferred_language"], NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
 
 
 def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:

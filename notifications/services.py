@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import JSONField, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import bulk
+from .bulk import StencilledEmail
 from .models import OutboundEmail
+from .stencils import Stencil
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +29,14 @@ class RenderedEmail:
     body_html: str
 
 
+def email_subject(rendered: str) -> str:
+    """A rendered subject as sent: on one line, its whitespace runs made single spaces."""
+    return " ".join(rendered.split())
+
+
 def email_rendered(*, subject: str, body_text: str, body_html: str) -> RenderedEmail:
-    """The three rendered parts as an e-mail: the subject on one line, its whitespace runs made single spaces."""
-    return RenderedEmail(subject=" ".join(subject.split()), body_text=body_text, body_html=body_html)
+    """The three rendered parts as an e-mail (the subject as `email_subject` makes it)."""
+    return RenderedEmail(subject=email_subject(subject), body_text=body_text, body_html=body_html)
 
 
 def email_render(*, template: str, context: dict, language: str) -> RenderedEmail:
@@ -131,35 +138,22 @@ def emails_insert(emails: list[OutboundEmail]) -> None:
     if not emails:
         return
     if connection.vendor == "postgresql":
-        _insert_columns(emails)
+        bulk.insert_columns(emails)
     else:
         OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
     transaction.on_commit(_enqueue_sweep)
 
 
-def _insert_columns(emails: list[OutboundEmail]) -> None:
-    """`bulk_create(ignore_conflicts=True)` as one statement over one array per column (PostgreSQL): the same rows,
-    without preparing every value of every row through its field (most of the notices' insert cost)."""
-    fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
-    columns, arrays, selected = [], [], []
-    for f in fields:
-        values = [getattr(email, f.attname) for email in emails]
-        column = connection.ops.quote_name(f.column)
-        if isinstance(f, JSONField):
-            values = [json.dumps(value, cls=f.encoder) for value in values]
-            arrays.append("%s::text[]")
-            selected.append(f"{column}::jsonb")
-        else:
-            arrays.append(f"%s::{f.cast_db_type(connection)}[]")
-            selected.append(column)
-        columns.append(values)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {OutboundEmail._meta.db_table} ({names}) SELECT {', '.join(selected)} "  # noqa: S608
-        f"FROM unnest({', '.join(arrays)}) AS t({names}) ON CONFLICT DO NOTHING"  # names from the model
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
+def emails_insert_stencilled(
+    *, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]]
+) -> None:
+    """`emails_insert` of many e-mails of one kind whose (text, HTML) bodies are stencils, filled in by the database
+    (PostgreSQL, notifications/bulk.py); each row's `bodies` names its pair, `values` are its printed slot values."""
+    if emails:
+        bulk.insert_stencilled(
+            kind=kind, emails=[replace(email, subject=email_subject(email.subject)) for email in emails], bodies=bodies
+        )
+        transaction.on_commit(_enqueue_sweep)
 
 
 def _enqueue_sweep() -> None:

@@ -4,7 +4,8 @@ A template is rendered by Django once per (language, shape) with marker values i
 then filled in by plain substitution, with the escaping the template applied at each place (a marker carries an
 ``&``, so ``&amp;`` in the output says the place is HTML-escaped). The output is byte for byte what Django renders
 with the real values, as long as the template only prints its values — through ``{{ }}``, ``blocktranslate … with``
-and the ``date:"DATE_FORMAT"`` filter for dates. Whatever else it does is noticed, and the stencil is not used:
+and the ``date:"DATE_FORMAT"`` filter for dates, ``count`` for numbers. Whatever else it does is noticed, and the
+stencil is not used:
 
 * a filter or a tag that transforms a value (``upper``, a second date format …): the markers do not come out
   whole, or a second render with other markers is not what the stencil fills in;
@@ -28,12 +29,21 @@ from functools import cached_property, lru_cache
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 
+from resellerconsole.l10n import grouped
+
 logger = logging.getLogger(__name__)
 
 TEXT, DATE, NUMBER = "text", "date", "number"
 #: Private-use characters: in no template or translation, and left alone by HTML escaping.
 _OPEN, _CLOSE = "\ue000", "\ue001"
+#: `html.escape` in SQL, in its order (the ampersand first).
+SQL_ESCAPE = (
+    "replace(replace(replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;'),"
+    " '''', '&#x27;')"
+)
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape changes
+#: A number for a slot's check against Django: its printed form has two thousands separators.
+LARGE_NUMBER = 1_234_567
 _SLOT = re.compile(f"{_OPEN}([AB])s(\\d+)(&amp;|&){_CLOSE}")
 
 
@@ -70,6 +80,18 @@ class Stencil:
         """The template with these printed values (escaped here where the template escapes them)."""
         return self.pattern.format(*values, *(html.escape(value) for value in values))
 
+    def sql(self, value: Callable[[int], str]) -> tuple[str, list[str]]:
+        """The same filling as one SQL expression, for the database to fill many rows: literal text as parameters,
+        slot i as the expression `value(i)`, escaped there as `html.escape` escapes it. Returns (SQL, parameters)."""
+        pieces, parameters = [], []
+        for part in self.parts:
+            if isinstance(part, str):
+                pieces.append("%s::text")
+                parameters.append(part)
+            else:
+                pieces.append(SQL_ESCAPE.format(value(part[0])) if part[1] else value(part[0]))
+        return (f"({' || '.join(pieces)})" if pieces else "''"), parameters
+
     @cached_property
     def pattern(self) -> str:
         """The parts as one `str.format` pattern: slot i is field i, its escaped form field `slots` + i."""
@@ -101,9 +123,9 @@ def printed_date(value: date | None, language: str) -> str:
 
 @lru_cache(maxsize=4096)
 def printed_number(value: int, language: str) -> str:
-    """What ``{{ value }}`` prints for a number in `language`."""
+    """What ``{{ value|count }}`` prints for a number in `language` (thousands grouped: "1,500", "1 500")."""
     with translation.override(language):
-        return str(formats.localize(value, use_l10n=True))
+        return grouped(value)
 
 
 def printed(kinds: Sequence[str], values: Sequence, language: str) -> list[str]:
@@ -170,6 +192,13 @@ def stencil_build(
     return stencil
 
 
+def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ...]:
+    """Each stencil filled with the same printed values."""
+    # Most values have nothing to escape: one C-level search each instead of five replacements.
+    escaped = [html.escape(value) if _ESCAPED.search(value) else value for value in shown]
+    return tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
+
+
 class Stencils:
     """Stencils of an e-mail's templates by (language, kinds), built when first needed. The first e-mail of each is
     also rendered by Django and compared; where a template does not fit, Django renders every e-mail of that key."""
@@ -181,24 +210,35 @@ class Stencils:
 
     def render(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[str, ...] | None:
         """Each template rendered with `values`, or None where only Django may render them."""
+        stencils = self.verified(language=language, kinds=kinds, values=values)
+        return None if stencils is None else fill_all(stencils, printed(kinds, values, language))
+
+    def verified(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[Stencil, ...] | None:
+        """The stencils of (language, kinds), checked the first time against Django's render of `values`; None
+        where only Django may render these e-mails."""
         key = (language, kinds)
-        known = key in self._stencils
-        stencils = self._stencils[key] if known else self._build(language, kinds)
-        if stencils is None:
-            return None
-        shown = printed(kinds, values, language)
-        # Most values have nothing to escape: one C-level search each instead of five replacements.
-        escaped = [html.escape(value) if _ESCAPED.search(value) else value for value in shown]
-        filled = tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
-        if not known:
+        if key in self._stencils:
+            return self._stencils[key]
+        stencils = self._build(language, kinds)
+        # The real values, and the same with numbers whose thousands show: a number's slot is printed as
+        # ``|count`` prints it, which a template printing it plainly would not match from 1,000 on.
+        large = tuple(LARGE_NUMBER if kind == NUMBER else value for kind, value in zip(kinds, values, strict=True))
+        for checked in (values, large) if stencils is not None else ():
             with translation.override(language):
-                expected = tuple(render_to_string(name, self.context(values)) for name in self.template_names)
-            if filled != expected:
+                expected = tuple(render_to_string(name, self.context(checked)) for name in self.template_names)
+            if fill_all(stencils, printed(kinds, checked, language)) != expected:
                 logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
-                self._stencils[key] = None
-                return None
+                stencils = None
+                break
         self._stencils[key] = stencils
-        return filled
+        return stencils
+
+    def known(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...]:
+        """The stencils `verified` has already accepted for (language, kinds)."""
+        stencils = self._stencils[(language, kinds)]
+        if stencils is None:
+            raise LookupError(f"no stencil for {language}, {kinds}")
+        return stencils
 
     def _build(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...] | None:
         built = []

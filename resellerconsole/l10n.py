@@ -7,6 +7,7 @@ Templates load these as `{% load console_formats %}` (settings.TEMPLATES' librar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.utils.formats import iter_format_modules, number_format
 from django.utils.translation import get_language
 
 register = template.Library()
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 #: The console's own format names and their value when a language's module has none (English's).
 DEFAULTS = {
@@ -40,6 +42,8 @@ def grouped(value) -> str:
     """A whole number with its thousands grouped: "10,000" in English, "10 000" in Swedish."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return value  # text is printed as it is, not cut into groups of three letters
     return number_format(value, decimal_pos=0 if isinstance(value, int) else None, force_grouping=True)
 
 

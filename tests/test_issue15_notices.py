@@ -10,7 +10,7 @@ from licences.models import Holding
 from notifications import notices
 from notifications.models import OutboundEmail
 from notifications.services import email_render
-from notifications.stencils import DATE, TEXT, Fields, Stencils, stencil_build
+from notifications.stencils import DATE, NUMBER, TEXT, Fields, Stencils, stencil_build
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,38 @@ def test_each_notice_is_what_django_renders_for_it(kind):
         assert email.recipients == sorted(email.customer.vip_admins.values_list("email", flat=True))
         assert email.dedupe_key == f"{kind}:{email.customer_id}:{ANNIVERSARY.isoformat()}"
     assert {email.language for email in emails} == {"en", "sv"}
+
+
+@pytest.mark.parametrize("kind", list(DAYS))
+def test_the_notice_templates_fit_their_stencils(kind, monkeypatch):
+    """Every notice is filled in from its stencils (Django renders none of them), thousands grouped as the
+    templates' ``count`` groups them, and is still byte for byte what Django renders for it."""
+
+    def rendered_by_django(*args, **kwargs):
+        raise AssertionError("a notice fell back to Django: a template no longer fits its stencil")
+
+    monkeypatch.setattr(notices, "_renewal_notice", rendered_by_django)
+    customers = varied_customers()
+    notices.send_renewal_notices(on=DAYS[kind])
+    emails = list(OutboundEmail.objects.filter(kind=kind).select_related("customer__reseller"))
+    assert len(emails) == len(customers)
+    for email in emails:
+        rendered = expected(kind, email)
+        assert (email.body_text, email.body_html) == (rendered.body_text, rendered.body_html)
+    assert any("123\xa0456" in email.body_text for email in emails if email.language == "sv")
+    assert any("123,456" in email.body_text for email in emails if email.language == "en")
+
+
+@pytest.mark.parametrize(("source", "fits"), [("{% load console_formats %}{{ n|count }}", True), ("{{ n }}", False)])
+def test_a_number_is_filled_in_as_count_prints_it(tmp_path, settings, source, fits):
+    """A number printed plainly ("1234567") is not what the stencil prints ("1,234,567"): Django renders it."""
+    (tmp_path / "probe.html").write_text(source)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    stencils = Stencils(["probe.html"], lambda values: {"n": values[0]})
+    filled = stencils.render(language="en", kinds=(NUMBER,), values=[12])
+    assert filled == (("12",) if fits else None)
+    if fits:
+        assert stencils.render(language="sv", kinds=(NUMBER,), values=[1500]) == ("1\xa0500",)
 
 
 def test_a_template_that_does_more_than_print_its_values_is_rendered_by_django(tmp_path, settings):

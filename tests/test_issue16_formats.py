@@ -236,3 +236,12 @@ def test_e_mails_write_dates_the_languages_way(language):
                 assert part == "subject.txt" or DATE_LIKE.search(text), f"{kind}_{part} shows no date"
         body = render_to_string("notifications/renewal_due_body.txt", context)
     assert {"en": "Photoshop × 12,000", "sv": "Photoshop × 12\xa0000"}[language] in body
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "shown"), [("en", "10000", "10,000"), ("sv", 1500, "1\N{NO-BREAK SPACE}500")]
+)
+def test_count_groups_numbers_and_prints_text_as_it_is(language, value, shown):
+    with translation.override(language):
+        assert grouped(value) == shown
+        assert grouped("Acrobat Pro") == "Acrobat Pro"  # not "Ac,rob,at ,Pro"

@@ -1,0 +1,109 @@
+"""Many outbox rows in one INSERT on PostgreSQL: one array per column, or bodies the database fills in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import JSONField
+
+from .models import OutboundEmail
+from .stencils import Stencil
+
+
+def insert_columns(emails: list[OutboundEmail]) -> None:
+    """`bulk_create(ignore_conflicts=True)` as one statement over one array per column (PostgreSQL): the same rows,
+    without preparing every value of every row through its field (most of the notices' insert cost)."""
+    fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
+    columns, arrays, selected = [], [], []
+    for f in fields:
+        values = [getattr(email, f.attname) for email in emails]
+        column = connection.ops.quote_name(f.column)
+        if isinstance(f, JSONField):
+            values = [json.dumps(value, cls=f.encoder) for value in values]
+            arrays.append("%s::text[]")
+            selected.append(f"{column}::jsonb")
+        else:
+            arrays.append(f"%s::{f.cast_db_type(connection)}[]")
+            selected.append(column)
+        columns.append(values)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {OutboundEmail._meta.db_table} ({names}) SELECT {', '.join(selected)} "  # noqa: S608
+        f"FROM unnest({', '.join(arrays)}) AS t({names}) ON CONFLICT DO NOTHING"  # names from the model
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+
+
+@dataclass(frozen=True)
+class StencilledEmail:
+    """An outbox row whose bodies the database fills in (`emails_insert_stencilled`)."""
+
+    dedupe_key: str
+    customer_id: int | None
+    anniversary: date | None
+    recipients: list[str]
+    language: str
+    subject: str
+    #: Which (text, HTML) stencils of the insert, and the printed values of their slots.
+    bodies: int
+    values: list[str]
+
+
+def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]]) -> None:
+    """`emails_insert` of many e-mails of one kind whose bodies are stencils (PostgreSQL): one INSERT in which the
+    database fills each body in from the row's values, byte for byte `Stencil.fill`; the bodies are never built in
+    Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them."""
+    if not emails:
+        return
+    quote = connection.ops.quote_name
+    given = {
+        "customer_id": "t.customer_id",
+        "dedupe_key": "t.dedupe_key",
+        "anniversary": "t.anniversary",
+        "recipients": "t.recipients::jsonb",
+        "language": "t.language",
+        "subject": "t.subject",
+    }
+    columns, selected, parameters = [], [], []
+    for f in (f for f in OutboundEmail._meta.concrete_fields if not f.primary_key):
+        columns.append(quote(f.column))
+        if f.attname in given:
+            selected.append(given[f.attname])
+        elif f.attname in ("body_text", "body_html"):
+            part = 0 if f.attname == "body_text" else 1
+            cases = []
+            for index, stencils in enumerate(bodies):
+                sql, literals = stencils[part].sql(lambda slot: f"(t.v ->> {slot})")
+                cases.append(f"WHEN {index} THEN {sql}")
+                parameters.extend(literals)
+            selected.append(f"CASE t.k {' '.join(cases)} END")
+        elif f.attname == "kind":
+            selected.append("%s::text")
+            parameters.append(kind)
+        elif isinstance(f, JSONField):
+            selected.append("%s::jsonb")
+            parameters.append(json.dumps(f.get_default(), cls=f.encoder))
+        else:
+            selected.append(f"%s::{f.cast_db_type(connection)}")
+            parameters.append(f.get_db_prep_save(f.get_default(), connection))
+    parameters += [
+        [email.customer_id for email in emails],
+        [email.dedupe_key for email in emails],
+        [email.anniversary for email in emails],
+        [json.dumps(sorted(set(email.recipients))) for email in emails],
+        [email.language for email in emails],
+        [email.subject for email in emails],
+        [email.bodies for email in emails],
+        [json.dumps(email.values) for email in emails],
+    ]
+    sql = (
+        f"INSERT INTO {OutboundEmail._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(selected)} "  # noqa: S608
+        "FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::int[], %s::jsonb[])"
+        " AS t(customer_id, dedupe_key, anniversary, recipients, language, subject, k, v) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
