@@ -61,6 +61,13 @@ class OutboundEmail(models.Model):
                 name="outbox_pending_idx",
                 condition=models.Q(state__in=["pending", "sending"]),
             ),
+            # The metrics' outbox depth by state and oldest pending e-mail, read at every scrape: the sent rows
+            # (nearly all of them) stay out of it.
+            models.Index(
+                fields=["state", "created_at"],
+                name="outbox_unsent_idx",
+                condition=models.Q(state__in=["pending", "sending", "failed"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

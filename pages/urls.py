@@ -8,7 +8,7 @@ from customers import api as customers_api
 from intake import api as intake_api
 from renewals import api as renewals_api
 
-from . import customer_page, views
+from . import customer_page, metrics, views
 
 api_v1 = [
     path("customers/", customers_api.CustomerListCreateApi.as_view(), name="api-customer-list"),
@@ -52,6 +52,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

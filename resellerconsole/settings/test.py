@@ -42,3 +42,5 @@ AXES_FAILURE_LIMIT = 3
 API_THROTTLE_USER_RATE = "100000/minute"
 API_THROTTLE_ADDRESS_RATE = "100000/minute"
 SIGN_IN_THROTTLE_RATE = "100000/minute"
+# The metrics endpoint is on in the suite (tests/test_metrics.py turns it off to see it gone).
+METRICS_TOKEN = "test-metrics-token"  # noqa: S105 - the suite's own
