@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from resellerconsole import progress
 from resellerconsole.audit import Source, audit_source
 from resellerconsole.batching import KeyRange
 
@@ -43,7 +44,7 @@ def run_job_with_result(
     context = {"job": name, "date": on.isoformat(), "dry_run": dry_run, "channel": source}
     if key_range:
         context["chunk"] = f"{key_range.first}-{key_range.last}"
-    with structlog.contextvars.bound_contextvars(**context):
+    with structlog.contextvars.bound_contextvars(**context), progress.stage(name):
         return _run_logged(name, on=on, dry_run=dry_run, key_range=key_range, source=source, started=started)
 
 
@@ -88,6 +89,7 @@ def _run_logged(
     )
     if not dry_run:
         JobRun.objects.create(job=name, business_date=on, counts=counts, duration_ms=duration_ms, source=source)
+    progress.stage_done(", ".join(f"{key} {value}" for key, value in counts.items()))
     return result, counts
 
 
