@@ -8,9 +8,12 @@ makes sure the id it takes is one worth trusting.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import structlog
+from django.dispatch import receiver
+from django_structlog import signals
 
 from .throttling import client_ip
 
@@ -33,6 +36,7 @@ class RequestContextMiddleware:
         offered = request.META.get(_META_KEY, "")
         # Any other value (missing, too long, odd characters) gets an id of our own instead.
         request.META[_META_KEY] = offered if _SANE_ID.fullmatch(offered) else str(uuid.uuid4())
+        request._console_started = time.perf_counter()
         # django-structlog reads request.headers, which an earlier middleware may have built from the old META.
         request.__dict__.pop("headers", None)
         # The client's address as the throttles count it (trusted proxies only), not X-Forwarded-For's first value.
@@ -40,3 +44,11 @@ class RequestContextMiddleware:
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.META[_META_KEY]
         return response
+
+
+@receiver(signals.bind_extra_request_finished_metadata)
+def add_duration(sender, request, logger, response, log_kwargs, **kwargs) -> None:
+    """request_finished says how long the request took, as an access log would."""
+    started = getattr(request, "_console_started", None)
+    if started is not None:
+        log_kwargs["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -44,6 +44,7 @@ def test_a_request_id_from_the_proxy_is_logged_and_returned(client, log_lines):
     finished = events(log_lines(), "request_finished")
     assert finished and finished[-1]["request_id"] == "req-2026-abc"
     assert finished[-1]["code"] == 200 and finished[-1]["channel"] == "console"
+    assert finished[-1]["duration_ms"] >= 0
 
 
 @pytest.mark.django_db
