@@ -7,6 +7,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -144,7 +145,7 @@ def _insert_columns(emails: list[OutboundEmail]) -> None:
     columns, arrays, selected = [], [], []
     for f in fields:
         values = [getattr(email, f.attname) for email in emails]
-        column = connection.ops.quote_name(f.column)
+        column = connection.ops.quote_name(cast(str, f.column))  # concrete fields have a column
         if isinstance(f, JSONField):
             values = [json.dumps(value, cls=f.encoder) for value in values]
             arrays.append("%s::text[]")
@@ -153,7 +154,7 @@ def _insert_columns(emails: list[OutboundEmail]) -> None:
             arrays.append(f"%s::{f.cast_db_type(connection)}[]")
             selected.append(column)
         columns.append(values)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
     sql = (
         f"INSERT INTO {OutboundEmail._meta.db_table} ({names}) SELECT {', '.join(selected)} "  # noqa: S608
         f"FROM unnest({', '.join(arrays)}) AS t({names}) ON CONFLICT DO NOTHING"  # names from the model

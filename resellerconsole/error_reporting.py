@@ -6,7 +6,7 @@ sent (no user names, addresses or cookies), and credentials in URLs are redacted
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .redaction import redact_credentials
 
@@ -32,12 +32,20 @@ def configure(*, dsn: str, environment: str, release: str, traces_sample_rate: f
     return True
 
 
-def redact_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event
+
+
+def redact_event(event: Event, hint: dict[str, Any]) -> Event:
     """The request's URL and query (an invitation link, a `token=` value) as the logs write them."""
-    request = event.get("request") or {}
+    request: dict[str, Any] = dict(event.get("request") or {})
     for key in ("url", "query_string"):
-        if isinstance(request.get(key), str):
-            request[key] = redact_credentials(request[key])
-    if isinstance(event.get("transaction"), str):
-        event["transaction"] = redact_credentials(event["transaction"])
+        value = request.get(key)
+        if isinstance(value, str):
+            request[key] = redact_credentials(value)
+    if request:
+        event["request"] = request  # the same keys, redacted
+    transaction = event.get("transaction")
+    if isinstance(transaction, str):
+        event["transaction"] = redact_credentials(transaction)
     return event

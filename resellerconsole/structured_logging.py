@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict
 
 from .redaction import redact_credentials
 
@@ -23,7 +24,7 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
-def redact_event(logger: Any, method_name: str, event_dict: dict) -> dict:
+def redact_event(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Credentials in any value (a request line with an invitation token, a `token=` query) are redacted.
 
     Objects a record carries as `extra` (django.request's WSGIRequest) are written as their redacted text.
@@ -57,7 +58,7 @@ def formatter(*, json: bool) -> dict:
     }
 
 
-def _keep(logger: Any, method_name: str, event_dict: dict) -> dict:
+def _keep(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     # The text renderer prints a traceback itself, nicer than format_exc_info's.
     return event_dict
 

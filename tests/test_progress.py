@@ -73,7 +73,12 @@ def test_run_daily_jobs_on_a_terminal_reports_every_job(customers):
     call_command("run_daily_jobs", "--date", DAY, stdout=out)
 
     done = [line.split(":")[0] for line in out.getvalue().splitlines() if ": done, " in line]
-    assert done == ["enforce_order_deadlines", "refresh_renewal_overview", "send_renewal_notices", "remove_expired_access"]
+    assert done == [
+        "enforce_order_deadlines",
+        "refresh_renewal_overview",
+        "send_renewal_notices",
+        "remove_expired_access",
+    ]
     assert any(BATCH_LINE.match(line) for line in out.getvalue().splitlines())
 
     quiet = io.StringIO()

@@ -47,5 +47,16 @@ SENTRY_ENABLED = error_reporting.configure(
     traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
 )
 
-# Only the settings go to base.py's namespace.
-__all__ = [name for name in dir() if name.isupper()]
+# Only the settings go to base.py's namespace (a literal list, so type checkers see them too).
+__all__ = [
+    "LOG_FORMAT",
+    "LOGGING",
+    "DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID",
+    "DJANGO_STRUCTLOG_CELERY_ENABLED",
+    "DJANGO_STRUCTLOG_USER_ID_FIELD",
+    "DJANGO_STRUCTLOG_IP_LOGGING_ENABLED",
+    "METRICS_TOKEN",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "SENTRY_DSN",
+    "SENTRY_ENABLED",
+]

@@ -32,7 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # drops it (CI exports it for the services) and names its broker explicitly.
 os.environ.pop("CELERY_BROKER_URL", None)
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://localhost/")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
