@@ -142,8 +142,25 @@ def test_development_settings_write_readable_text(tmp_path):
 
 
 def test_celery_tasks_carry_the_request_id_of_the_request_that_queued_them():
+    import structlog
+    from celery.signals import before_task_publish
     from django_structlog.celery.steps import DjangoStructLogInitStep
 
     from resellerconsole.celery import app
 
+    # The worker binds the id from the task's headers (its boot step) ...
     assert DjangoStructLogInitStep in app.steps["worker"]
+    # ... which publishing a task during a request fills in.
+    headers: dict = {}
+    with structlog.contextvars.bound_contextvars(request_id="queued-by-req-7"):
+        before_task_publish.send(sender="jobs.run_daily_job", headers=headers, body={}, properties={}, routing_key="")
+    assert headers["__django_structlog__"]["request_id"] == "queued-by-req-7"
+
+
+def test_log_format_overrides_the_default_and_a_typo_is_refused(tmp_path):
+    text = run_console({**PRODUCTION, "VAR_DIR": str(tmp_path), "LOG_FORMAT": "Text"}, REQUEST)
+    typo = run_console({**PRODUCTION, "VAR_DIR": str(tmp_path), "LOG_FORMAT": "jsn"}, REQUEST)
+
+    assert text.returncode == 0, text.stderr
+    assert [line for line in text.stderr.splitlines() if "request_finished" in line][0][:1] != "{"
+    assert typo.returncode != 0 and "LOG_FORMAT must be json or text" in typo.stderr

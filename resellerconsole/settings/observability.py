@@ -4,6 +4,7 @@ Imported at the end of base.py, after base has read the development .env into th
 """
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from resellerconsole import error_reporting
 from resellerconsole.structured_logging import configure_structlog, logging_config
@@ -14,7 +15,9 @@ _DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # ---------------------------------------------------------------------------
 # Logs: one JSON object a line in production, text in development (LOG_FORMAT=json|text chooses either)
 # ---------------------------------------------------------------------------
-LOG_FORMAT = env("LOG_FORMAT", default="text" if _DEBUG else "json")
+LOG_FORMAT = env("LOG_FORMAT", default="text" if _DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = logging_config(json=LOG_FORMAT == "json", level=env("LOG_LEVEL", default="INFO"))
 configure_structlog()
 # A request's id comes from the proxy's X-Request-Id when it sends a sane one (resellerconsole/request_logging.py
