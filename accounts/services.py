@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -69,7 +71,7 @@ def staff_member_set_active(*, member: User, actor: User, active: bool) -> User:
         member.is_active = active
         member.save(update_fields=["is_active"])
         StaffEvent.objects.create(
-            reseller=member.reseller,
+            reseller=cast(Reseller, member.reseller),  # only a reseller's staff are managed here
             member=member,
             kind=StaffEvent.Kind.REACTIVATED if active else StaffEvent.Kind.DEACTIVATED,
             actor=actor,

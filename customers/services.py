@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -185,7 +186,7 @@ def customer_update(
         _full_clean(customer)
         if "company_name" in changes:
             _check_duplicate_company(customer, allow_duplicate=allow_duplicate)
-        changed = {
+        changed: dict[str, list[Any]] = {
             name: [before[name], str(getattr(customer, name))]
             for name in changes
             if before[name] != str(getattr(customer, name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -303,7 +304,7 @@ def urgent_actions(
             .order_by("anniversary_date", "pk")[:limit]
         )
     for customer in grace:
-        year = renewal_year(customer.anniversary_date)
+        year = renewal_year(cast(date, customer.anniversary_date))  # the grace period's customers have one
         window_closes, removal = year.grace_end, year.access_removed
         if (removal - on).days <= REMOVAL_SOON_DAYS:
             actions.append(UrgentAction(ActionKind.ACCESS_REMOVAL, removal, customer, (removal - on).days))

@@ -71,21 +71,21 @@ def idempotency_key_claim(
     except IntegrityError:
         pass
     with transaction.atomic():
-        record = IdempotentRequest.objects.select_for_update().filter(user=user, key=key).first()
-        if record is None:  # purged between the insert and this read: take it again
+        existing = IdempotentRequest.objects.select_for_update().filter(user=user, key=key).first()
+        if existing is None:  # purged between the insert and this read: take it again
             return idempotency_key_claim(
                 user=user, key=key, method=method, path=path, fingerprint=fingerprint, keep_for=keep_for
             )
-        if record.fingerprint != fingerprint:
-            return Claim("mismatch", record)
-        if record.state == IdempotentRequest.State.COMPLETED:
-            return Claim("replay", record)
+        if existing.fingerprint != fingerprint:
+            return Claim("mismatch", existing)
+        if existing.state == IdempotentRequest.State.COMPLETED:
+            return Claim("replay", existing)
         # A worker that died mid-request never completes its claim; after a while a retry may take it over.
-        if record.claimed_at < now - timedelta(seconds=settings.IDEMPOTENCY_ABANDONED_SECONDS):
-            record.claimed_at = now
-            record.save(update_fields=["claimed_at"])
-            return Claim("run", record)
-        return Claim("in_progress", record)
+        if existing.claimed_at < now - timedelta(seconds=settings.IDEMPOTENCY_ABANDONED_SECONDS):
+            existing.claimed_at = now
+            existing.save(update_fields=["claimed_at"])
+            return Claim("run", existing)
+        return Claim("in_progress", existing)
 
 
 def request_claim(*, request, user, key: str, keep_for: timedelta | None = None) -> Claim:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.db import IntegrityError, transaction
 
@@ -18,6 +19,7 @@ from accounts.models import User
 from authorizations import services as orders
 from authorizations.models import Order, PurchaseAuthorization
 from authorizations.services import LineRequest
+from catalogue.models import Product
 from customers.models import Customer
 from renewals import services as renewals
 from renewals.models import Renewal
@@ -73,6 +75,7 @@ def _receive(
     taken_elsewhere = holder is not None
     if taken_elsewhere and orders.order_number_holder_visible(holder, actor=actor):
         raise orders.order_number_conflict(number)
+    result: Order | Renewal
     if kind == OrderKind.NEW:
         result, created = orders.order_place(
             order_number=number,
@@ -129,11 +132,12 @@ def order_deploy_and_place(
             order_number=own_order_number(pa),
             order_date=orders.today(),
             reference=pa.reference,
-            lines=[OrderLine(ln.product.sku_new, ln.quantity) for ln in lines],
+            # The lines were checked by purchase_authorization_create: each has its product and quantity.
+            lines=[OrderLine(cast(Product, ln.product).sku_new, cast(int, ln.quantity)) for ln in lines],
             actor=actor,
             through_marketplace=True,
         )
-    return order
+    return cast(Order, order)  # kind NEW places an Order
 
 
 def _claim(number: str, *, kind: str, holder: Order | Renewal) -> None:
@@ -142,8 +146,8 @@ def _claim(number: str, *, kind: str, holder: Order | Renewal) -> None:
             OrderNumber.objects.create(
                 number=number,
                 kind=kind,
-                order=holder if kind == OrderKind.NEW else None,
-                renewal=holder if kind == OrderKind.RENEWAL else None,
+                order=holder if isinstance(holder, Order) else None,
+                renewal=holder if isinstance(holder, Renewal) else None,
             )
     except IntegrityError:
         # The other kind claimed the number after our look-up (a parallel request): this order rolls back.

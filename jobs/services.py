@@ -8,11 +8,13 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+import structlog
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from resellerconsole import progress
 from resellerconsole.audit import Source, audit_source
 from resellerconsole.batching import KeyRange
 
@@ -38,6 +40,17 @@ def run_job_with_result(
     it as the day's run.
     """
     started = time.monotonic()
+    # Every line logged while the job runs (and the job's own line) carries the job, its date and channel.
+    context = {"job": name, "date": on.isoformat(), "dry_run": dry_run, "channel": source}
+    if key_range:
+        context["chunk"] = f"{key_range.first}-{key_range.last}"
+    with structlog.contextvars.bound_contextvars(**context), progress.stage(name):
+        return _run_logged(name, on=on, dry_run=dry_run, key_range=key_range, source=source, started=started)
+
+
+def _run_logged(
+    name: str, *, on: date, dry_run: bool, key_range: KeyRange | None, source: str, started: float
+) -> tuple[Any, dict]:
     chunk = f" chunk={key_range.first}-{key_range.last}" if key_range else ""
     # Beat's lines stay as they were; a run from the command line says so.
     channel = "" if source == Source.JOB else f" source={source}"
@@ -48,6 +61,7 @@ def run_job_with_result(
     except Exception as error:
         # One line an operator can grep next to the successes (the worker adds the traceback); the batches
         # committed so far stay, and running the day again finishes the rest.
+        duration_ms = int((time.monotonic() - started) * 1000)
         logger.error(
             "job=%s date=%s dry_run=%s%s%s failed error=%s duration_ms=%s",
             name,
@@ -56,7 +70,8 @@ def run_job_with_result(
             chunk,
             channel,
             " ".join(f"{type(error).__name__}: {error}".split()),
-            int((time.monotonic() - started) * 1000),
+            duration_ms,
+            extra={"outcome": "failed", "duration_ms": duration_ms},
         )
         raise
     duration_ms = int((time.monotonic() - started) * 1000)
@@ -69,9 +84,12 @@ def run_job_with_result(
         channel,
         json.dumps(counts, sort_keys=True),
         duration_ms,
+        # The same figures as fields of the JSON line.
+        extra={"outcome": "done", "counts": counts, "duration_ms": duration_ms},
     )
     if not dry_run:
         JobRun.objects.create(job=name, business_date=on, counts=counts, duration_ms=duration_ms, source=source)
+    progress.stage_done(", ".join(f"{key} {value}" for key, value in counts.items()))
     return result, counts
 
 

@@ -63,6 +63,13 @@ class OutboundEmail(models.Model):
             ),
             # The dashboard's failed e-mails: a few rows, among every e-mail ever sent.
             models.Index(fields=["customer"], name="outbox_failed_idx", condition=models.Q(state="failed")),
+            # The metrics' outbox depth by state and oldest pending e-mail, read at every scrape: the sent rows
+            # (nearly all of them) stay out of it.
+            models.Index(
+                fields=["state", "created_at"],
+                name="outbox_unsent_idx",
+                condition=models.Q(state__in=["pending", "sending", "failed"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

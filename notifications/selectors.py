@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import pgettext
@@ -55,3 +56,25 @@ def renewal_notice_dates(*, customer: Customer, on: date) -> list[RenewalNoticeD
         day = anniversary + timedelta(days=notice_span(kind)[0])
         notices.append(RenewalNoticeDate(kind, day, notice_status(outbox.get(kind), day=day, on=on)))
     return notices
+
+
+#: The outbox's states the metrics count: what is still to be sent, and what gave up (sent rows only grow).
+UNSENT_STATES = (OutboundEmail.State.PENDING, OutboundEmail.State.SENDING, OutboundEmail.State.FAILED)
+
+
+def outbox_depth() -> dict[str, int]:
+    """Rows of the outbox in each unsent state (the partial index outbox_unsent_idx keeps this cheap)."""
+    counts = dict.fromkeys((str(state) for state in UNSENT_STATES), 0)
+    rows = OutboundEmail.objects.filter(state__in=UNSENT_STATES).values_list("state").annotate(n=Count("pk"))
+    counts.update(dict(rows.order_by()))
+    return counts
+
+
+def oldest_pending_created_at() -> datetime | None:
+    """When the oldest e-mail still waiting to be sent (pending) was written, or None when none waits."""
+    return (
+        OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

@@ -9,7 +9,7 @@ from intake import api as intake_api
 from renewals import api as renewals_api
 from vipmp import schema as vipmp_schema
 
-from . import customer_page, views
+from . import customer_page, metrics, views
 
 api_v1 = [
     path("customers/", customers_api.CustomerListCreateApi.as_view(), name="api-customer-list"),
@@ -53,6 +53,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

@@ -119,12 +119,13 @@ def anniversaries_in(state: str, today: date, periods: RenewalPeriods | None = N
     """
     p = _periods(periods)
     before, grace = _days(p.window_opens_days), _days(p.grace_days)
-    return {
+    spans: dict[str, tuple[date | None, date | None]] = {
         WindowState.UPCOMING: (today + before + _days(1), None),
         WindowState.OPEN: (today, today + before),
         WindowState.GRACE: (today - grace, today - _days(1)),
         WindowState.LAPSED: (None, today - grace - _days(1)),
-    }[state]
+    }
+    return spans[state]
 
 
 def in_renewal_window(anniversary: date, day: date, periods: RenewalPeriods | None = None) -> bool:
@@ -157,11 +158,12 @@ def phase_span(phase: str, periods: RenewalPeriods | None = None) -> tuple[int, 
     """
     p = _periods(periods)
     removal_notice = p.grace_days - p.removal_notice_days
-    return {
+    spans: dict[str, tuple[int, int]] = {
         RenewalPhase.DUE: (-p.window_opens_days, -1),
         RenewalPhase.OVERDUE: (0, removal_notice - 1),
         RenewalPhase.REMOVAL_NEAR: (removal_notice, p.grace_days),
-    }[phase]
+    }
+    return spans[phase]
 
 
 def renewal_phase(anniversary: date, today: date, periods: RenewalPeriods | None = None) -> RenewalPhase | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -81,11 +82,16 @@ class OverviewEntry:
 
     @property
     def days_left(self) -> int:
-        return (self.customer.anniversary_date - self.on).days
+        return (self.anniversary - self.on).days
 
     @property
     def window_state(self) -> str:
-        return window_state(self.customer.anniversary_date, self.on)
+        return window_state(self.anniversary, self.on)
+
+    @property
+    def anniversary(self) -> date:
+        # The overview lists only customers with an anniversary.
+        return cast(date, self.customer.anniversary_date)
 
     @property
     def licences_held(self) -> int:
@@ -126,8 +132,8 @@ def overview_entries(customers, *, on: date) -> list[OverviewEntry]:
 
 
 def customer_overview_entry(*, customer: Customer, on: date) -> OverviewEntry:
-    customer.overview_rows = list(
-        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date)
+    customer.overview_rows = list(  # type: ignore[attr-defined]  # what OverviewEntry.lines reads
+        RenewalRow.objects.filter(customer=customer, anniversary_date=cast(date, customer.anniversary_date))
         .select_related("product")
         .order_by("product__name")
     )

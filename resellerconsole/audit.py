@@ -10,6 +10,7 @@ import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import structlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -90,5 +91,7 @@ class AuditSourceMiddleware:
             context = (Source.ADMIN, "")
         else:
             context = (Source.CONSOLE, "")
+        # The request's log lines name the channel too (api:token, api:session, admin, console).
+        structlog.contextvars.bind_contextvars(channel=":".join(str(part) for part in context if part))
         with audit_source(*context):
             return self.get_response(request)

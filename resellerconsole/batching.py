@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from . import progress
+
 
 @dataclass(frozen=True)
 class KeyRange:
@@ -33,7 +35,26 @@ def keyset_batches(
     `keys`, a flat `values_list` of customer keys that includes every candidate, drives the walk when the
     candidates are few and an index finds them (overdue pending PAs): each batch then takes its next keys from
     that index and looks up only those customers, instead of scanning all customers in key order.
+
+    Each batch the caller has worked through is reported to a command's progress on a terminal (progress.py).
     """
+    for rows in _batches(
+        candidates, batch_size=batch_size, lock=lock, fields=fields, key_range=key_range, keys=keys
+    ):
+        yield rows
+        progress.batch_done(len(rows))
+
+
+def _batches(
+    candidates,
+    *,
+    batch_size: int,
+    lock: bool,
+    fields: Sequence[str],
+    key_range: KeyRange | None = None,
+    keys=None,
+) -> Iterator[list[dict]]:
+    """keyset_batches without its progress reports."""
     if key_range is not None:
         candidates = candidates.filter(pk__gte=key_range.first, pk__lte=key_range.last)
     last_pk = key_range.first - 1 if key_range is not None else 0

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.functional import Promise
 
 
 class Problem(NamedTuple):
@@ -31,7 +32,7 @@ class DomainError(Exception):
 
     Which codes are conflicts (409) rather than refused input (400) is `resellerconsole.error_codes`' to say."""
 
-    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+    def __init__(self, message: str | Promise, *, code: str, field: str | None = None) -> None:
         super().__init__(str(message))
         self.problems: list[Problem] = [Problem(field, code, str(message))]
 

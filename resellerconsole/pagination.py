@@ -70,7 +70,8 @@ def _typed(field: models.Field, value):
         raise ValueError(value) from error
     if isinstance(typed, int) and not INTEGER_RANGE[0] <= typed <= INTEGER_RANGE[1]:
         raise ValueError(value)
-    if isinstance(typed, str) and getattr(field, "max_length", None) and len(typed) > field.max_length:
+    max_length = getattr(field, "max_length", None)
+    if isinstance(typed, str) and max_length and len(typed) > max_length:
         raise ValueError(value)
     return typed
 

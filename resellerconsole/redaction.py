@@ -38,6 +38,9 @@ class RedactCredentialsFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, dict):
+            # A structlog event: the structured formatter redacts each of its values (structured_logging.py).
+            return True
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is the handler's to report, not ours

@@ -103,6 +103,8 @@ PUBLIC = {
     "admin:login",
     "vipmp-token",  # the VIP Marketplace API's token URL: anyone may ask, only a client's secret gets a token
 }
+#: Operators' endpoints: a bearer token from the settings (METRICS_TOKEN), which no actor of the matrix holds.
+OPERATORS_ONLY = {"metrics"}
 #: Public pages that show the customer to whoever holds the signed link (the invitation e-mail), by design.
 BEARER_LINKS = {"invitation-accept"}
 RESELLER_ADMINS_ONLY = {"staff-list", "staff-set-active"}
@@ -419,6 +421,8 @@ for _route in walk(get_resolver().url_patterns):
 def audience(route: Route) -> str:
     if route.name in PUBLIC:
         return "public"
+    if route.name in OPERATORS_ONLY:
+        return "operators"
     if route.is_admin:
         return "admin"
     if route.name in RESELLER_ADMINS_ONLY:
@@ -446,6 +450,7 @@ INTENDED = {
     # The VIP Marketplace API takes only its own clients' bearer tokens, which none of these actors hold; a
     # client of another reseller gets 404 on every /v3 URL (tests/test_vipmp_customers.py).
     "vipmp": set(),
+    "operators": set(),
 }
 #: Who answers "does this view take only POST?" for each audience: someone its access checks let through.
 PROBE = {
@@ -458,6 +463,7 @@ PROBE = {
     "api": RESELLER_ADMIN_A,
     "console": RESELLER_ADMIN_A,
     "vipmp": ANONYMOUS,
+    "operators": ANONYMOUS,
 }
 
 # ---------------------------------------------------------------------------
@@ -654,7 +660,7 @@ def tenant_a_state(world: World) -> tuple:
 
 def matrix():
     for test_id, route in ROUTES.items():
-        actors = (*ACTORS, SUPERUSER) if route.is_admin else ACTORS
+        actors = (*ACTORS, SUPERUSER) if route.is_admin or route.name in OPERATORS_ONLY else ACTORS
         for actor in actors:
             yield pytest.param(test_id, actor, id=f"{test_id}|{actor}")
 
@@ -718,6 +724,8 @@ def check_answer(world, route, kind, actor, intended, method, path, response) ->
             or (route.name == "admin:logout" and location == reverse("admin:index"))
         )
         assert refused, f"{where}, not a redirect to the admin login ({location})"
+    elif kind == "operators":
+        assert status == 401, where
     elif actor == ANONYMOUS:
         if route.route.startswith(("api/", "v3/")):
             assert status in (401, 403), where
@@ -747,6 +755,7 @@ def test_the_tables_name_only_real_url_patterns():
     names = {route.name for route in ROUTES.values()}
     listed = (
         PUBLIC
+        | OPERATORS_ONLY
         | RESELLER_ADMINS_ONLY
         | VIP_ADMINS_ONLY
         | LICENSING_WEBSITE_AND_CONSOLE

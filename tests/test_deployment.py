@@ -31,7 +31,10 @@ def load_compose() -> dict:
 
 
 def settings_variable_names() -> set[str]:
-    source = (ROOT / "resellerconsole" / "settings" / "base.py").read_text()
+    # base.py and the settings it imports (observability.py: logs, metrics, error reporting).
+    source = "\n".join(
+        (ROOT / "resellerconsole" / "settings" / name).read_text() for name in ("base.py", "observability.py")
+    )
     return set(SETTINGS_READ.findall(source)) | set(SETTINGS_CONTAINS.findall(source))
 
 

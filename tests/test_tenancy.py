@@ -27,6 +27,7 @@ PUBLIC = {
     "api-docs",
     "logout",
     "vipmp-token",  # the VIP Marketplace API's token URL (POST only; tests/test_vipmp_auth.py)
+    "metrics",  # no console page: operators' bearer token only, 401 to every user (tests/test_metrics.py)
 }
 #: URLs of the customer-side admin console: their intruder is another customer's VIP admin.
 ADMIN_CONSOLE_PREFIXES = ("admin-console", "assignment-")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -209,7 +210,7 @@ def _keyed(kind: str, rows: QuerySet, after: Position | None) -> QuerySet:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[tuple[str, object]]
+    rows: Sequence[tuple[str, object]]
     total: int
     #: Where the next page starts, or None on the last page.
     next: Position | None

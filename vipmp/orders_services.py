@@ -130,7 +130,8 @@ def line_currencies(request: dict) -> list[str]:
     """Each line's currency: its own currencyCode, else the order's (Adobe accepts either; 2137 when they
     differ, 1122 when neither is given)."""
     order_currency = request.get("currencyCode")
-    found, problems = [], []
+    found: list[str] = []
+    problems: list[Problem] = []
     for index, item in enumerate(request.get("lineItems", [])):
         currency = item.get("currencyCode") or order_currency
         where = f"lineItems.{index}.currencyCode"
@@ -246,7 +247,8 @@ def returned_quantities(*, order: Order, request: dict) -> dict[int, int]:
     currencies = line_currencies(request)
     quantities, problems = {}, []
     for index, item in enumerate(request.get("lineItems", [])):
-        line = lines.get(numbers.get(item["extLineItemNumber"]))
+        line_id = numbers.get(item["extLineItemNumber"])
+        line = lines.get(line_id) if line_id is not None else None
         if line is None:
             problems.append(
                 Problem(

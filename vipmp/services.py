@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -130,7 +131,9 @@ def api_client_record_use(*, client: ApiClient, at) -> None:
 # Customers through /v3 (customers.services does the work; only what /v3 keeps beside it is written here)
 # ---------------------------------------------------------------------------
 def _profile_values(*, external_reference_id: str | None, address: dict, contacts: list[dict] | None) -> dict:
-    values = {"external_reference_id": external_reference_id} if external_reference_id is not None else {}
+    values: dict[str, Any] = (
+        {"external_reference_id": external_reference_id} if external_reference_id is not None else {}
+    )
     if "region" in address:
         values["region"] = address["region"]
     if "phoneNumber" in address:

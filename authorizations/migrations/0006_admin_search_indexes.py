@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('authorizations', '0005_partial_returns'),
-        ('customers', '0015_admin_search_indexes'),
+        ('customers', '0016_admin_search_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -222,12 +223,14 @@ def purchase_authorization_create(
         # A readable reference from the primary key: unique, and what the account manager quotes on the LWS.
         pa.reference = f"PA{pa.pk:08d}"
         pa.save(update_fields=["reference"])
+        # Checked above: every line has its product and quantity.
+        checked = [(cast(Product, ln.product), cast(int, ln.quantity)) for ln in lines]
         PurchaseAuthorizationLine.objects.bulk_create(
             [
-                PurchaseAuthorizationLine(purchase_authorization=pa, product=ln.product, quantity=ln.quantity)
-                for ln in lines
+                PurchaseAuthorizationLine(purchase_authorization=pa, product=product, quantity=quantity)
+                for product, quantity in checked
             ]
         )
-        _change_holdings(customer, {ln.product.pk: ln.quantity for ln in lines})
+        _change_holdings(customer, {product.pk: quantity for product, quantity in checked})
         pa_created_record(customer=customer, actor=actor, pa=pa, lines=lines)
     return pa

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -60,10 +61,9 @@ def renewal_replayed(renewal: Renewal, fingerprint: str) -> Renewal:
 def renewable_products(customer: Customer) -> dict[int, Product]:
     """Products the customer holds, or held when the overview was filled (access may have been removed)."""
     ids = licence_selectors.held_product_ids(customer=customer)
+    anniversary = cast(date, customer.anniversary_date)  # a renewal is of a customer that ordered
     ids |= set(
-        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
-            "product_id", flat=True
-        )
+        RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).values_list("product_id", flat=True)
     )
     return Product.objects.in_bulk(ids)
 
@@ -71,8 +71,9 @@ def renewable_products(customer: Customer) -> dict[int, Product]:
 def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
     """The console's renewal order: every renewable product, at the overview's proposed quantity (or the
     quantity held, for a product the overview has not listed yet), so none is left out."""
+    anniversary = cast(date, customer.anniversary_date)
     proposed = dict(
-        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date).values_list(
+        RenewalRow.objects.filter(customer=customer, anniversary_date=anniversary).values_list(
             "product_id", "proposed_quantity"
         )
     )
@@ -84,7 +85,7 @@ def proposed_renewal_lines(customer: Customer) -> list[RenewalLineRequest]:
 
 
 def _check_window(customer: Customer, order_date: date) -> None:
-    anniversary = customer.anniversary_date
+    anniversary = cast(date, customer.anniversary_date)  # a renewal is of a customer that ordered
     year = renewal_year(anniversary)
     opens, closes = year.window_opens, year.grace_end
     if in_renewal_window(anniversary, order_date) or (order_date > closes and customer.reinstated_for == anniversary):

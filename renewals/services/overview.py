@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -64,10 +65,10 @@ def refresh_renewal_overview(
         key_range=key_range,
     ):
         if connection.vendor == "postgresql" and not dry_run:
-            added, updated = _refresh_batch_in_sql(batch)
+            added_in_sql, updated_in_sql = _refresh_batch_in_sql(batch)
             result.customers.extend(row["pk"] for row in batch)
-            result.added += added
-            result.updated += updated
+            result.added += added_in_sql
+            result.updated += updated_in_sql
             continue
         anniversaries = {row["pk"]: row["anniversary_date"] for row in batch}
         held = {
@@ -218,7 +219,7 @@ def renewal_quantity_set(
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         row = RenewalRow.objects.filter(
-            customer=customer, product=product, anniversary_date=customer.anniversary_date
+            customer=customer, product=product, anniversary_date=cast(date, customer.anniversary_date)
         ).first()
         if row is None:
             raise DomainError(
@@ -267,7 +268,7 @@ def renewal_quantities_set(
         products = {
             row.product.sku_renewal.upper(): row.product
             for row in RenewalRow.objects.filter(
-                customer=customer, anniversary_date=customer.anniversary_date
+                customer=customer, anniversary_date=cast(date, customer.anniversary_date)
             ).select_related("product")
         }
         seen: set[int] = set()

@@ -32,7 +32,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # drops it (CI exports it for the services) and names its broker explicitly.
 os.environ.pop("CELERY_BROKER_URL", None)
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="memory://localhost/")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -42,3 +42,5 @@ AXES_FAILURE_LIMIT = 3
 API_THROTTLE_USER_RATE = "100000/minute"
 API_THROTTLE_ADDRESS_RATE = "100000/minute"
 SIGN_IN_THROTTLE_RATE = "100000/minute"
+# The metrics endpoint is on in the suite (tests/test_metrics.py turns it off to see it gone).
+METRICS_TOKEN = "test-metrics-token"  # noqa: S105 - the suite's own

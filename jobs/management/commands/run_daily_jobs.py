@@ -1,5 +1,6 @@
 from jobs import services
 from jobs.commands import DailyJobCommand
+from resellerconsole import progress
 from resellerconsole.audit import Source
 
 
@@ -8,6 +9,8 @@ class Command(DailyJobCommand):
 
     def handle(self, *args, **options):
         day = self.day(options)
-        for name, counts in services.run_daily_jobs(on=day, dry_run=options["dry_run"], source=Source.COMMAND).items():
+        with progress.on_terminal(self.stdout):
+            ran = services.run_daily_jobs(on=day, dry_run=options["dry_run"], source=Source.COMMAND)
+        for name, counts in ran.items():
             summary = ", ".join(f"{key} {value}" for key, value in counts.items())
             self.stdout.write(f"{day.isoformat()} {name}: {summary}")

@@ -5,7 +5,6 @@ pseudo-random numbers): no row crosses the client connection, which makes it sev
 from Python (whose cost is building and sending ~14 million rows) and keeps memory flat whatever N is.
 """
 
-import sys
 import time
 from datetime import date
 
@@ -19,6 +18,12 @@ from catalogue.demo import load_demo_catalogue
 from catalogue.models import Product
 from customers.models import Customer, VipAdmin
 from licences.models import Holding
+from resellerconsole import progress
+
+
+def step_line(number: int, steps: int, label: str, rows: int, seconds: float) -> str:
+    rate = f", {rows / seconds:,.0f} rows/s" if rows and seconds > 0 else ""
+    return f"[{number}/{steps}] {label}: {rows:,} rows in {seconds:.1f} s{rate}"
 
 
 def h(salt: str, expr: str = "g") -> str:
@@ -61,12 +66,15 @@ class Command(BaseCommand):
             ("analyze", self._analyze),
         ]
         try:
+            # Each step is one statement (one batch): on a terminal a line with its rows and rate, else nothing.
+            show = progress.is_terminal(self.stdout)
             for number, (label, step) in enumerate(steps, start=1):
                 step_started = time.monotonic()
                 with transaction.atomic(), connection.cursor() as cursor:
                     step(cursor, params)
-                bar = "#" * number + "." * (len(steps) - number)
-                sys.stderr.write(f"\r[{bar}] {label}: {time.monotonic() - step_started:.1f} s{' ' * 20}\n")
+                    rows = max(cursor.rowcount, 0)
+                if show:
+                    self.stdout.write(step_line(number, len(steps), label, rows, time.monotonic() - step_started))
         finally:
             with connection.cursor() as cursor:
                 self._create_indexes(cursor, deferred)  # after a failure too: never leave tables unindexed

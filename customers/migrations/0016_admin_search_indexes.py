@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0014_source_vipmp_channel'),
+        ('customers', '0015_customerevent_kind_auto_renewal_changed'),
     ]
 
     operations = [
