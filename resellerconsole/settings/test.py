@@ -42,3 +42,8 @@ AXES_FAILURE_LIMIT = 3
 API_THROTTLE_USER_RATE = "100000/minute"
 API_THROTTLE_ADDRESS_RATE = "100000/minute"
 SIGN_IN_THROTTLE_RATE = "100000/minute"
+
+# The webhook tests' receivers listen on 127.0.0.1 over plain HTTP; the safety tests turn the refusals back on.
+WEBHOOKS_REQUIRE_HTTPS = False
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+WEBHOOKS_TIMEOUT_SECONDS = 2
