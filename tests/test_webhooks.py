@@ -22,7 +22,7 @@ from renewals import services as renewals
 from tests.factories import ProductFactory, ResellerAdminFactory
 from tests.webhook_receiver import Receiver
 from webhooks import services
-from webhooks.models import Delivery, WebhookEvent
+from webhooks.models import Delivery, Endpoint, WebhookEvent
 from webhooks.tasks import send_due_webhooks
 from webhooks.types import EVENT_TYPES, KIND_TYPES
 
@@ -334,3 +334,35 @@ def test_the_sweep_sends_again_what_a_dead_worker_left_sending(admin, receiver, 
         assert send_due_webhooks() == 1
     delivery.refresh_from_db()
     assert delivery.state == "delivered" and len(receiver.received) == 1
+
+
+def test_the_receiver_in_the_docs_accepts_a_delivery_and_refuses_a_forged_one(admin, run):
+    """docs/webhooks.md's ten-line receiver, run as written (its secret and port filled in)."""
+    import re
+    import threading
+    from http.server import HTTPServer
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    docs = Path(django_settings.BASE_DIR, "docs", "webhooks.md").read_text()
+    code = re.search(r"```python\n(.*?)```", docs, re.S).group(1)
+    assert len([line for line in code.splitlines() if line.strip()]) <= 16
+    endpoint = endpoint_for(admin, "http://127.0.0.1:9/", ["customer.created"])
+    code = code.replace('"whsec_…"', repr(endpoint.secret)).replace(
+        'HTTPServer(("", 8080), Receiver).serve_forever()', ""
+    )
+    namespace: dict = {}
+    exec(compile(code, "docs/webhooks.md", "exec"), namespace)  # noqa: S102  (the project's own documentation)
+    server = HTTPServer(("127.0.0.1", 0), namespace["Receiver"])
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        Endpoint.objects.filter(pk=endpoint.pk).update(url=f"http://127.0.0.1:{server.server_address[1]}/")
+        run(lambda: services.endpoint_send_test(endpoint=endpoint, actor=admin))
+        assert endpoint.deliveries.get().last_status_code == 204
+        Endpoint.objects.filter(pk=endpoint.pk).update(secret=services.signing.secret_new())  # a forger's secret
+        run(lambda: services.endpoint_send_test(endpoint=endpoint, actor=admin))
+        assert sorted(endpoint.deliveries.values_list("last_status_code", flat=True)) == [204, 400]
+    finally:
+        server.shutdown()
+        server.server_close()
