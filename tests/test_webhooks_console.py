@@ -174,3 +174,27 @@ def test_the_pages_speak_swedish(admin_client, admin):
     admin_client.cookies["django_language"] = "sv"
     page = admin_client.get(f"/webhooks/{endpoint.pk}/", headers={"accept-language": "sv"}).content.decode()
     assert "Skicka en testhändelse" in page
+
+
+def test_operators_add_an_internal_sales_endpoint_in_the_admin(client, settings):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root-hooks", "root@operator.example", "pw-123456-long"))
+    response = client.post(
+        "/admin/webhooks/endpoint/add/",
+        {"reseller": "", "url": URL, "description": "All resellers", "event_types": ["order.placed"], "active": "on"},
+        follow=True,
+    )
+    endpoint = Endpoint.objects.get()
+    assert endpoint.reseller is None and endpoint.event_types == ["order.placed"]
+    assert endpoint.secret in response.content.decode()  # shown once, in the admin's message
+    assert endpoint.events.get().actor.username == "root-hooks"
+    assert endpoint.secret not in client.get(f"/admin/webhooks/endpoint/{endpoint.pk}/change/").content.decode()
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    refused = client.post(
+        "/admin/webhooks/endpoint/add/",
+        {"url": "https://169.254.169.254/", "event_types": ["order.placed"], "active": "on"},
+    )
+    assert refused.status_code == 200 and "private" in refused.content.decode()
+    assert Endpoint.objects.count() == 1

@@ -46,6 +46,10 @@ class EndpointAdmin(AuditedAdmin):
     search_fields = ["url", "description"]
     actions = ["rotate_secret", "send_test_event"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An endpoint stays with its reseller (its deliveries carry that reseller's events); a new one is made.
+        return ["reseller"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in ("url", "description", "event_types", "active")}
         if change:

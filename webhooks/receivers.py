@@ -14,7 +14,7 @@ from authorizations.signals import accounts_delayed
 from customers.signals import events_recorded
 from notifications.signals import email_sent
 
-from .outbox import Change, changes_record, reseller_ids_of
+from .outbox import Change, changes_record
 from .types import KIND_TYPES, NOTICE_KINDS
 
 
@@ -23,13 +23,11 @@ def history_events(sender, *, events, **kwargs) -> None:
     typed = [(event, KIND_TYPES[event.kind]) for event in events if event.kind in KIND_TYPES]
     if not typed:
         return
-    resellers = reseller_ids_of({event.customer_id for event, _type in typed})
     changes_record(
         [
             Change(
                 type=type_,
                 customer_id=event.customer_id,
-                reseller_id=resellers.get(event.customer_id),
                 details=dict(event.parameters or {}),
                 occurred_at=event.at,
             )
@@ -40,13 +38,11 @@ def history_events(sender, *, events, **kwargs) -> None:
 
 @receiver(accounts_delayed, dispatch_uid="webhooks.deadlines_passed")
 def deadlines_passed(sender, *, overdue: dict[int, list[str]], **kwargs) -> None:
-    resellers = reseller_ids_of(set(overdue))
     changes_record(
         [
             Change(
                 type="purchase_authorization.deadline_passed",
                 customer_id=customer_id,
-                reseller_id=resellers.get(customer_id),
                 details={"reference": reference},
             )
             for customer_id, references in overdue.items()
@@ -64,7 +60,6 @@ def notice_sent(sender, *, email, **kwargs) -> None:
             Change(
                 type="notice.sent",
                 customer_id=email.customer_id,
-                reseller_id=reseller_ids_of({email.customer_id}).get(email.customer_id),
                 details={
                     "notice": email.kind,
                     "anniversary": email.anniversary.isoformat() if email.anniversary else None,
