@@ -13,6 +13,8 @@ never a body (or Location) naming tenant A.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -133,6 +135,10 @@ ORDER_BY_HAND = {"order-record", "renewal-order"}
 #: Lists without URL kwargs that show tenant A's rows to its admin and to internal sales.
 LISTS_SHOWING_TENANT_A = {
     "customer-list",
+    "customer-list-csv",
+    "customer-list-xlsx",
+    "history-csv",
+    "history-xlsx",
     "api-customer-list",
     "staff-list",
     "webhook-endpoint-list",
@@ -652,6 +658,9 @@ def send(world: World, actor: str, method: str, path: str) -> HttpResponse:
 
 def text(response: HttpResponse) -> str:
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in response.get("Content-Type", ""):  # an XLSX export: the text of its sheets' XML
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"\n".join(archive.read(name) for name in archive.namelist() if name.endswith(".xml"))
     return body.decode("utf-8", "replace") + "\n" + response.get("Location", "")
 
 
