@@ -1,4 +1,4 @@
-"""The customer list as CSV or XLSX: the rows, filters and sort on screen, every page, in the user's language."""
+"""The customer list and the customers' events as CSV or XLSX, in the user's language (the list as on screen)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import console_view
 from catalogue.models import MarketSegment
+from resellerconsole.audit import Source
 from resellerconsole.exports import export_response
 
 from . import selectors
+from .events import describe
 from .forms import CustomerFilterForm
-from .models import CustomerStatus
+from .models import CustomerEvent, CustomerStatus
 
 #: Read in batches of this many rows (a server-side cursor on PostgreSQL): memory stays flat.
 CHUNK = 2000
@@ -75,4 +77,29 @@ def customer_list_export(request, fmt: str):
         title=_("Customers"),
         header=header(),
         rows=rows(customers),
+    )
+
+
+def event_header() -> list[str]:
+    return [_("Time"), _("Company name"), _("VIP ID"), _("Event"), _("Details"), _("Performed by"), _("Source")]
+
+
+def event_rows(events):
+    kinds, sources = dict(CustomerEvent.Kind.choices), dict(Source.choices)
+    fields = ("at", "customer__company_name", "customer__vip_id", "kind", "parameters", "actor__username", "source")
+    for at, name, vip_id, kind, parameters, actor, source in events.values_list(*fields).iterator(chunk_size=CHUNK):
+        yield [at, name, vip_id, str(kinds.get(kind, kind)), describe(kind, parameters or {}), actor or "",
+               str(sources.get(source, source))]  # fmt: skip
+
+
+@console_view
+def audit_export(request, fmt: str):
+    """Every change to the customers the user may see (their history rows), oldest first."""
+    events = CustomerEvent.objects.filter(customer__in=selectors.customers_visible_to(request.user).values("pk"))
+    return export_response(
+        fmt=fmt,
+        filename=f"customer-events-{timezone.localdate().isoformat()}",
+        title=_("Customer events"),
+        header=event_header(),
+        rows=event_rows(events.order_by("at", "pk")),
     )

@@ -139,6 +139,8 @@ LISTS_SHOWING_TENANT_A = {
     "customer-list-xlsx",
     "history-csv",
     "history-xlsx",
+    "customer-events-csv",
+    "customer-events-xlsx",
     "api-customer-list",
     "staff-list",
     "webhook-endpoint-list",

@@ -171,3 +171,22 @@ def test_another_resellers_customer_history_is_a_404(client, admin):
     client.force_login(ResellerAdminFactory())
     assert client.get(f"/customers/{customer.pk}/history/export.csv").status_code == 404
     assert csv_rows(client.get("/history/export.csv"))[1:] == []
+
+
+def test_the_customer_events_export_lists_every_change_of_visible_customers(admin_client, admin):
+    customer, authorization = history_world(admin)
+    ActiveCustomerFactory(company_name="Elsewhere AB")  # another reseller's (its factory writes no events)
+    other = ResellerAdminFactory()
+    from tests.test_webhooks import new_customer
+
+    new_customer(other, "Hidden AB")
+    rows = csv_rows(admin_client.get("/customers/events/export.csv"))
+    assert rows[0] == ["Time", "Company name", "VIP ID", "Event", "Details", "Performed by", "Source"]
+    assert {row[1] for row in rows[1:]} == {"History AB"}
+    events = [row[3] for row in rows[1:]]
+    assert events[0] == "Customer created" and "Purchase authorization created" in events
+    assert "Renewal processed" in events
+    created = next(row for row in rows[1:] if row[3] == "Purchase authorization created")
+    assert created[4].startswith(authorization.reference) and created[5] == admin.username
+    assert created[6] == "Command line"  # services called outside a request: the command line's channel
+    assert len(xlsx_rows(admin_client.get("/customers/events/export.xlsx"))) == len(rows)
