@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from .models import Customer, CustomerEvent, CustomerStatus, VipAdmin
+from .signals import events_recorded
 
 Kind = CustomerEvent.Kind
 #: How one kind reads in the history list, from its stored parameters.
@@ -52,7 +53,9 @@ def _vip_id(parameters: dict) -> str:
 # ---------------------------------------------------------------------------
 def customer_event_record(customer: Customer, kind: str, actor: User | None, **parameters) -> CustomerEvent:
     """The one way a change is written to a customer's history: who, when, what."""
-    return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
+    event = CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, parameters=parameters)
+    events_recorded.send(sender=Customer, events=[event])
+    return event
 
 
 def customer_event(
@@ -64,7 +67,10 @@ def customer_event(
 
 def customer_events_write(events: Iterable[CustomerEvent]) -> list[CustomerEvent]:
     """Write a batch's events in one INSERT."""
-    return CustomerEvent.objects.bulk_create(list(events))
+    written = CustomerEvent.objects.bulk_create(list(events))
+    if written:
+        events_recorded.send(sender=Customer, events=written)
+    return written
 
 
 # ---------------------------------------------------------------------------

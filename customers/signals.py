@@ -17,3 +17,7 @@ statuses_changed = Signal()
 #: VIP admins were each given a new invitation link; their earlier links stopped working.
 #: Arguments: customer (with its reseller), vip_admins (each with the number of its current link).
 invitation_links_issued = Signal()
+
+#: Rows were written to the customer history (`customers.events`): one signal per row or per batch.
+#: Arguments: events, the saved `CustomerEvent` rows (a batch's carry `customer_id`, not always `customer`).
+events_recorded = Signal()

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customer-list"),
+    path("customers/export.csv", exports.customer_list_export, {"fmt": "csv"}, name="customer-list-csv"),
+    path("customers/export.xlsx", exports.customer_list_export, {"fmt": "xlsx"}, name="customer-list-xlsx"),
+    path("customers/events/export.csv", exports.audit_export, {"fmt": "csv"}, name="customer-events-csv"),
+    path("customers/events/export.xlsx", exports.audit_export, {"fmt": "xlsx"}, name="customer-events-xlsx"),
     path("customers/new/", views.customer_create, name="customer-create"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/invitation/", views.customer_send_invitation, name="customer-send-invitation"),

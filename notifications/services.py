@@ -18,6 +18,7 @@ from . import bulk
 from .bulk import StencilledEmail
 from .models import OutboundEmail
 from .stencils import Stencil
+from .signals import email_sent
 
 logger = logging.getLogger(__name__)
 
@@ -303,13 +304,18 @@ def _deliver_row(email: OutboundEmail, sender: _Sender) -> None:
         delivered.append(recipient)
         if len(delivered) < len(email.recipients):
             OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(delivered_to=delivered)
-    OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
-        state=OutboundEmail.State.SENT,
-        sent_at=timezone.now(),
-        attempts=email.attempts + 1,
-        last_error="",
-        delivered_to=delivered,
-    )
+    sent_at = timezone.now()
+    with transaction.atomic():  # the apps above hear of it in the transaction that records it
+        marked = OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
+            state=OutboundEmail.State.SENT,
+            sent_at=sent_at,
+            attempts=email.attempts + 1,
+            last_error="",
+            delivered_to=delivered,
+        )
+        if marked:
+            email.state, email.sent_at = OutboundEmail.State.SENT, sent_at
+            email_sent.send(sender=OutboundEmail, email=email)
 
 
 def _mark_failed_attempt(email: OutboundEmail, error: Exception) -> None:

@@ -74,6 +74,7 @@ urlpatterns = [
     path("", include("renewals.urls")),
     path("", include("intake.urls")),
     path("", include("dashboard.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 handler404 = "resellerconsole.views.page_not_found"

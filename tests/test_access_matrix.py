@@ -13,6 +13,8 @@ never a body (or Location) naming tenant A.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -59,8 +61,12 @@ from tests.factories import (
     ResellerFactory,
     SalesFactory,
 )
+from webhooks import services as webhook_services
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint
 
 pytestmark = pytest.mark.django_db
+#: Tenant A's webhook endpoint (never listened to; the matrix sends nothing).
+ALPHA_HOOKS = "http://127.0.0.1:9/alpha-matrix-hooks"
 
 # ---------------------------------------------------------------------------
 # Actors
@@ -107,7 +113,19 @@ PUBLIC = {
 OPERATORS_ONLY = {"metrics"}
 #: Public pages that show the customer to whoever holds the signed link (the invitation e-mail), by design.
 BEARER_LINKS = {"invitation-accept"}
-RESELLER_ADMINS_ONLY = {"staff-list", "staff-set-active"}
+RESELLER_ADMINS_ONLY = {
+    "staff-list",
+    "staff-set-active",
+    # Webhooks: a reseller admin's own endpoints (internal sales' are kept in the Django admin).
+    "webhook-endpoint-list",
+    "webhook-endpoint-create",
+    "webhook-endpoint-detail",
+    "webhook-endpoint-rotate",
+    "webhook-endpoint-delete",
+    "webhook-endpoint-test",
+    "webhook-delivery-detail",
+    "webhook-delivery-send-again",
+}
 #: The customer-side admin console: only the customer's own VIP admins (none of the matrix's actors).
 VIP_ADMINS_ONLY = {"admin-console", "assignment-release"}
 #: The orders: the licensing website reads (and, by POST, places) the orders it placed; console users read
@@ -120,8 +138,15 @@ ORDER_BY_HAND = {"order-record", "renewal-order"}
 #: Lists without URL kwargs that show tenant A's rows to its admin and to internal sales.
 LISTS_SHOWING_TENANT_A = {
     "customer-list",
+    "customer-list-csv",
+    "customer-list-xlsx",
+    "history-csv",
+    "history-xlsx",
+    "customer-events-csv",
+    "customer-events-xlsx",
     "api-customer-list",
     "staff-list",
+    "webhook-endpoint-list",
     "renewal-overview",
     "renewal-overview-csv",
     "api-renewal-overview",
@@ -308,6 +333,19 @@ def build_world() -> World:
 
         extras["vipmp.apiclient"] = api_client_create(name="Alpha matrix client", resellers=[reseller]).client
 
+    # A webhook endpoint of tenant A with one delivery (queued after a commit that never comes: nothing is sent).
+    endpoint = webhook_services.endpoint_create(
+        reseller=reseller, actor=reseller_admin, url=ALPHA_HOOKS, event_types=["customer.created"]
+    )
+    delivery = webhook_services.endpoint_send_test(endpoint=endpoint, actor=reseller_admin)
+    extras |= {
+        "webhooks.endpoint": endpoint,
+        "webhooks.delivery": delivery,
+        "webhooks.webhookevent": delivery.event,
+        "webhooks.deliveryattempt": DeliveryAttempt.objects.create(delivery=delivery, status_code=500),
+        "webhooks.endpointevent": endpoint.events.first(),
+    }
+
     world = World(
         reseller=reseller,
         reseller_admin=reseller_admin,
@@ -351,6 +389,7 @@ def build_world() -> World:
         "held@alpha-tenant.example",
         "sam@alpha-reseller.example",
         "anna@alpha-reseller.example",
+        ALPHA_HOOKS,
     ]
     assert customer.status == CustomerStatus.ACTIVE and customer.vip_id
     return world
@@ -477,6 +516,8 @@ PK_MEANING = [
     ("api/v1/orders/<int:pk>/", lambda w: w.order),
     ("api/v1/products/<int:pk>/", lambda w: w.extras["catalogue.product"]),
     ("staff/<int:pk>/", lambda w: w.sales_member),
+    ("webhooks/deliveries/<int:pk>/", lambda w: w.extras["webhooks.delivery"]),
+    ("webhooks/<int:pk>/", lambda w: w.extras["webhooks.endpoint"]),
     ("admin-console/assignments/<int:pk>/", lambda w: w.assignment),
 ]
 #: Other kwargs of console and API URLs, by name.
@@ -534,6 +575,11 @@ ADMIN_OBJECTS = {
             "accounts.apitokenuse",
             "admin.logentry",
             "vipmp.apiclient",
+            "webhooks.endpoint",
+            "webhooks.delivery",
+            "webhooks.webhookevent",
+            "webhooks.deliveryattempt",
+            "webhooks.endpointevent",
         )
     },
 }
@@ -626,6 +672,9 @@ def send(world: World, actor: str, method: str, path: str) -> HttpResponse:
 
 def text(response: HttpResponse) -> str:
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in response.get("Content-Type", ""):  # an XLSX export: the text of its sheets' XML
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"\n".join(archive.read(name) for name in archive.namelist() if name.endswith(".xml"))
     return body.decode("utf-8", "replace") + "\n" + response.get("Location", "")
 
 
@@ -655,6 +704,8 @@ def tenant_a_state(world: World) -> tuple:
         list(RenewalRow.objects.filter(customer=customer).order_by("pk").values_list("proposed_quantity", flat=True)),
         list(User.objects.filter(reseller=world.reseller).order_by("pk").values_list("is_active", flat=True)),
         OutboundEmail.objects.filter(customer=customer).count(),
+        list(Endpoint.objects.filter(reseller=world.reseller).values_list("pk", "secret", "active", "event_types")),
+        list(Delivery.objects.filter(endpoint__reseller=world.reseller).values_list("pk", "state", "next_attempt_at")),
     )
 
 

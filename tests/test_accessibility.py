@@ -103,7 +103,16 @@ def build_console() -> SimpleNamespace:
     )
     vip.set_password(PASSWORD)
     vip.save()
+    # A webhook endpoint nothing listens to: its test event's first attempt fails and is logged.
+    from webhooks import services as webhooks
+
+    endpoint = webhooks.endpoint_create(
+        reseller=admin.reseller, actor=admin, url="http://127.0.0.1:9/hooks", event_types=["order.placed"]
+    )
+    delivery = webhooks.endpoint_send_test(endpoint=endpoint, actor=admin)
     return SimpleNamespace(
+        endpoint=endpoint,
+        delivery=delivery,
         active=active,
         fresh=fresh,
         invited=invited,
@@ -250,6 +259,8 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
         change_password,
         assign_licence,
         create_sign_in,
+        add_endpoint,
+        rotate_secret,
     ) = words(
         language,
         "Log in",
@@ -261,6 +272,8 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
         "Change password",
         "Assign licence",
         "Create my sign-in",
+        "Add endpoint",
+        "Rotate the secret",
     )
 
     # Signed out: log-in (blank, wrong password, locked out), the invitation link in its states, 404.
@@ -333,6 +346,16 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
     tour.visit(page, "/staff/", "staff")
     submit(page, add_staff)
     tour.check(page, "staff with errors", errors=True)
+    tour.visit(page, "/webhooks/", "webhooks")
+    tour.visit(page, "/webhooks/new/", "webhook endpoint create")
+    submit(page, add_endpoint)
+    tour.check(page, "webhook endpoint create with errors", errors=True)
+    tour.visit(page, f"/webhooks/{console.endpoint.pk}/", "webhook endpoint and its delivery log")
+    tour.visit(page, f"/webhooks/deliveries/{console.delivery.pk}/", "webhook delivery")
+    tour.visit(page, f"/webhooks/{console.endpoint.pk}/delete/", "webhook endpoint delete confirm")
+    tour.visit(page, f"/webhooks/{console.endpoint.pk}/", "webhook endpoint again")
+    submit(page, rotate_secret)
+    tour.check(page, "webhook signing secret, shown once")
     tour.visit(page, "/password/", "password change")
     submit(page, change_password)
     tour.check(page, "password change with errors", errors=True)

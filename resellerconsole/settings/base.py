@@ -76,6 +76,7 @@ LOCAL_APPS = [
     "intake",
     "vipmp",
     "notifications",
+    "webhooks",
     "catalogue",
     "jobs",
     "idempotency",
@@ -402,6 +403,17 @@ SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5_000)
 # longest a batch can take (20 messages x EMAIL_TIMEOUT of 30 s = 10 minutes).
 OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=1800)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+# Webhooks (docs/webhooks.md): only https:// targets unless DEBUG; never private, loopback or link-local
+# addresses unless allowed (the tests' receiver on 127.0.0.1); an answer within the timeout; retries for this long.
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_RETRY_HOURS = env.int("WEBHOOKS_RETRY_HOURS", default=72)
+WEBHOOKS_RESPONSE_MAX_BYTES = env.int("WEBHOOKS_RESPONSE_MAX_BYTES", default=64 * 1024)
+# A delivery left "sending" this long by a worker that died is sent again (well above the timeout).
+WEBHOOKS_SENDING_TIMEOUT_SECONDS = env.int("WEBHOOKS_SENDING_TIMEOUT_SECONDS", default=300)
+# After a rotation the old secret still signs for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
 
 # ---------------------------------------------------------------------------
 # Logs, metrics and error reporting

@@ -44,3 +44,8 @@ API_THROTTLE_ADDRESS_RATE = "100000/minute"
 SIGN_IN_THROTTLE_RATE = "100000/minute"
 # The metrics endpoint is on in the suite (tests/test_metrics.py turns it off to see it gone).
 METRICS_TOKEN = "test-metrics-token"  # noqa: S105 - the suite's own
+
+# The webhook tests' receivers listen on 127.0.0.1 over plain HTTP; the safety tests turn the refusals back on.
+WEBHOOKS_REQUIRE_HTTPS = False
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+WEBHOOKS_TIMEOUT_SECONDS = 2
