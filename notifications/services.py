@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from . import bulk
 from .bulk import StencilledEmail
 from .models import OutboundEmail
-from .stencils import Stencil
 from .signals import email_sent
+from .stencils import Stencil
 
 logger = logging.getLogger(__name__)
 
