@@ -313,7 +313,10 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
     tour.check(page, "PA dialog with errors", errors=True)
     tour.visit(page, f"/customers/{active.pk}/history/", "customer history")
     tour.visit(page, f"/customers/{active.pk}/renewals/", "customer Renewals")
-    quantity = page.get_by_label(words(language, "Renewal quantity of %(product)s")[0] % {"product": "Photoshop"})
+    # exact: "Auto-renewal quantity of Photoshop" is on the tab too.
+    quantity = page.get_by_label(
+        words(language, "Renewal quantity of %(product)s")[0] % {"product": "Photoshop"}, exact=True
+    )
     quantity.fill("0")
     with page.expect_navigation():
         quantity.press("Enter")

@@ -25,6 +25,7 @@ PUBLIC = {
     "set_language",
     "api-schema",
     "api-docs",
+    "vipmp-schema",  # /v3's OpenAPI description, public as /api/schema/ is
     "logout",
     "vipmp-token",  # the VIP Marketplace API's token URL (POST only; tests/test_vipmp_auth.py)
     "metrics",  # no console page: operators' bearer token only, 401 to every user (tests/test_metrics.py)
