@@ -148,6 +148,7 @@ class CustomerEventAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["at", "customer", "kind", "details", "actor", "source", "source_detail"]
     list_filter = ["kind", "source", ("at", admin.DateFieldListFilter)]
     list_select_related = ["customer", "actor"]
+    ordering = ["-pk"]  # newest first, by the primary key (events are appended as they happen; "at" has no index)
     search_fields = ["customer__company_name", "customer__vip_id", "actor__username"]  # see get_search_results
     search_help_text = _("A part of the company name, a VIP ID, or the user name of who made the change.")
 
