@@ -4,6 +4,7 @@ tests/test_issue15_dashboard.py compares the two after every kind of change."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -80,7 +81,7 @@ def _window(state: str, on: date) -> Q:
     return condition
 
 
-def renewal_window_counts(scope: Scope, on: date, states: list[str]) -> dict[str, int]:
+def renewal_window_counts(scope: Scope, on: date, states: Sequence[str]) -> dict[str, int]:
     """Customers in the renewal overview per window state on `on` (one query)."""
     counts = _tallies(scope, Measure.IN_OVERVIEW).aggregate(
         **{state: Sum("n", filter=_window(state, on)) for state in states}

@@ -96,7 +96,8 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     scope = figures.scope_of(user, reseller_id)
     if scope is not None:
         by_pa = figures.purchase_authorization_counts(scope, on)
-        by_window = {state.value: n for state, n in figures.renewal_window_counts(scope, on, states).items()}
+        counted = figures.renewal_window_counts(scope, on, states)
+        by_window = {WindowState(state).value: n for state, n in counted.items()}
     else:
         by_pa, by_window = _pa_counts(customers, on), _window_counts(user, on, reseller_id, states)
     return DashboardCounts(

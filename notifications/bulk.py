@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import JSONField
@@ -17,10 +18,12 @@ def insert_columns(emails: list[OutboundEmail]) -> None:
     """`bulk_create(ignore_conflicts=True)` as one statement over one array per column (PostgreSQL): the same rows,
     without preparing every value of every row through its field (most of the notices' insert cost)."""
     fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
-    columns, arrays, selected = [], [], []
+    columns: list[list[Any]] = []
+    arrays: list[str] = []
+    selected: list[str] = []
     for f in fields:
         values = [getattr(email, f.attname) for email in emails]
-        column = connection.ops.quote_name(f.column)
+        column = connection.ops.quote_name(cast(str, f.column))
         if isinstance(f, JSONField):
             values = [json.dumps(value, cls=f.encoder) for value in values]
             arrays.append("%s::text[]")
@@ -29,7 +32,7 @@ def insert_columns(emails: list[OutboundEmail]) -> None:
             arrays.append(f"%s::{f.cast_db_type(connection)}[]")
             selected.append(column)
         columns.append(values)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
     sql = (
         f"INSERT INTO {OutboundEmail._meta.db_table} ({names}) SELECT {', '.join(selected)} "  # noqa: S608
         f"FROM unnest({', '.join(arrays)}) AS t({names}) ON CONFLICT DO NOTHING"  # names from the model
@@ -68,9 +71,11 @@ def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[
         "language": "t.language",
         "subject": "t.subject",
     }
-    columns, selected, parameters = [], [], []
+    columns: list[str] = []
+    selected: list[str] = []
+    parameters: list[Any] = []  # literals, then one array per column
     for f in (f for f in OutboundEmail._meta.concrete_fields if not f.primary_key):
-        columns.append(quote(f.column))
+        columns.append(quote(cast(str, f.column)))  # a concrete field has a column
         if f.attname in given:
             selected.append(given[f.attname])
         elif f.attname in ("body_text", "body_html"):

@@ -223,13 +223,14 @@ class Stencils:
         # The real values, and the same with numbers whose thousands show: a number's slot is printed as
         # ``|count`` prints it, which a template printing it plainly would not match from 1,000 on.
         large = tuple(LARGE_NUMBER if kind == NUMBER else value for kind, value in zip(kinds, values, strict=True))
-        for checked in (values, large) if stencils is not None else ():
+        for checked in (values, large):
+            if stencils is None:
+                break
             with translation.override(language):
                 expected = tuple(render_to_string(name, self.context(checked)) for name in self.template_names)
             if fill_all(stencils, printed(kinds, checked, language)) != expected:
                 logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
                 stencils = None
-                break
         self._stencils[key] = stencils
         return stencils
 

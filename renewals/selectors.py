@@ -227,21 +227,21 @@ def subscriptions_for(*, customer: Customer, only_held: bool = False, pk: int | 
         holdings = holdings.filter(deployed__gt=0)
     if pk is not None:
         holdings = holdings.filter(pk=pk)
-    holdings = list(
+    annotated = list(
         holdings.annotate(
             auto_renews=Exists(Holding.objects.filter(auto_renewing_holdings(), pk=OuterRef("pk")))
         ).order_by("product__name", "pk")
     )
-    if not holdings:
+    if not annotated:
         return []
     assigned = {product_id: n for (_customer_id, product_id), n in assigned_counts([customer.pk]).items()}
     proposed = dict(
-        RenewalRow.objects.filter(customer=customer, anniversary_date=customer.anniversary_date)
+        RenewalRow.objects.filter(customer=customer, anniversary_date=cast(date, customer.anniversary_date))
         .order_by()
         .values_list("product_id", "proposed_quantity")
     )
     rows = []
-    for holding in holdings:
+    for holding in annotated:
         chosen = getattr(holding, "auto_renewal", None)
         rows.append(
             Subscription(

@@ -2,12 +2,14 @@
 
 import json
 from functools import cached_property
+from typing import cast
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 #: Form fields whose values never go into the change log.
@@ -117,7 +119,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset = cast(QuerySet, self.object_list)  # the admin pages a queryset
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":
             return super().count

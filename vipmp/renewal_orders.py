@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +91,8 @@ class RenewalOrderRequest(StrictInput, serializers.Serializer):
     orderType = serializers.CharField()
     externalReferenceId = serializers.CharField(required=False, allow_blank=True, max_length=35)
     currencyCode = serializers.CharField(required=False, max_length=3)
-    lineItems = RenewalLineItem(many=True, min_length=1, max_length=499)
+    # many=True hands the length limits to the ListSerializer, which the stubs do not see.
+    lineItems = RenewalLineItem(many=True, min_length=1, max_length=499)  # type: ignore[call-arg]
     #: Returned by Adobe's answers; empty (or absent) on a request.
     referenceOrderId = serializers.CharField(required=False, allow_blank=True, validators=[_empty])
     orderId = serializers.CharField(required=False, allow_blank=True, validators=[_empty])
@@ -103,7 +105,7 @@ class RenewalOrderRequest(StrictInput, serializers.Serializer):
 
 
 class PreviewRenewalRequest(RenewalOrderRequest):
-    lineItems = PreviewRenewalLineItem(many=True, required=False, max_length=499)
+    lineItems = PreviewRenewalLineItem(many=True, required=False, max_length=499)  # type: ignore[call-arg]
 
 
 # ---------------------------------------------------------------------------
@@ -143,6 +145,8 @@ def _lines(customer: Customer, items: list[dict], request: dict, proposal: dict[
                 message = _("Not the offer of a renewable subscription of this customer.")
                 raise _invalid_line(index, "offerId", message, INVALID_OFFER)
             product = by_offer[offer]
+        if product is None:  # the line item's validation asks for one of the two
+            raise _invalid_line(index, "subscriptionId", _("Name the subscription (subscriptionId) or its offerId."))
         currency = item.get("currencyCode") or request.get("currencyCode")
         if currency and currency.upper() != product.currency:
             message = _("The offer is sold in %(currency)s.") % {"currency": product.currency}
@@ -161,8 +165,11 @@ def proposed_lines(customer: Customer) -> list[Line]:
     lines = []
     for number, (pid, product) in enumerate(sorted(products.items(), key=lambda item: item[1].name), start=1):
         subscription = subscriptions.get(pid)
-        auto = subscription is not None and subscription.auto_renews and subscription.active
-        lines.append(Line(number, product, subscription.renews if auto else proposal[pid], subscription))
+        if subscription is not None and subscription.auto_renews and subscription.active:
+            quantity = subscription.renews
+        else:
+            quantity = proposal[pid]
+        lines.append(Line(number, product, quantity, subscription))
     return lines
 
 
@@ -267,7 +274,7 @@ def preview_renewal(view: VipmpView, actor, customer: Customer, body: dict) -> R
         currency=_currency(lines, request),
     )
     if view.request.query_params.get("fetch-price", "").lower() == "true":
-        anniversary = customer.anniversary_date
+        anniversary = cast(dt.date, customer.anniversary_date)  # a renewable customer has ordered
         following = order_dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for item, line in zip(items, lines, strict=True):
@@ -292,7 +299,7 @@ def renewal(view: VipmpView, actor, customer: Customer, body: dict) -> Response:
             kind=OrderKind.RENEWAL,
             order_number=number,
             order_date=timezone.localdate(),
-            reference=customer.vip_id,
+            reference=cast(str, customer.vip_id),  # a /v3 customer has its VIP ID from the start
             lines=order_lines,
             actor=placing_actor(view.client),
         )

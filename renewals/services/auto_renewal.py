@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -142,7 +143,7 @@ def auto_renewal_place(*, customer: Customer, on: date) -> tuple[Renewal, bool] 
         customer = customer_lock(customer)
         if not auto_renewal_candidates(on=on).filter(pk=customer.pk).exists():
             return None
-        anniversary = customer.anniversary_date
+        anniversary = cast(date, customer.anniversary_date)  # a candidate has an anniversary
         number = auto_renewal_order_number(customer)
         lines = auto_renewal_lines(customer)
         fingerprint = renewal_fingerprint(order_date=anniversary, vip_id=customer.vip_id or "", lines=lines)

@@ -286,7 +286,7 @@ def renewal_process(
     _refuse_below_pending(customer, products, chosen, lines)
     if number_taken:
         raise order_number_conflict(order_number)
-    anniversary = customer.anniversary_date
+    anniversary = cast(date, customer.anniversary_date)  # _check_window: a renewal is of a customer that ordered
     new_anniversary = dates.next_anniversary(anniversary, original_day=customer.anniversary_day)
     try:
         with transaction.atomic():
