@@ -5,6 +5,7 @@ Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); skipped without them, a fa
 only as a private redis-server this module starts; the machine's Redis is used on databases 6 and 7 only.
 """
 
+import json
 import os
 import re
 import shutil
@@ -499,13 +500,24 @@ def test_a_lost_database_connection_fails_the_job_visibly_and_a_rerun_completes_
         lambda: 0 < Customer.objects.filter(status="delayed").count() < 12 and worker_in_transaction(), interval=0.05
     )
     assert terminate_worker_connections() == 1  # its batch in flight is lost with the connection
-    # One line naming the job, its date and the cause, complete up to its duration.
+    # One line naming the job, its date and the cause, complete up to its duration (a JSON line: the worker
+    # runs with production's log format, docs/operations.md).
     failure = re.compile(
-        rf"^\S+ \S+ ERROR jobs job=enforce_order_deadlines date={today.isoformat()} dry_run=false failed"
-        r" error=OperationalError: [^\n]*(terminat|closed the connection)[^\n]* duration_ms=\d+$",
-        re.M,
+        rf"^job=enforce_order_deadlines date={today.isoformat()} dry_run=false failed"
+        r" error=OperationalError: .*(terminat|closed the connection).* duration_ms=\d+$"
     )
-    assert wait_for(lambda: failure.search(worker.log_path.read_text()), timeout=20), worker.log_path.read_text()
+
+    def failure_line():
+        for line in worker.log_path.read_text().splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            if record.get("logger") == "jobs" and record.get("level") == "error" and failure.search(record["event"]):
+                return record
+        return None
+
+    assert wait_for(failure_line, timeout=20), worker.log_path.read_text()
+    record = failure_line()
+    assert record["job"] == "enforce_order_deadlines" and record["date"] == today.isoformat()
+    assert record["outcome"] == "failed" and record["task_id"]
     partial = Customer.objects.filter(status="delayed").count()
     assert 0 < partial < 12 and not JobRun.objects.exists()
 
