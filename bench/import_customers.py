@@ -10,7 +10,6 @@ figures live in docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import os
@@ -37,13 +36,14 @@ def main() -> int:
 
     from accounts.models import Reseller, User
     from customers import imports
+    from resellerconsole.csv_export import SafeCsvWriter
 
     with transaction.atomic():
         stamp = str(int(time.time()))
         reseller = Reseller.objects.create(name=f"Import bench {stamp}", partner_id=f"IMP{stamp}", country="SE")
         admin = User.objects.create_user(f"import-{stamp}", role=User.Role.RESELLER_ADMIN, reseller=reseller)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeCsvWriter(buffer)
         writer.writerow(imports.COLUMNS)
         for n in range(args.rows):
             writer.writerow([f"Import {n} AB", f"Gatan {n}", "", "111 22", "Stockholm", "SE", "commercial", "sv",

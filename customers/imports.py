@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Reseller, User
+from resellerconsole.csv_export import SafeCsvWriter
 from resellerconsole.errors import DomainError
 
 from .forms import CustomerForm
@@ -85,7 +87,7 @@ def template_csv() -> str:
         "vera@exempel.se",
     ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(COLUMNS)
     writer.writerow(example)
     return buffer.getvalue()
@@ -123,7 +125,11 @@ def rows_read(upload) -> list[dict[str, str]]:
     ]  # fmt: skip
     if len(rows) > MAX_ROWS:
         raise DomainError(
-            _("The file has %(count)s rows; at most %(max)s can be imported at once.")
+            ngettext(
+                "The file has %(count)s row; at most %(max)s can be imported at once.",
+                "The file has %(count)s rows; at most %(max)s can be imported at once.",
+                len(rows),
+            )
             % {"count": len(rows), "max": MAX_ROWS},
             code="too_large",
             field="file",
