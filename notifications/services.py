@@ -305,7 +305,8 @@ def _deliver_row(email: OutboundEmail, sender: _Sender) -> None:
         if len(delivered) < len(email.recipients):
             OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(delivered_to=delivered)
     sent_at = timezone.now()
-    with transaction.atomic():  # the apps above hear of it in the transaction that records it
+    # The apps above hear of it in the transaction that records it (no savepoint: nothing else is in it).
+    with transaction.atomic(savepoint=False):
         marked = OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
             state=OutboundEmail.State.SENT,
             sent_at=sent_at,

@@ -125,6 +125,12 @@ RESELLER_ADMINS_ONLY = {
     "webhook-endpoint-test",
     "webhook-delivery-detail",
     "webhook-delivery-send-again",
+    # The bulk import of customers.
+    "customer-import",
+    "customer-import-confirm",
+    "customer-import-done",
+    "customer-import-invite",
+    "customer-import-template",
 }
 #: The customer-side admin console: only the customer's own VIP admins (none of the matrix's actors).
 VIP_ADMINS_ONLY = {"admin-console", "assignment-release"}

@@ -261,6 +261,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
         create_sign_in,
         add_endpoint,
         rotate_secret,
+        check_file,
     ) = words(
         language,
         "Log in",
@@ -274,6 +275,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
         "Create my sign-in",
         "Add endpoint",
         "Rotate the secret",
+        "Check the file",
     )
 
     # Signed out: log-in (blank, wrong password, locked out), the invitation link in its states, 404.
@@ -359,6 +361,15 @@ def test_every_page_has_no_serious_or_critical_axe_violation(tours, live_server,
     tour.visit(page, f"/webhooks/{console.endpoint.pk}/", "webhook endpoint again")
     submit(page, rotate_secret)
     tour.check(page, "webhook signing secret, shown once")
+    tour.visit(page, "/customers/import/", "customer import")
+    submit(page, check_file)
+    tour.check(page, "customer import without a file", errors=True)
+    rows = "company_name,address_line1,postal_code,city,country,market_segment,vip_admin_name,vip_admin_email\n"
+    rows += "Import AB,Gatan 1,111 22,Stockholm,SE,commercial,Vera,vera@import.example\n,Gatan 2,,Stockholm,XX,x,,bad\n"
+    page.set_input_files("#id_file", files=[{"name": "c.csv", "mimeType": "text/csv", "buffer": rows.encode()}])
+    submit(page, check_file)
+    tour.check(page, "customer import dry run with row errors")
+    tour.visit(page, "/customers/import/done/", "customer import done (nothing imported)")
     tour.visit(page, "/password/", "password change")
     submit(page, change_password)
     tour.check(page, "password change with errors", errors=True)
