@@ -11,7 +11,9 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from typing import cast
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -43,7 +45,8 @@ class RowChecker:
     def __init__(self, user: User):
         self.fields = CustomerForm(user=user).fields
         for name in self.CHOICE_FIELDS:  # a lazy list of choices is normalised again at every check otherwise
-            self.fields[name].choices = list(self.fields[name].choices)
+            choice = cast(forms.ChoiceField, self.fields[name])
+            choice.choices = list(choice.choices)  # type: ignore[arg-type]  # a ChoiceField has normalised them to a list
 
     def errors(self, data: dict[str, str]) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}

@@ -45,7 +45,7 @@ def rows(customers):
         "renewal": _("Renewal"),
     }
     lines = PurchaseAuthorizationLine.objects.filter(purchase_authorization__customer__in=customers).order_by("pk")
-    for values in lines.values_list(
+    for pa_row in lines.values_list(
         "purchase_authorization__customer__company_name",
         "purchase_authorization__customer__vip_id",
         "purchase_authorization__reference",
@@ -56,11 +56,11 @@ def rows(customers):
         "product__sku_new",
         "quantity",
     ).iterator(chunk_size=CHUNK):
-        name, vip_id, reference, po, deployed, status, product, sku, quantity = values
+        name, vip_id, reference, po, deployed, status, product, sku, quantity = pa_row
         yield [name, vip_id, kinds["pa"], reference, po, "", deployed, str(statuses.get(status, status)), "", product,
                sku, quantity, ""]  # fmt: skip
-    lines = OrderLine.objects.filter(order__customer__in=customers).order_by("pk")
-    for values in lines.values_list(
+    order_lines = OrderLine.objects.filter(order__customer__in=customers).order_by("pk")
+    for order_row in order_lines.values_list(
         "order__customer__company_name",
         "order__customer__vip_id",
         "order__purchase_authorization__reference",
@@ -73,11 +73,11 @@ def rows(customers):
         "product__sku_new",
         "quantity",
     ).iterator(chunk_size=CHUNK):
-        name, vip_id, reference, po, number, day, months, proposed, product, sku, quantity = values
+        name, vip_id, reference, po, number, day, months, proposed, product, sku, quantity = order_row
         yield [name, vip_id, kinds["order"], reference, po, number, day, "", months or proposed, product, sku,
                quantity, ""]  # fmt: skip
-    lines = ReturnLine.objects.filter(return_authorization__order__customer__in=customers).order_by("pk")
-    for values in lines.values_list(
+    return_lines = ReturnLine.objects.filter(return_authorization__order__customer__in=customers).order_by("pk")
+    for return_row in return_lines.values_list(
         "return_authorization__order__customer__company_name",
         "return_authorization__order__customer__vip_id",
         "return_authorization__order__purchase_authorization__reference",
@@ -88,10 +88,10 @@ def rows(customers):
         "order_line__product__sku_new",
         "quantity",
     ).iterator(chunk_size=CHUNK):
-        name, vip_id, reference, po, number, day, product, sku, quantity = values
+        name, vip_id, reference, po, number, day, product, sku, quantity = return_row
         yield [name, vip_id, kinds["return"], reference, po, number, day, "", "", product, sku, quantity, ""]
-    lines = RenewalLine.objects.filter(renewal__customer__in=customers).order_by("pk")
-    for values in lines.values_list(
+    renewal_lines = RenewalLine.objects.filter(renewal__customer__in=customers).order_by("pk")
+    for renewal_row in renewal_lines.values_list(
         "renewal__customer__company_name",
         "renewal__customer__vip_id",
         "renewal__order_number",
@@ -101,7 +101,7 @@ def rows(customers):
         "quantity_after",
         "quantity_before",
     ).iterator(chunk_size=CHUNK):
-        name, vip_id, number, day, product, sku, after, before = values
+        name, vip_id, number, day, product, sku, after, before = renewal_row
         yield [name, vip_id, kinds["renewal"], "", "", number, day, "", 12, product, sku, after, before]
 
 

@@ -64,6 +64,7 @@ def _xlsx_file(header: list[str], rows: Iterable[Iterable], title: str):
 
 def export_response(*, fmt: str, filename: str, title: str, header: list[str], rows: Iterable[Iterable]):
     """The download of `rows` under `header` as `fmt` ("csv" or "xlsx"), named `filename`.<fmt>."""
+    response: FileResponse | StreamingHttpResponse
     if fmt == "xlsx":
         response = FileResponse(
             _xlsx_file(header, rows, title), as_attachment=True, filename=f"{filename}.xlsx", content_type=FORMATS[fmt]

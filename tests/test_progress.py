@@ -76,6 +76,7 @@ def test_run_daily_jobs_on_a_terminal_reports_every_job(customers):
     assert done == [
         "enforce_order_deadlines",
         "refresh_renewal_overview",
+        "auto_renew_subscriptions",
         "send_renewal_notices",
         "remove_expired_access",
     ]

@@ -24,7 +24,7 @@ class EndpointAdminForm(forms.ModelForm):
         fields = ["reseller", "url", "description", "event_types", "active"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         # The services check the URL (https, public addresses) as the console does; refused at its field.
         try:
             services.refuse_bad_input(

@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -35,7 +35,7 @@ class Change:
     customer_id: int | None
     reseller_id: int | None = None  # the customer's, looked up by `changes_record`
     details: dict = field(default_factory=dict)
-    occurred_at: object = None
+    occurred_at: datetime | None = None
 
 
 def endpoints_wanting(types: set[str], customer_ids: set[int]) -> list[Endpoint]:
@@ -70,7 +70,8 @@ def changes_record(changes: list[Change]) -> list[Delivery]:
         return []
     resellers = reseller_ids_of(customer_ids)
     for change in changes:
-        change.reseller_id = resellers.get(change.customer_id, change.reseller_id)
+        if change.customer_id is not None:
+            change.reseller_id = resellers.get(change.customer_id, change.reseller_id)
     wanted = []
     for change in changes:
         targets = [e for e in endpoints if change.type in e.event_types and e.reseller_id in (None, change.reseller_id)]
@@ -100,7 +101,7 @@ def changes_record(changes: list[Change]) -> list[Delivery]:
                 event_id=event_id,
                 type=change.type,
                 occurred_at=occurred_at,
-                reseller=partner_ids.get(change.reseller_id),
+                reseller=partner_ids.get(change.reseller_id) if change.reseller_id is not None else None,
                 data=data,
             ),
         )

@@ -69,7 +69,7 @@ def target_resolve(url: str) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise TargetRefused(_("The host name could not be resolved.")) from error
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise TargetRefused(_("The host name could not be resolved."))
     if not settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS and any(address_refused(a) for a in addresses):

@@ -7,6 +7,7 @@ passes `safety.target_resolve` (https in production, public addresses only).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -28,12 +29,12 @@ def refuse_bad_input(*, url: str, event_types: list[str], description: str) -> N
         safety.target_resolve(url)
     except safety.TargetRefused as refused:
         raise DomainError(str(refused), code="webhook_url_refused", field="url") from refused
-    if len(url) > Endpoint._meta.get_field("url").max_length:
+    if len(url) > cast(int, Endpoint._meta.get_field("url").max_length):
         raise DomainError(_("The URL is too long."), code="webhook_url_refused", field="url")
     unknown = [t for t in event_types if t not in EVENT_TYPES]
     if unknown or not event_types:
         raise DomainError(_("Choose at least one event type."), code="webhook_event_types", field="event_types")
-    if len(description) > Endpoint._meta.get_field("description").max_length:
+    if len(description) > cast(int, Endpoint._meta.get_field("description").max_length):
         raise DomainError(_("The description is too long."), code="too_long", field="description")
 
 

@@ -72,7 +72,7 @@ def endpoint_rotate(request, pk: int):
     endpoint = selectors.endpoint_get(user=request.user, pk=pk)
     form = RotateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["overlap_hours"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["overlap_hours"]))
         return redirect("webhook-endpoint-detail", pk=endpoint.pk)
     endpoint = services.endpoint_rotate_secret(
         endpoint=endpoint, actor=request.user, overlap_hours=form.cleaned_data["overlap_hours"]
