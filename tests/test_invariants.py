@@ -995,7 +995,7 @@ def test_random_service_sequences_keep_the_invariants():
     run_state_machine_as_test(
         LicenceMachine,
         settings=hypothesis_settings(
-            max_examples=30,
+            max_examples=50,
             stateful_step_count=30,
             deadline=None,
             derandomize=True,
