@@ -130,18 +130,25 @@ def _renewals_tab(customer) -> str:
     return reverse("customer-renewals", kwargs={"pk": customer.pk})
 
 
+def _posted_product(request, form, missing: str) -> Product | None:
+    """The product a Renewals-tab form names, or None with the form's errors (or `missing`) as messages."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return None
+    product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+    if product is None:
+        messages.error(request, missing)
+    return product
+
+
 @console_view
 @require_POST
 def renewal_quantity(request, pk: int):
     customer = customer_get(user=request.user, pk=pk)
     form = RenewalQuantityForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_renewals_tab(customer))
-    product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+    product = _posted_product(request, form, _("Choose a product of the renewal overview."))
     if product is None:
-        messages.error(request, _("Choose a product of the renewal overview."))
         return redirect(_renewals_tab(customer))
     try:
         services.renewal_quantity_set(
@@ -184,13 +191,8 @@ def auto_renewal(request, pk: int):
     """A subscription's auto-renewal, from the Renewals tab (renewals.services.auto_renewal_set decides)."""
     customer = customer_get(user=request.user, pk=pk)
     form = AutoRenewalForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(_renewals_tab(customer))
-    product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+    product = _posted_product(request, form, _("Choose a product the customer holds."))
     if product is None:
-        messages.error(request, _("Choose a product the customer holds."))
         return redirect(_renewals_tab(customer))
     try:
         row = services.auto_renewal_set(
