@@ -1,12 +1,15 @@
-"""The daily jobs' beat rows, written from the registry: what jobs/migrations/0004 (and any later one) runs.
+"""The beat rows of the daily jobs and the periodic sweeps, written from their registers (jobs.registry and
+resellerconsole.sweeps): what jobs/migrations/0004 (and any later one) runs.
 
-Before the registry, four data migrations in three apps wrote these rows (they stay as history); from here on
-this function writes them. A job registered later gets its row from a new jobs migration that runs it again.
+Before the registers, data migrations in five apps wrote these rows (they stay as history); from here on this
+function writes them. A job or sweep registered later gets its row from a new jobs migration that runs it again.
 """
 
 import json
 
 from django.utils import timezone
+
+from resellerconsole.sweeps import SWEEPS
 
 from .registry import DAILY_JOBS, EXPIRE_SECONDS
 
@@ -44,5 +47,26 @@ def write_beat_rows(apps, schema_editor=None) -> None:
                 "description": job.description,
             },
         )
+    write_sweep_rows(apps)
     # A running beat rereads its schedule when this changes (the historical model has no save() that bumps it).
     PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def write_sweep_rows(apps) -> None:
+    """Every registered sweep's beat row, created when no row sends its task yet (an existing one is the admin's)."""
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    for sweep in SWEEPS.values():
+        if PeriodicTask.objects.filter(task=sweep.task).exists():
+            continue
+        interval, _ = IntervalSchedule.objects.get_or_create(every=sweep.every.every, period=sweep.every.period)
+        PeriodicTask.objects.update_or_create(
+            name=sweep.title,
+            defaults={"task": sweep.task, "args": "[]"},
+            create_defaults={
+                "task": sweep.task,
+                "interval": interval,
+                "expire_seconds": sweep.expire_seconds,
+                "description": sweep.description,
+            },
+        )

@@ -15,7 +15,8 @@ the jobs by their `order`, never by the order the modules happen to be imported 
 A new daily job: register it in its app's `jobs.py` (beat will send it to `jobs.run_daily_job` with its name),
 give it a command if operators should run it alone (a `jobs.commands.DailyJobCommand` with `job = "<name>"`),
 add a jobs migration that runs `jobs.beat.write_beat_rows` again (its beat row), and its row in the README's
-schedule table; the tests in tests/test_jobs_registry.py check the last two against the registry.
+schedule table; the tests in tests/test_jobs_registry.py check the last two against the registry. A task beat
+sends every few minutes (an outbox sweep) is not a daily job: it registers with resellerconsole.sweeps instead.
 """
 
 from __future__ import annotations
