@@ -15,6 +15,7 @@ def configure(*, dsn: str, environment: str, release: str, traces_sample_rate: f
     """Start reporting to the DSN's project; returns whether it started (not without a DSN)."""
     if not dsn:
         return False
+    # Imported only with a DSN: settings load this module, and without one the SDK and its integrations stay unloaded.
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
