@@ -1,6 +1,9 @@
 """The history cards say their channel (each PA, order and return on the Order and authorization history tab,
-each renewal on the Renewals tab's Renewal history) for one query per tab, whatever the number of cards."""
+each renewal on the Renewals tab's Renewal history) for one query per tab, whatever the number of cards; the
+history export has the channel as its last column, for the same number of queries whatever its length."""
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 
@@ -10,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations import services
+from customers.models import CustomerEvent
 from renewals.events import renewed_record
 from renewals.models import Renewal, RenewalLine
 from resellerconsole.audit import Source, audit_source
@@ -111,3 +115,57 @@ def test_a_card_whose_event_was_never_recorded_says_so(sales_client, customer, s
     renewals = sales_client.get(reverse("customer-renewals", args=[customer.pk])).content.decode()
     assert channels(history) == ["—", "—", "—"]
     assert channels(renewals) == ["—"]
+
+
+# ---------------------------------------------------------------------------
+# The history export's Channel column
+# ---------------------------------------------------------------------------
+def exported(client, customer, language: str = "en") -> tuple[list[list[str]], int]:
+    """The customer's history export as CSV rows, and the queries it took (the stream read to its end)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(
+            reverse("customer-history-csv", args=[customer.pk]), headers={"Accept-Language": language}
+        )
+        text = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(text))), len(captured)
+
+
+def test_the_history_export_says_each_records_channel_for_a_fixed_number_of_queries(sales_client, customer, sales):
+    admin = ResellerAdminFactory(reseller=sales.reseller)
+    counts = {}
+    for size in (1, 6):
+        while customer.purchase_authorizations.count() < size:
+            place_with_return(customer, sales, admin)
+        while Renewal.objects.filter(customer=customer).count() < size:
+            renewed(customer, admin, year=Renewal.objects.count())
+        rows, counts[size] = exported(sales_client, customer)
+        assert rows[0][-1] == "Channel"
+        by_record = sorted({(row[2], row[-1]) for row in rows[1:]})
+        assert by_record == [
+            ("Order", "API"),
+            ("Purchase authorization", "Console"),
+            ("Renewal", "Console"),
+            ("Return", "VIP Marketplace API (client client-7)"),
+        ]
+        assert len(rows) == 1 + size * (2 + 2 + 1 + 1)  # each PA's and order's two lines, a return, a renewal
+    assert counts[1] == counts[6], counts
+
+    swedish, _queries = exported(sales_client, customer, "sv")
+    assert swedish[0][-1] == "Kanal"
+    assert {row[-1] for row in swedish[1:]} == {"API", "Konsolen", "VIP Marketplace-API (klient client-7)"}
+
+
+def test_the_export_finds_the_channel_of_a_return_recorded_before_events_named_their_return(
+    sales_client, customer, sales
+):
+    admin = ResellerAdminFactory(reseller=sales.reseller)
+    place_with_return(customer, sales, admin)
+    place_with_return(customer, sales, admin)
+    for event in customer.events.filter(kind=CustomerEvent.Kind.RETURN_REQUESTED):
+        event.parameters.pop("return_id")
+        event.save(update_fields=["parameters"])
+    rows, _queries = exported(sales_client, customer)
+    assert [row[-1] for row in rows[1:] if row[2] == "Return"] == ["VIP Marketplace API (client client-7)"] * 2
+    history = sales_client.get(reverse("customer-history", args=[customer.pk])).content.decode()
+    assert channels(history) == ["Console", "API", "VIP Marketplace API (client client-7)"] * 2
