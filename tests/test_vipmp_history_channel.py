@@ -16,9 +16,11 @@ from authorizations.models import PurchaseAuthorization
 from customers.models import Customer, CustomerEvent
 from jobs import services as jobs
 from licences.models import Holding
+from renewals.models import Renewal
 from resellerconsole.audit import Source
 from tests.factories import ProductFactory, ResellerAdminFactory
 from tests.test_vipmp_support import CUSTOMERS_URL, V3, customer_body, make_client, northwind
+from vipmp.models import ApiClientActor
 
 pytestmark = pytest.mark.django_db
 FIRST_ORDER = dt.datetime(2025, 3, 10, 9, tzinfo=dt.UTC)
@@ -98,6 +100,13 @@ def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
     assert [e.source for e in by_kind[Kind.RETURN_REQUESTED]] == [Source.VIPMP]
     assert [e.source for e in by_kind[Kind.RENEWED]] == [Source.VIPMP, Source.JOB]
     assert by_kind[Kind.ORDER_PLACED][0].source_detail == credentials[0].client_id
+    # Every /v3 write (the customer, NEW, RETURN, RENEWAL) has one actor: the client's user at the reseller.
+    actor = ApiClientActor.objects.get(client=credentials[0], reseller=reseller).user
+    by_v3 = customer.events.exclude(source=Source.JOB)
+    assert {(e.source, e.source_detail, e.actor_id) for e in by_v3} == {
+        (Source.VIPMP, credentials[0].client_id, actor.pk)
+    }
+    assert {r.placed_by for r in Renewal.objects.filter(customer=customer, automatic=False)} == {actor}
 
     entries = history_entries(reseller, customer)
 
