@@ -82,18 +82,26 @@ def _return_channel() -> Coalesce:
     return Coalesce(_first(named), _first(unnamed))
 
 
-def _channel(recorded: str | None, *, automatic: bool = False) -> str:
-    """The column's text: as the history's cards say it (an auto-renewal's too); "" when no event was recorded."""
-    if not recorded:
-        return ""
-    source, _space, detail = recorded.partition(" ")
-    text = channel_text(source, detail)
-    return f"{text} ({_('auto-renewal')})" if automatic else text
+class _Channels(dict):
+    """The column's text of each recorded "source detail" (and auto-renewal), as the history's cards say it; ""
+    when no event was recorded. Worked out once per value: an export has a handful of them and many rows."""
+
+    def __missing__(self, key: tuple[str | None, bool]) -> str:
+        recorded, automatic = key
+        text = ""
+        if recorded:
+            source, _space, detail = recorded.partition(" ")
+            text = channel_text(source, detail)
+            if automatic:
+                text = f"{text} ({_('auto-renewal')})"
+        self[key] = text
+        return text
 
 
 def rows(customers):
     """Four set-wise reads streamed one after the other (a server-side cursor each on PostgreSQL)."""
     statuses = dict(PurchaseAuthorizationStatus.choices)
+    channels = _Channels()
     kinds = {
         "pa": _("Purchase authorization"),
         "order": _("Order"),
@@ -126,7 +134,7 @@ def rows(customers):
     ).iterator(chunk_size=CHUNK):
         name, vip_id, reference, po, deployed, status, product, sku, quantity, channel = pa_row
         yield [name, vip_id, kinds["pa"], reference, po, "", deployed, str(statuses.get(status, status)), "", product,
-               sku, quantity, "", _channel(channel)]  # fmt: skip
+               sku, quantity, "", channels[channel, False]]  # fmt: skip
     order_lines = (
         OrderLine.objects.filter(order__customer__in=customers)
         .annotate(channel=_named(Kind.ORDER_PLACED, "order_number", "order__order_number", customer="order__customer"))
@@ -148,7 +156,7 @@ def rows(customers):
     ).iterator(chunk_size=CHUNK):
         name, vip_id, reference, po, number, day, months, proposed, product, sku, quantity, channel = order_row
         yield [name, vip_id, kinds["order"], reference, po, number, day, "", months or proposed, product, sku,
-               quantity, "", _channel(channel)]  # fmt: skip
+               quantity, "", channels[channel, False]]  # fmt: skip
     return_lines = (
         ReturnLine.objects.filter(return_authorization__order__customer__in=customers)
         .annotate(channel=_return_channel())
@@ -168,7 +176,7 @@ def rows(customers):
     ).iterator(chunk_size=CHUNK):
         name, vip_id, reference, po, number, day, product, sku, quantity, channel = return_row
         yield [name, vip_id, kinds["return"], reference, po, number, day, "", "", product, sku, quantity, "",
-               _channel(channel)]  # fmt: skip
+               channels[channel, False]]  # fmt: skip
     renewal_lines = (
         RenewalLine.objects.filter(renewal__customer__in=customers)
         .annotate(channel=_named(Kind.RENEWED, "order_number", "renewal__order_number", customer="renewal__customer"))
@@ -188,7 +196,7 @@ def rows(customers):
     ).iterator(chunk_size=CHUNK):
         name, vip_id, number, day, product, sku, after, before, channel, automatic = renewal_row
         yield [name, vip_id, kinds["renewal"], "", "", number, day, "", 12, product, sku, after, before,
-               _channel(channel, automatic=automatic)]  # fmt: skip
+               channels[channel, automatic]]  # fmt: skip
 
 
 @console_view
