@@ -12,7 +12,7 @@ from accounts.models import User
 from customers.events import by_hand_text, customer_event, customer_event_record, describes, lines_text
 from customers.models import Customer, CustomerEvent
 
-from .models import Order, PurchaseAuthorization
+from .models import Order, PurchaseAuthorization, ReturnAuthorization
 
 Kind = CustomerEvent.Kind
 
@@ -115,9 +115,17 @@ def _describe_duration_set(parameters: dict) -> str:
     return f"{parameters.get('order_number', '')}: {before} → {parameters.get('months')}"
 
 
-def return_requested_record(*, customer: Customer, actor: User, order: Order, lines) -> CustomerEvent:
+def return_requested_record(
+    *, customer: Customer, actor: User, order: Order, authorization: ReturnAuthorization, lines
+) -> CustomerEvent:
+    """The return and its lines; `return_id` lets the history's card of that return find its channel."""
     return customer_event_record(
-        customer, Kind.RETURN_REQUESTED, actor, order_number=order.order_number, lines=event_lines(lines)
+        customer,
+        Kind.RETURN_REQUESTED,
+        actor,
+        order_number=order.order_number,
+        return_id=authorization.pk,
+        lines=event_lines(lines),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -10,14 +12,24 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, CustomerStatus
-from customers.selectors import customers_visible_to
+from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.selectors import customers_visible_to, recorded_channels
 from licences.models import Holding
 
 # Holdings and assignments are read in licences; the console pages ask for them here too.
 from licences.selectors import HoldingRow, active_assignments, holdings_for, volume_level  # noqa: F401
+from resellerconsole.audit import Channel
 
-from .models import Order, OrderLine, PurchaseAuthorization, PurchaseAuthorizationLine, ReturnLine
+from .models import (
+    Order,
+    OrderLine,
+    PurchaseAuthorization,
+    PurchaseAuthorizationLine,
+    ReturnAuthorization,
+    ReturnLine,
+)
+
+Kind = CustomerEvent.Kind
 
 
 def order_lines_with_returns() -> QuerySet[OrderLine]:
@@ -53,6 +65,46 @@ def purchase_authorization_history(*, customer: Customer) -> QuerySet[PurchaseAu
         )
         .order_by("-deployed_at", "-pk")
     )
+
+
+def history_channels_attach(*, customer: Customer, authorizations: Sequence[PurchaseAuthorization]) -> None:
+    """Give each PA of the history, its order and each of its returns the `channel` of its recorded event (None
+    when none was recorded): one query for the whole history, whatever its length."""
+    by_pa: dict[str, Channel] = {}
+    by_order: dict[str, Channel] = {}
+    by_return: dict[str, Channel] = {}
+    #: Return events written before they named their return: matched to the order's returns in turn.
+    unnamed_returns: dict[str, list[Channel]] = defaultdict(list)
+    for event in recorded_channels(
+        customer=customer,
+        kinds=[Kind.PA_CREATED, Kind.ORDER_PLACED, Kind.RETURN_REQUESTED],
+        keys=["reference", "order_number", "return_id"],
+    ):
+        if event.kind == Kind.PA_CREATED:
+            by_pa.setdefault(event.keys["reference"], event.channel)
+        elif event.kind == Kind.ORDER_PLACED:
+            by_order.setdefault(event.keys["order_number"], event.channel)
+        elif event.keys["return_id"]:
+            by_return[event.keys["return_id"]] = event.channel
+        else:
+            unnamed_returns[event.keys["order_number"]].append(event.channel)
+    for pa in authorizations:
+        pa.channel = by_pa.get(pa.reference)  # type: ignore[attr-defined]
+        order = getattr(pa, "order", None)
+        if order is None:
+            continue
+        order.channel = by_order.get(order.order_number)
+        # Each return's lines carry their own copy of the return (select_related): every copy gets the channel.
+        copies: dict[int, list[ReturnAuthorization]] = defaultdict(list)
+        for line in order.lines.all():
+            for returned in line.return_lines.all():
+                copies[returned.return_authorization_id].append(returned.return_authorization)
+        unnamed = iter(unnamed_returns.get(order.order_number, []))
+        for return_id in sorted(copies):
+            key = str(return_id)
+            channel = by_return[key] if key in by_return else next(unnamed, None)
+            for authorization in copies[return_id]:
+                authorization.channel = channel  # type: ignore[attr-defined]
 
 
 def had_products(*, customer: Customer) -> bool:

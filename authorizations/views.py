@@ -286,6 +286,8 @@ def plans_part(request, customer, *, today) -> str:
 def history_part(request, customer, *, today) -> str:
     """The Order and authorization history tab: every PA with its order, returns and the actions left."""
     authorizations = list(selectors.purchase_authorization_history(customer=customer))
+    # Each card says its channel (console, API, VIP Marketplace API...), as Account activity does.
+    selectors.history_channels_attach(customer=customer, authorizations=authorizations)
     for pa in authorizations:
         order = getattr(pa, "order", None) if pa.status == "ordered" else None
         if order is not None:

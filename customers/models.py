@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -187,7 +188,25 @@ class CustomerEvent(AuditEvent):
     class Meta(AuditEvent.Meta):
         verbose_name = _("customer event")
         verbose_name_plural = _("customer events")
-        indexes = [models.Index(fields=["customer", "-at"], name="customer_event_customer_at_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="customer_event_customer_at_idx"),
+            # The history's cards and export find the event of a PA by its reference, of an order, a return or a
+            # renewal by its order number (customers.selectors.recorded_channels, renewals.exports): partial, so
+            # only those kinds' rows pay for them.
+            models.Index(
+                F("customer"),
+                KT("parameters__reference"),
+                name="customer_event_pa_ref_idx",
+                condition=Q(kind="pa_created"),
+            ),
+            models.Index(
+                F("customer"),
+                F("kind"),
+                KT("parameters__order_number"),
+                name="customer_event_order_no_idx",
+                condition=Q(kind__in=["order_placed", "return_requested", "renewed"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from accounts.models import User
+from resellerconsole.audit import Channel
 
 from .models import Customer, CustomerEvent, VipAdmin
 
@@ -146,3 +148,34 @@ def customer_ids_searched(term: str) -> list[int]:
     that table is read by its customer index (a join inside an OR would read all of it)."""
     matching = Customer.objects.filter(customer_search_condition(term)).order_by("pk")
     return list(matching.values_list("pk", flat=True)[:ADMIN_SEARCH_CUSTOMERS])
+
+
+# ---------------------------------------------------------------------------
+# The channel each history card shows (its PA, order, return or renewal's recorded event)
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedChannel:
+    kind: str
+    #: The event's parameters named by the caller (its reference, order number...), as text; "" when absent.
+    keys: dict[str, str]
+    channel: Channel
+
+
+def recorded_channels(*, customer: Customer, kinds: Iterable[str], keys: Iterable[str]) -> list[RecordedChannel]:
+    """The channel of each of the customer's events of these kinds, in the order they were written, with the
+    parameters that name its subject: one query for any number of events (only those keys are read)."""
+    keys = list(keys)
+    rows = (
+        CustomerEvent.objects.filter(customer=customer, kind__in=list(kinds))
+        .annotate(**{f"key_{key}": KT(f"parameters__{key}") for key in keys})
+        .order_by("pk")
+        .values_list("kind", "source", "source_detail", *(f"key_{key}" for key in keys))
+    )
+    return [
+        RecordedChannel(
+            kind,
+            {key: "" if value is None else str(value) for key, value in zip(keys, values, strict=True)},
+            Channel(source, detail),
+        )
+        for kind, source, detail, *values in rows
+    ]

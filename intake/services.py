@@ -42,8 +42,10 @@ def order_receive(
     reference: str,
     lines: Sequence[OrderLine],
     actor: User,
+    through_marketplace: bool = False,
 ) -> tuple[Order | Renewal, bool]:
-    """Receive an order: `kind` new (`reference` is the PA reference) or renewal (`reference` is the VIP ID).
+    """Receive an order: `kind` new (`reference` is the PA reference) or renewal (`reference` is the VIP ID);
+    `through_marketplace`: a VIP Marketplace API client's, placed as its user at the customer's reseller.
 
     Returns (order or renewal, created). The same number with the same content returns the first result; a
     number already used by the other kind is refused (order_number_conflict) — at once when the actor may see
@@ -51,7 +53,13 @@ def order_receive(
     """
     with transaction.atomic(durable=True):
         return _receive(
-            kind=kind, order_number=order_number, order_date=order_date, reference=reference, lines=lines, actor=actor
+            kind=kind,
+            order_number=order_number,
+            order_date=order_date,
+            reference=reference,
+            lines=lines,
+            actor=actor,
+            through_marketplace=through_marketplace,
         )
 
 
@@ -94,6 +102,7 @@ def _receive(
             lines=[renewals.RenewalLineRequest(ln.sku, ln.quantity) for ln in lines],
             actor=actor,
             number_taken_elsewhere=taken_elsewhere,
+            through_marketplace=through_marketplace,
         )
     if created:
         _claim(number, kind=kind, holder=result)

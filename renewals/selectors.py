@@ -9,9 +9,10 @@ from typing import cast
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from authorizations.selectors import volume_level
-from customers.models import Customer, CustomerStatus
-from customers.selectors import customers_visible_to
+from customers.models import Customer, CustomerEvent, CustomerStatus
+from customers.selectors import customers_visible_to, recorded_channels
 from licences.models import Assignment, Holding
+from resellerconsole.audit import Channel
 
 from .dates import renewal_phase, renewal_year, window_state
 from .models import AutoRenewalDefault, Renewal, RenewalLine, RenewalRow, window_state_filter
@@ -147,6 +148,18 @@ def renewal_history(*, customer: Customer) -> QuerySet[Renewal]:
         .prefetch_related(Prefetch("lines", queryset=RenewalLine.objects.select_related("product")))
         .order_by("-created_at", "-pk")
     )
+
+
+def renewal_history_with_channels(*, customer: Customer) -> list[Renewal]:
+    """The renewal history, each renewal with the `channel` of its recorded event (None when none was
+    recorded): one query more than the history, whatever its length."""
+    renewals = list(renewal_history(customer=customer))
+    recorded: dict[str, Channel] = {}
+    for event in recorded_channels(customer=customer, kinds=[CustomerEvent.Kind.RENEWED], keys=["order_number"]):
+        recorded.setdefault(event.keys["order_number"], event.channel)
+    for renewal in renewals:
+        renewal.channel = recorded.get(renewal.order_number)  # type: ignore[attr-defined]
+    return renewals
 
 
 @dataclass(frozen=True)

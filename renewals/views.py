@@ -258,5 +258,5 @@ def renewals_part(request, customer, *, today) -> str:
 
 def renewal_history_part(request, customer, *, today) -> str:
     """The renewals processed, newest first."""
-    context = {"customer": customer, "renewal_history": selectors.renewal_history(customer=customer)}
+    context = {"customer": customer, "renewal_history": selectors.renewal_history_with_channels(customer=customer)}
     return render_to_string("renewals/_renewal_history.html", context, request=request)

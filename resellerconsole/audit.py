@@ -14,6 +14,7 @@ import structlog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,6 +45,26 @@ def audit_source(source: str, detail: str = ""):
         yield
     finally:
         _current.reset(token)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The channel of one recorded change, as the history shows it (`str`: channel_text)."""
+
+    source: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return channel_text(self.source, self.detail)
+
+
+def channel_text(source: str, detail: str = "") -> str:
+    """How every history names a row's channel: its label, and for the VIP Marketplace API which client
+    (the one detail a reader can act on; a job's name or "token" is for the admin's audit list)."""
+    label = str(Source(source).label) if source in Source.values else source
+    if source == Source.VIPMP and detail:
+        return gettext("%(channel)s (client %(client)s)") % {"channel": label, "client": detail}
+    return label
 
 
 def current_source() -> str:

@@ -200,10 +200,10 @@ def test_internal_sales_renews_from_the_overview(page: Page, live_server):
     log_in(page, live_server, "ines", "en")
     page.get_by_role("link", name="Renewals", exact=True).click()
     page.get_by_role("link", name="Förnyelse AB").click()
-    # exact, and its own form's Save: the product's auto-renewal (its quantity and Save) is on the same tab.
+    # exact: the product's auto-renewal (its quantity and its Save) is on the same tab; each Save names its form.
     quantity = page.get_by_label("Renewal quantity of After Effects", exact=True)
     quantity.fill("6")
-    page.locator("form", has=quantity).get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save renewal quantity for After Effects", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("6 licences will be renewed")
     page.get_by_label("Order number").fill("LWS-REN-77")
     page.get_by_role("button", name="Process renewal").click()

@@ -1,6 +1,7 @@
 """Issue 14's Done-when: the console's history shows what /v3 placed — the order, its partial return, the
 renewal order — like any other, each marked with its channel ("VIP Marketplace API"); the auto-renewal the daily
-job places is marked as the job's, and as an auto-renewal."""
+job places is marked as the job's, and as an auto-renewal. Account activity, the Order and authorization history's
+cards (the PA, its order, each return) and the Renewal history's cards say it alike, in English and Swedish."""
 
 import datetime as dt
 import re
@@ -11,12 +12,15 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from authorizations.models import PurchaseAuthorization
 from customers.models import Customer, CustomerEvent
 from jobs import services as jobs
 from licences.models import Holding
+from renewals.models import Renewal
 from resellerconsole.audit import Source
 from tests.factories import ProductFactory, ResellerAdminFactory
 from tests.test_vipmp_support import CUSTOMERS_URL, V3, customer_body, make_client, northwind
+from vipmp.models import ApiClientActor
 
 pytestmark = pytest.mark.django_db
 FIRST_ORDER = dt.datetime(2025, 3, 10, 9, tzinfo=dt.UTC)
@@ -40,7 +44,9 @@ def history_entries(reseller, customer) -> list[str]:
     return [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", item))).strip() for item in items]
 
 
-def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
+def place_through_v3():
+    """Through /v3: a customer, a NEW order of 5 Photoshop, a RETURN of 2 of them, a RENEWAL in the window; then
+    the auto-renewal job renews on the next anniversary. Returns (reseller, customer, credentials, photoshop)."""
     reseller = northwind()
     photoshop = ProductFactory(name="Photoshop")
     credentials = make_client(reseller)
@@ -79,6 +85,11 @@ def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
         assert renewal.status_code == 201, renewal.content
     with time_machine.travel(NEXT_ANNIVERSARY, tick=False):
         assert jobs.run_job("auto_renew_subscriptions", on=NEXT_ANNIVERSARY)["renewed"] == 1
+    return reseller, customer, credentials, photoshop
+
+
+def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
+    reseller, customer, credentials, _photoshop = place_through_v3()
 
     channel = {value: str(label) for value, label in Source.choices}
     by_kind = {
@@ -89,6 +100,13 @@ def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
     assert [e.source for e in by_kind[Kind.RETURN_REQUESTED]] == [Source.VIPMP]
     assert [e.source for e in by_kind[Kind.RENEWED]] == [Source.VIPMP, Source.JOB]
     assert by_kind[Kind.ORDER_PLACED][0].source_detail == credentials[0].client_id
+    # Every /v3 write (the customer, NEW, RETURN, RENEWAL) has one actor: the client's user at the reseller.
+    actor = ApiClientActor.objects.get(client=credentials[0], reseller=reseller).user
+    by_v3 = customer.events.exclude(source=Source.JOB)
+    assert {(e.source, e.source_detail, e.actor_id) for e in by_v3} == {
+        (Source.VIPMP, credentials[0].client_id, actor.pk)
+    }
+    assert {r.placed_by for r in Renewal.objects.filter(customer=customer, automatic=False)} == {actor}
 
     entries = history_entries(reseller, customer)
 
@@ -100,3 +118,73 @@ def test_orders_returns_and_renewals_placed_through_v3_show_their_channel():
     automatic, by_order = shown(Kind.RENEWED)  # newest first
     assert channel[Source.VIPMP] in by_order and "auto-renewal" not in by_order
     assert channel[Source.JOB] in automatic and "(auto-renewal)" in automatic
+
+
+# ---------------------------------------------------------------------------
+# The history tabs' cards
+# ---------------------------------------------------------------------------
+def tab_cards(browser: Client, url_name: str, customer, language: str) -> list[str]:
+    """The tab's cards (<article>) as a reader reads them, one text per card, in `language`."""
+    page = browser.get(reverse(url_name, args=[customer.pk]), headers={"Accept-Language": language})
+    assert page.status_code == 200
+    articles = re.findall(r"<article.*?</article>", page.content.decode(), flags=re.S)
+    return [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", article))).strip() for article in articles]
+
+
+def console_order(browser: Client, customer, product) -> str:
+    """A PA created in the console's dialog and its order recorded there by hand; returns the PA's reference."""
+    created = browser.post(
+        reverse("purchase-authorization-create", args=[customer.pk]),
+        {
+            "license_type": "team",
+            "po_number": "",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-product": product.pk,
+            "lines-0-quantity": "2",
+            "action": "create",
+        },
+    )
+    assert created.status_code == 302, created.content.decode()[:2000]
+    pa = PurchaseAuthorization.objects.get(customer=customer, lines__product=product)
+    recorded = browser.post(
+        reverse("order-record", args=[customer.pk, pa.pk]),
+        {"order_number": "LWS-BY-HAND-1", "order_date": NEXT_ANNIVERSARY.isoformat()},
+    )
+    assert recorded.status_code == 302, recorded.content.decode()[:2000]
+    return pa.reference
+
+
+WORDS = {
+    # language: (the label, the /v3 client's channel, the job's auto-renewal, the console)
+    "en": ("Channel", "VIP Marketplace API (client {client})", "Scheduled job (auto-renewal)", "Console"),
+    "sv": ("Kanal", "VIP Marketplace-API (klient {client})", "Schemalagt jobb (automatisk förlängning)", "Konsolen"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_history_cards_say_each_orders_returns_and_renewals_channel(language):
+    reseller, customer, credentials, photoshop = place_through_v3()
+    admin = ResellerAdminFactory(reseller=reseller)
+    with time_machine.travel(NEXT_ANNIVERSARY, tick=False):
+        at_the_time = Client()
+        at_the_time.force_login(admin)
+        by_hand = console_order(at_the_time, customer, ProductFactory(name="Illustrator"))
+    browser = Client()
+    browser.force_login(admin)
+    label, through_v3, job, console = WORDS[language]
+    through_v3 = through_v3.format(client=credentials[0].client_id)
+
+    history = tab_cards(browser, "customer-history", customer, language)
+    (v3_card,) = [card for card in history if "Photoshop" in card]
+    (console_card,) = [card for card in history if by_hand in card]
+    # The PA and its order each say it in their facts; the partial return says it on its line.
+    assert v3_card.count(f"{label} {through_v3}") == 2, v3_card
+    assert re.search(rf"Photoshop × 2 \([^)]*\) · {label}: {re.escape(through_v3)}", v3_card), v3_card
+    assert console_card.count(f"{label} {console}") == 2, console_card
+    assert "VIP Marketplace" not in console_card
+
+    renewals = tab_cards(browser, "customer-renewals", customer, language)
+    automatic, renewed = renewals  # newest first: the job's, then the RENEWAL order's
+    assert f"{label}: {job}" in automatic
+    assert f"{label}: {through_v3}" in renewed

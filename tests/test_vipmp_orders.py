@@ -330,7 +330,7 @@ def test_orders_and_returns_through_v3_show_in_the_console_with_their_channel(
     entries = [line for line in activity.splitlines() if "<li><time" in line]
     for words in (f"{placed['orderId']} → PA", f"{placed['orderId']}: Photoshop × 2", "Photoshop × 5"):
         (entry,) = [line for line in entries if words in line]
-        assert '<span class="channel">VIP Marketplace API</span>' in entry, entry
+        assert f'<span class="channel">VIP Marketplace API (client {api.client_id})</span>' in entry, entry
     history = client.get(reverse("customer-history", args=[customer.pk])).content.decode()
     assert placed["orderId"] in history and "Returned: Photoshop × 2" in history
     assert "Marketplace Integration (VIP Marketplace API)" in history  # placed by the client's user

@@ -16,7 +16,7 @@ from renewals.models import AutoRenewal, AutoRenewalDefault, Renewal
 from resellerconsole.audit import Source
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory
 from tests.test_vipmp_support import CUSTOMERS_URL, V3, customer_body, make_client, northwind
-from vipmp.models import ApiClient, ApiClientActor
+from vipmp.models import ApiClientActor
 
 pytestmark = pytest.mark.django_db
 FIRST_ORDER = dt.date(2025, 3, 10)
@@ -375,11 +375,12 @@ def test_renewal_inside_the_window_renews_as_the_console_does(world, credentials
     assert replay.json() == body and replay["Idempotent-Replayed"] == "true"
 
     customer.refresh_from_db()
-    client_user = ApiClient.objects.get(client_id=api.client_id).user
+    # Placed as every /v3 write is: by the client's user at the customer's reseller, not entered by hand.
+    actor = ApiClientActor.objects.get(client__client_id=api.client_id, reseller=customer.reseller).user
     assert customer.anniversary_date == dt.date(2027, 3, 10)
-    assert (renewal.placed_by, renewal.entered_by_hand, renewal.automatic) == (client_user, False, False)
+    assert (renewal.placed_by, renewal.entered_by_hand, renewal.automatic) == (actor, False, False)
     event = customer.events.get(kind=CustomerEvent.Kind.RENEWED)
-    assert (event.source, event.source_detail) == (Source.VIPMP, api.client_id)
+    assert (event.source, event.source_detail, event.actor) == (Source.VIPMP, api.client_id, actor)
     assert holding(customer, photoshop).deployed == 4
 
 

@@ -3,8 +3,8 @@
 vipmp/orders.py's OrdersView reads `orderType`; the renewal's types (`@order_type("RENEWAL")` in
 vipmp/renewal_orders.py) are handed to the handler registered here: it gets the view, the user the client acts
 as at the customer's reseller, the customer and the request body, and answers Adobe's order resource (NEW,
-PREVIEW and RETURN are orders.py's own ORDER_TYPES). Also here what the renewal's types share: who places
-their order, its order number, and how our refusals are named in Adobe's fields.
+PREVIEW and RETURN are orders.py's own ORDER_TYPES). Also here what the renewal's types share: their order
+number, and how our refusals are named in Adobe's fields.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from customers.models import Customer
 from resellerconsole.errors import DomainError, Problem
 
 from . import errors
-from .models import ApiClient
 from .views import VipmpView
 
 Handler = Callable[[VipmpView, User, Customer, dict], Response]
@@ -43,13 +42,6 @@ def order_type(name: str) -> Callable[[Handler], Handler]:
 # ---------------------------------------------------------------------------
 # What the order types share
 # ---------------------------------------------------------------------------
-def placing_actor(client: ApiClient) -> User:
-    """Who places a /v3 order: the client's own service user, an order-placing integration as the licensing
-    website is (accounts.permissions: orders through an API are an integration's, never entered by hand). It
-    sees no customer itself: the view has already found the customer among the client's resellers'."""
-    return client.user
-
-
 def new_order_number() -> str:
     """An order number for an order /v3 places (Adobe creates the orderId; so do we): ten digits, as Adobe's.
     The order intake refuses one that is taken (order_number_conflict); `retry_on_taken` draws another."""

@@ -34,7 +34,7 @@ from resellerconsole.errors import DomainError
 from resellerconsole.serializers import StrictInput
 
 from . import errors
-from .order_types import order_type, placing_actor, refusal, retry_on_taken
+from .order_types import order_type, refusal, retry_on_taken
 from .subscriptions import subscription_id
 from .views import VipmpView
 
@@ -301,7 +301,9 @@ def renewal(view: VipmpView, actor, customer: Customer, body: dict) -> Response:
             order_date=timezone.localdate(),
             reference=cast(str, customer.vip_id),  # a /v3 customer has its VIP ID from the start
             lines=order_lines,
-            actor=placing_actor(view.client),
+            # The client's user at the customer's reseller, as every other /v3 write (NEW, RETURN, PATCH).
+            actor=actor,
+            through_marketplace=True,
         )
 
     with audit_source(Source.VIPMP, view.client.client_id):

@@ -64,8 +64,8 @@ def api_client_create(*, name: str, resellers=(), is_active: bool = True, client
         client.name, client.is_active = name.strip(), is_active
         client.client_id = secrets.token_hex(16)
         client.secret_hash = make_password(secret)
-        # An order-placing integration, as the licensing website is: /v3 orders are placed as this user
-        # (vipmp.order_types.placing_actor). It sees no customer itself.
+        # The user /v3 requests authenticate as (throttles and X-Correlation-Id keys count against it). It sees
+        # no customer and places nothing: every /v3 write runs as the client's user at the customer's reseller.
         client.user = _service_user(
             f"vipmp.{client.client_id}", first_name=client.name, role=User.Role.LICENSING_WEBSITE
         )

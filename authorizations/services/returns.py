@@ -185,5 +185,5 @@ def return_request(
             ]
         )
         _change_holdings(customer, {ln.order_line.product_id: -ln.quantity for ln in chosen})
-        return_requested_record(customer=customer, actor=actor, order=order, lines=chosen)
+        return_requested_record(customer=customer, actor=actor, order=order, authorization=authorization, lines=chosen)
     return authorization

@@ -220,13 +220,16 @@ def renewal_place(
     lines: Sequence[RenewalLineRequest],
     actor: User,
     number_taken_elsewhere: bool = False,
+    through_marketplace: bool = False,
 ) -> tuple[Renewal, bool]:
     """Process a renewal order: renew the chosen quantities for 12 months, release what is not renewed,
     move the anniversary a year on and record the renewal. The same order again returns the first result.
 
     `number_taken_elsewhere`: the order intake (which owns order numbers) found the number on a new order the
-    actor may not see; it is refused only after every other check, as an unknown holder's number is."""
-    by_hand = order_entered_by_hand(actor)
+    actor may not see; it is refused only after every other check, as an unknown holder's number is.
+    `through_marketplace`: a VIP Marketplace API client renews, as its user at the customer's reseller (as the
+    client's NEW orders are placed), not entered by hand."""
+    by_hand = order_entered_by_hand(actor, through_marketplace=through_marketplace)
     order_number = (order_number or "").strip()
     if not order_number:
         raise DomainError(_("Enter the order number."), code="required", field="order_number")
@@ -237,8 +240,9 @@ def renewal_place(
     # Someone else's number is refused only after every other check, as the create would (answers stay alike).
     taken = existing is not None or number_taken_elsewhere
     refuse_future_order_date(order_date)
-    # By hand, only the actor's own customers exist; the LWS renews for every reseller.
-    customers = customers_visible_to(actor) if by_hand else Customer.objects
+    # By hand or through the VIP Marketplace API, only the actor's own customers exist; the LWS renews for every
+    # reseller.
+    customers = customers_visible_to(actor) if by_hand or through_marketplace else Customer.objects
     customer = customers.filter(vip_id=(vip_id or "").strip().upper()).first()
     if customer is None:
         raise DomainError(
