@@ -2,7 +2,8 @@
 sends generated requests — positive, negative, and positive with the ids of real customers, orders and
 subscriptions (ours, another reseller's, missing ones) — to every operation the description names, the token URL
 included. None may answer a server error, a status the operation does not list, or a body its schema does not
-describe; first, one accepted request per write (and read) is checked the same way, so every success answer is.
+describe, and a foreign or missing id is 404 with Adobe's code; first, one accepted request per operation is
+checked the same way, so every kind of success answer is, and refused credentials at the end.
 tests/test_vipmp_conformance.py does the same against Adobe's description."""
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from vipmp.models import ApiClientActor
 pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-#: Examples per operation and kind of data (three kinds, eleven operations: about 800 requests).
-MAX_EXAMPLES = 25
+#: Examples per operation and kind of data (three kinds, eleven operations: about 1,500 requests, ~100 s).
+MAX_EXAMPLES = 50
 KINDS = [(GenerationMode.POSITIVE, False), (GenerationMode.NEGATIVE, False), (GenerationMode.POSITIVE, True)]
 MISSING_CUSTOMER = "0123456789ABCDEF0123"
 #: Values that reach the services with the real references (and a few they refuse).
@@ -349,3 +350,25 @@ def test_every_operation_answers_as_our_description_says(wsgi_application, world
     assert not failures, "\n\n".join(failures)
     # The generated requests reached the services, not only their refusals.
     assert all(sum(counts.values()) >= MAX_EXAMPLES for counts in statuses.values()), statuses
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 403, "4115"),  # no X-Api-Key
+        ({"X-Api-Key": "any"}, 403, "4117"),  # no bearer token
+        ({"X-Api-Key": "any", "Authorization": "Bearer not-a-token"}, 401, "4116"),
+    ],
+)
+def test_refused_credentials_answer_as_described(wsgi_application, world, headers, status, code):
+    """The generated requests above all carry good credentials; refused ones answer what every operation lists."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/v3/", wsgi_application)
+    for method, path, path_parameters, query, body in _known_good_requests(world):
+        if path == TOKEN_URL:
+            continue
+        operation = schema[path][method]
+        extra = {"body": body, "media_type": "application/json"} if body is not None else {}
+        headers = {**headers, "X-Correlation-Id": str(uuid.uuid4())}
+        case = operation.Case(path_parameters=path_parameters, query=query, headers=headers, **extra)
+        response = case.call_and_validate(checks=CHECKS)
+        assert (response.status_code, response.json()["code"]) == (status, code), operation.label
