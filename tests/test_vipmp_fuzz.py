@@ -48,11 +48,11 @@ MAX_EXAMPLES = 50
 KINDS = [(GenerationMode.POSITIVE, False), (GenerationMode.NEGATIVE, False), (GenerationMode.POSITIVE, True)]
 MISSING_CUSTOMER = "0123456789ABCDEF0123"
 #: Values that reach the services with the real references (and a few they refuse).
-CURRENCIES = ["EUR", "USD"]
+CURRENCIES = ["EUR", "EUR", "USD"]  # the products are sold in EUR
 LANGUAGES = ["en-US", "sv-SE", "sv", "de-DE"]
 COUNTRIES = ["SE", "SWE", "NO", "XX"]
-#: Small quantities, and a few past every limit (and past the database's integers).
-QUANTITIES = st.integers(min_value=-1, max_value=12) | st.sampled_from([200_001, 2**63])
+#: Mostly quantities an order may have, else one at or past every limit (and past the database's integers).
+QUANTITIES = st.integers(min_value=1, max_value=12) | st.sampled_from([0, -1, 200_001, 2**63])
 
 
 @pytest.fixture
