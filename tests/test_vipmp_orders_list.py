@@ -173,10 +173,17 @@ def test_renewals_are_in_the_history_with_their_renewal_skus(api, customer, prod
         ("end-date=2026-03-01T10:00:00%2B02:00", "1132", ["end-date"]),
         ("cursor=not-a-cursor", "1132", ["cursor"]),
         ("offset=6", "1133", ["offset"]),
+        # Found by tests/test_vipmp_fuzz.py: past the database's integers, a server error.
+        ("offset=6188138789886217038178811904", "1133", ["offset"]),
+        ("limit=6188138789886217038178811904&offset=1", None, None),
     ],
 )
 def test_bad_search_values_are_1132_and_an_offset_past_the_end_1133(api, customer, history, query, code, details):
-    assert_refused(listed(api, f"{orders_url(customer.vip_id)}?{query}"), 400, code, details)
+    response = listed(api, f"{orders_url(customer.vip_id)}?{query}")
+    if code is None:  # accepted: a limit over 100 is 100
+        assert response.status_code == 200 and response.json()["limit"] == 100, response.content
+    else:
+        assert_refused(response, 400, code, details)
 
 
 def test_a_limit_over_100_is_100_and_unknown_parameters_are_ignored(api, customer, history):

@@ -91,6 +91,17 @@ def test_pages_follow_links_next(api, reseller):
     assert last["count"] == 1 and "next" not in last["links"] and last["links"]["prev"]["uri"].endswith("offset=2")
 
 
+def test_an_offset_past_the_total_is_an_empty_page_however_large(api, reseller):
+    """Found by tests/test_vipmp_fuzz.py: an offset beyond a 64-bit integer was a server error."""
+    pending_customer(reseller)
+    for offset in ("5", "6188138789886217038178811904"):
+        response = api.get(URL, data={"notification-type": PENDING, "offset": offset})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert (body["totalCount"], body["count"], body["items"], body["offset"]) == (1, 0, [], int(offset))
+        assert "next" not in body["links"] and body["links"]["prev"]["method"] == "GET"
+
+
 @pytest.mark.parametrize("count", [1, 6])
 def test_a_page_costs_the_same_queries_whatever_it_holds(api, reseller, django_assert_num_queries, count):
     for _ in range(count):

@@ -81,7 +81,8 @@ class NotificationListView(VipmpView):
             query["reseller-id"] = partner_id
         customers = pending_order_customers(reseller_ids=reseller_ids)
         total = customers.count()
-        page = list(customers[offset : offset + limit])
+        # Past the total the page is empty without asking: an offset beyond the database's integers would fail there.
+        page = list(customers[offset : offset + limit]) if offset < total else []
         items = [
             {
                 "customerId": customer.vip_id,

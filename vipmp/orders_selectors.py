@@ -227,7 +227,8 @@ def orders_page(*, customer: Customer, search: Search, limit: int, offset: int, 
     paged = [_keyed(kind, rows, after) for kind, rows in parts.items()]
     union = paged[0].union(*paged[1:], all=True) if len(paged) > 1 else paged[0]
     start = 0 if after is not None else offset
-    keys = list(union.order_by("-at", "-rank", "-pk")[start : start + limit + 1])
+    # Past the total nothing is asked: an offset beyond the database's integers would fail there.
+    keys = list(union.order_by("-at", "-rank", "-pk")[start : start + limit + 1]) if start < total else []
     more, keys = len(keys) > limit, keys[:limit]
     wanted: dict[str, list[int]] = {}
     for key in keys:
