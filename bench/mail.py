@@ -70,7 +70,7 @@ def main() -> int:
     from django.conf import settings
 
     from notifications.models import OutboundEmail
-    from notifications.services import email_deliver
+    from notifications.sending import email_deliver
 
     rows = [
         OutboundEmail(
