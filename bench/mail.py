@@ -73,6 +73,7 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
+    from django.db import connection
 
     from notifications.models import OutboundEmail
     from notifications.sending import email_deliver
@@ -108,6 +109,8 @@ def main() -> int:
             OutboundEmail.objects.update(
                 state="pending", delivered_to=[], attempts=0, sent_at=None, claimed_at=None, last_error=""
             )
+            with connection.cursor() as cursor:  # each round starts from a clean table (the last one's dead rows)
+                cursor.execute(f"VACUUM ANALYZE {OutboundEmail._meta.db_table}")
             bare = bare_loop(port, messages)
             outbox, sent = sender_run(email_deliver)
             bares.append(bare)
