@@ -153,15 +153,12 @@ def test_other_resellers_objects_do_not_exist(client, two_resellers, name, metho
     assert snapshot(victim) == before
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
+@pytest.mark.parametrize("name", [
         n
         for n in object_patterns()
         # Staff and webhook endpoints are a reseller admin's own (internal sales' endpoints live in the admin).
         if not n.startswith(("staff-", "webhook-")) and not for_vip_admins(n)
-    ],
-)
+    ])
 def test_internal_sales_see_every_resellers_customers(client, two_resellers, name):
     _intruder, _staff, victim = two_resellers
     client.force_login(InternalSalesFactory())
