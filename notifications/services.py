@@ -1,23 +1,17 @@
-"""Writes to the outbox and delivery of its rows."""
+"""Writes to the outbox (its delivery: sending.py)."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import bulk
 from .bulk import StencilledEmail
 from .models import OutboundEmail
-from .signals import email_sent
 from .stencils import Stencil
 
 logger = logging.getLogger(__name__)
@@ -174,163 +168,6 @@ def _enqueue_delivery(email_id: int) -> None:
     except Exception:
         # The row is committed; the periodic sweep will deliver it once the broker is back.
         logger.warning("Broker unavailable; e-mail %s left for the outbox sweep", email_id, exc_info=True)
-
-
-def _deliverable(now) -> Q:
-    stale = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
-    return Q(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now) | Q(
-        state=OutboundEmail.State.SENDING, claimed_at__lte=stale
-    )
-
-
-def _claim(*, now, ids: list[int] | None = None, limit: int) -> list[OutboundEmail]:
-    """Mark up to `limit` deliverable rows `sending` and return them; rows another worker holds are skipped."""
-    with transaction.atomic():
-        candidates = OutboundEmail.objects.filter(_deliverable(now))
-        if ids is not None:
-            candidates = candidates.filter(pk__in=ids)
-        if connection_supports_skip_locked():
-            candidates = candidates.select_for_update(skip_locked=True)
-        claimed = list(candidates.order_by("next_attempt_at", "pk")[:limit])
-        if claimed:
-            OutboundEmail.objects.filter(pk__in=[e.pk for e in claimed]).update(
-                state=OutboundEmail.State.SENDING, claimed_at=now
-            )
-    return claimed
-
-
-def connection_supports_skip_locked() -> bool:
-    return connection.features.has_select_for_update_skip_locked
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    claimed: int
-    sent: int
-
-
-def email_deliver(*, email_ids: list[int] | None = None, limit: int = 20) -> DeliveryResult:
-    """Send up to `limit` deliverable outbox rows over one SMTP connection, one message per recipient.
-
-    Recipients do not see each other's addresses: a row for several people is one message to each, and each
-    accepted recipient is recorded on the row as it goes, so a retry sends only to the rest and a crash re-sends
-    at most the message in flight. A connection the server drops is opened again and the message in flight
-    sent once more; the rest of the batch goes on over the new connection.
-    """
-    now = timezone.now()
-    claimed = _claim(now=now, ids=email_ids, limit=limit)
-    if not claimed:
-        return DeliveryResult(claimed=0, sent=0)
-    sender = _Sender()
-    try:
-        sender.open()
-    except Exception as error:  # the server refused us: every claimed row gets its retry and backoff
-        for email in claimed:
-            _mark_failed_attempt(email, error)
-        return DeliveryResult(claimed=len(claimed), sent=0)
-    sent = 0
-    try:
-        for index, email in enumerate(claimed):
-            try:
-                _deliver_row(email, sender)
-            except _ServerGone as gone:  # no new connection either: the rest waits for its retry
-                for rest in claimed[index:]:
-                    _mark_failed_attempt(rest, gone.error)
-                break
-            except Exception as error:  # SMTP errors come in many types; each is recorded on the row.
-                _mark_failed_attempt(email, error)
-                continue
-            sent += 1
-    finally:
-        sender.close()
-    return DeliveryResult(claimed=len(claimed), sent=sent)
-
-
-#: What a dropped connection raises (smtplib turns most socket errors into SMTPServerDisconnected).
-DISCONNECTED = (smtplib.SMTPServerDisconnected, ConnectionError)
-
-
-class _ServerGone(Exception):
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
-
-
-class _Sender:
-    """The batch's connection: opened again when the server drops it, so one drop does not fail the batch."""
-
-    def __init__(self):
-        self.connection = get_connection()
-
-    def open(self) -> None:
-        self.connection.open()
-
-    def close(self) -> None:
-        try:
-            self.connection.close()
-        except Exception:  # already gone; nothing is left to tell the server
-            logger.debug("Closing the SMTP connection failed", exc_info=True)
-
-    def send(self, message: EmailMultiAlternatives) -> None:
-        try:
-            message.send()
-        except DISCONNECTED as error:
-            # Dropped before the server answered: not accepted, so sent once more on a fresh connection. A second
-            # failure is the row's attempt; the next message opens a connection again.
-            logger.info("SMTP connection dropped (%s); connecting again", error)
-            self.close()
-            try:
-                self.open()
-            except Exception as refused:
-                raise _ServerGone(refused) from refused
-            message.send()
-
-
-def _deliver_row(email: OutboundEmail, sender: _Sender) -> None:
-    """Send the row to each recipient not yet served; record each acceptance, the last one marks the row sent."""
-    delivered = list(email.delivered_to)
-    remaining = [recipient for recipient in email.recipients if recipient not in delivered]
-    for recipient in remaining:
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[recipient],
-            connection=sender.connection,
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        sender.send(message)
-        delivered.append(recipient)
-        if len(delivered) < len(email.recipients):
-            OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(delivered_to=delivered)
-    sent_at = timezone.now()
-    # The apps above hear of it in the transaction that records it (no savepoint: nothing else is in it).
-    with transaction.atomic(savepoint=False):
-        marked = OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.SENDING).update(
-            state=OutboundEmail.State.SENT,
-            sent_at=sent_at,
-            attempts=email.attempts + 1,
-            last_error="",
-            delivered_to=delivered,
-        )
-        if marked:
-            email.state, email.sent_at = OutboundEmail.State.SENT, sent_at
-            email_sent.send(sender=OutboundEmail, email=email)
-
-
-def _mark_failed_attempt(email: OutboundEmail, error: Exception) -> None:
-    attempts = email.attempts + 1
-    final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-    logger.warning("E-mail %s attempt %s failed: %s", email.pk, attempts, error)
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
-        attempts=attempts,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
-        # Exponential backoff: 1, 2, 4, 8 … minutes.
-        next_attempt_at=timezone.now() + timedelta(minutes=2 ** (attempts - 1)),
-        claimed_at=None,
-    )
 
 
 def email_retry(*, email_ids: list[int]) -> int:

@@ -5,7 +5,7 @@ from django.db import connection
 
 from customers import services
 from customers.models import Customer, CustomerEvent
-from notifications import services as outbox
+from notifications import sending as outbox
 from notifications.models import OutboundEmail
 from resellerconsole.errors import DomainError
 from tests.conftest import run_together
@@ -272,7 +272,7 @@ def test_parallel_notice_jobs_and_senders_send_each_notice_once(smtp):
     from datetime import date
 
     from notifications.notices import send_renewal_notices
-    from notifications.services import email_deliver
+    from notifications.sending import email_deliver
     from tests.factories import ActiveCustomerFactory
 
     day = date(2026, 8, 1)

@@ -16,7 +16,7 @@ from customers import services as customer_services
 from jobs import services as job_services
 from jobs.registry import DAILY_JOBS
 from jobs.tasks import run_daily_job
-from notifications import services as email_services
+from notifications import sending as email_sending
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_the_metrics_after_a_job_run_and_an_email_send(client, sales_client, sal
     for name in LISTED:
         assert any(key.split("{")[0].startswith(name) for key in before), name
 
-    email_services.email_deliver()
+    email_sending.email_deliver()
 
     after = scrape(client)
     assert len(mail.outbox) == 1

@@ -13,7 +13,7 @@ from jobs.services import run_daily_jobs
 from licences.models import Holding
 from notifications import notices
 from notifications.models import OutboundEmail
-from notifications.services import email_deliver
+from notifications.sending import email_deliver
 from notifications.tasks import send_pending_emails
 from renewals import services as renewals
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, SalesFactory

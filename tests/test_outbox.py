@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import services, tasks
+from notifications import sending, services, tasks
 from notifications.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +67,13 @@ def test_smtp_failure_retries_with_backoff_then_fails_visibly(settings):
     settings.OUTBOX_MAX_ATTEMPTS = 2
     email = pending_email()
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=SMTPServerDisconnected("gone")):
-        services.email_deliver()
+        sending.email_deliver()
         email.refresh_from_db()
         assert (email.state, email.attempts) == ("pending", 1)
         assert "SMTPServerDisconnected" in email.last_error
-        assert services.email_deliver().claimed == 0  # not due before its backoff
+        assert sending.email_deliver().claimed == 0  # not due before its backoff
         with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-            services.email_deliver()
+            sending.email_deliver()
     email.refresh_from_db()
     assert (email.state, email.attempts) == ("failed", 2)
     assert mail.outbox == []
@@ -90,7 +90,7 @@ def test_one_failing_message_does_not_stop_the_batch():
 
     OutboundEmail.objects.filter(pk=bad.pk).update(subject="boom")
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", send):
-        result = services.email_deliver()
+        result = sending.email_deliver()
     assert (result.claimed, result.sent) == (2, 1)
     assert OutboundEmail.objects.get(pk=good.pk).state == "sent"
     assert OutboundEmail.objects.get(pk=bad.pk).state == "pending"
@@ -100,9 +100,9 @@ def test_a_row_left_sending_by_a_crash_is_retried_after_the_timeout(settings):
     settings.OUTBOX_SENDING_TIMEOUT_SECONDS = 600
     email = pending_email(state="sending", claimed_at=timezone.now())
 
-    assert services.email_deliver().claimed == 0
+    assert sending.email_deliver().claimed == 0
     with time_machine.travel(timezone.now() + timedelta(seconds=601)):
-        assert services.email_deliver().sent == 1
+        assert sending.email_deliver().sent == 1
     email.refresh_from_db()
     assert email.state == "sent"
 
@@ -155,7 +155,7 @@ def test_the_data_migration_puts_the_outbox_sweep_in_the_beat_schedule_once():
 def test_an_smtp_server_refusing_connections_counts_as_a_failed_attempt(settings):
     rows = [pending_email() for _ in range(2)]
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.open", side_effect=ConnectionRefusedError("no")):
-        result = services.email_deliver()
+        result = sending.email_deliver()
     assert (result.claimed, result.sent) == (2, 0)
     for row in rows:
         row.refresh_from_db()

@@ -1,6 +1,6 @@
 """Sending the outbox's deliveries: one POST per delivery, retried with backoff for about three days.
 
-Robust as the e-mail outbox (notifications.services): a delivery is claimed (`sending`) in a short transaction
+Robust as the e-mail outbox (notifications.sending): a delivery is claimed (`sending`) in a short transaction
 that skips rows another worker holds, sent outside any transaction, and its result recorded; a worker that dies
 mid-send leaves the row `sending`, and the sweep sends it again once `WEBHOOKS_SENDING_TIMEOUT_SECONDS` passed.
 At least once: a receiver may see an event twice (same `webhook-id`), never zero times while it answers.

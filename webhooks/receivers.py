@@ -3,7 +3,7 @@
 Connected in `WebhooksConfig.ready()`; the domain apps send the signals and never import this app. Every row of
 the customer history (customers.signals.events_recorded) is one event of the type `types.KIND_TYPES` names; the
 deadline sweep's Delayed accounts add one event per overdue purchase authorization; the outbox's accepted renewal
-notices add `notice.sent`.
+notices add `notice.sent` (one event per e-mail; the outbox tells them in groups).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from authorizations.signals import accounts_delayed
 from customers.signals import events_recorded
-from notifications.signals import email_sent
+from notifications.signals import emails_sent
 
 from .outbox import Change, changes_record
 from .types import KIND_TYPES, NOTICE_KINDS
@@ -51,10 +51,9 @@ def deadlines_passed(sender, *, overdue: dict[int, list[str]], **kwargs) -> None
     )
 
 
-@receiver(email_sent, dispatch_uid="webhooks.notice_sent")
-def notice_sent(sender, *, email, **kwargs) -> None:
-    if email.kind not in NOTICE_KINDS or email.customer_id is None:
-        return
+@receiver(emails_sent, dispatch_uid="webhooks.notices_sent")
+def notices_sent(sender, *, emails, **kwargs) -> None:
+    """One `notice.sent` event per accepted renewal notice; a group of marks is one write."""
     changes_record(
         [
             Change(
@@ -68,5 +67,7 @@ def notice_sent(sender, *, email, **kwargs) -> None:
                 },
                 occurred_at=email.sent_at,
             )
+            for email in emails
+            if email.kind in NOTICE_KINDS and email.customer_id is not None
         ]
     )

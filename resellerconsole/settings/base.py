@@ -403,6 +403,10 @@ SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=5_000)
 # longest a batch can take (20 messages x EMAIL_TIMEOUT of 30 s = 10 minutes).
 OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=1800)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+# The sender records what the server accepted in groups: one UPDATE per this many messages, or per this many
+# seconds since the last one. A crash re-sends at most one group (docs/reliability.md); 1 marks every message.
+OUTBOX_MARK_EVERY = env.int("OUTBOX_MARK_EVERY", default=20)
+OUTBOX_MARK_SECONDS = env.float("OUTBOX_MARK_SECONDS", default=2)
 # Webhooks (docs/webhooks.md): only https:// targets unless DEBUG; never private, loopback or link-local
 # addresses unless allowed (the tests' receiver on 127.0.0.1); an answer within the timeout; retries for this long.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
