@@ -297,6 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--unchecked-floors", action="store_true", help="also time each floor without its deferred checks (before)"
     )
+    parser.add_argument(
+        "--jobs", nargs="+", choices=JOBS, default=JOBS, metavar="JOB", help=f"only these jobs (of {', '.join(JOBS)})"
+    )
+    parser.add_argument(
+        "--no-commit",
+        action="store_true",
+        help="roll the last job run back too, so the same seeded database can be measured again (--no-seed)",
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -330,14 +338,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{'queries':>9}{'RSS MB':>8}{'':>6}  load"
     )
     results = []
-    for job in JOBS:
+    for job in args.jobs:
         unchecked = child("unchecked floor", job, day, url) if args.unchecked_floors else None
         floors, jobs = [], []
         for _ in range(args.repeat):
             floors.append(child("floor", job, day, url))
             if args.repeat > 1:
                 jobs.append(child("rolled back job", job, day, url))
-        measured = child("job", job, day, url)
+        measured = child("rolled back job" if args.no_commit else "job", job, day, url)
         floor_seconds = statistics.median(f["seconds"] for f in floors)
         job_seconds = statistics.median([*(j["seconds"] for j in jobs), measured["seconds"]])
         ratio = job_seconds / floor_seconds if floor_seconds else float("nan")

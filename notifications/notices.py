@@ -13,7 +13,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from customers.models import Customer, CustomerStatus, VipAdmin
@@ -92,7 +93,7 @@ def send_renewal_notices(
             # notices and committed while this batch waited for the lock, after the candidates were read.
             customers = list(
                 due_customers(kind, on=on)
-                .filter(pk__in=[row["pk"] for row in rows])
+                .filter(_among("pk", "customers_customer.id", [row["pk"] for row in rows]))
                 .order_by("pk")
                 .values(*NOTICE_FIELDS)
             )
@@ -126,7 +127,10 @@ class NoticeRenderer:
     def __init__(self, kind: str):
         self.kind = kind
         self.stencils = Stencils(
-            [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")], notice_context
+            [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")],
+            notice_context,
+            head=NOTICE_SLOTS,
+            item=LINE_SLOTS,
         )
 
     def insert(self, customers: list[dict], *, dry_run: bool) -> int:
@@ -198,11 +202,13 @@ class NoticeRenderer:
     def _related(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list]]:
         """The VIP admins' addresses and the licences held (product, quantity, … by product name) per customer."""
         recipients: dict[int, list[str]] = defaultdict(list)
-        for customer_id, email in VipAdmin.objects.filter(customer_id__in=ids).values_list("customer_id", "email"):
+        for customer_id, email in VipAdmin.objects.filter(
+            _among("customer_id", "customers_vipadmin.customer_id", ids)
+        ).values_list("customer_id", "email"):
             recipients[customer_id].append(email)
         lines: dict[int, list] = defaultdict(list)
         for customer_id, product, deployed in (
-            Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
+            Holding.objects.filter(_among("customer_id", "authorizations_holding.customer_id", ids), deployed__gt=0)
             .order_by("product__name", "pk")
             .values_list("customer_id", "product__name", "deployed")
         ):
@@ -223,6 +229,14 @@ class NoticeRenderer:
             *held,
         )
         return customer["preferred_language"], NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
+
+
+def _among(field: str, column: str, ids: list[int]):
+    """`field__in=ids`; on PostgreSQL `column = ANY(%s)` with one array parameter instead, so Django does not
+    prepare thousands of ids one by one (half the time of a batch's reads)."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField())  # noqa: S611 column: ours
+    return Q(**{f"{field}__in": ids})
 
 
 def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:
