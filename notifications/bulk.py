@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -56,10 +57,17 @@ class StencilledEmail:
     values: list[str]
 
 
-def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]]) -> None:
+def insert_stencilled(
+    *,
+    kind: str,
+    emails: list[StencilledEmail],
+    bodies: list[tuple[Stencil, Stencil]],
+    subject: Callable[[str], str] = str,
+) -> None:
     """`emails_insert` of many e-mails of one kind whose bodies are stencils (PostgreSQL): one INSERT in which the
     database fills each body in from the row's values, byte for byte `Stencil.fill`; the bodies are never built in
-    Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them."""
+    Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them; `subject` makes
+    each row's subject what is sent."""
     if not emails:
         return
     quote = connection.ops.quote_name
@@ -101,7 +109,7 @@ def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[
         [email.anniversary for email in emails],
         [json.dumps(sorted(set(email.recipients))) for email in emails],
         [email.language for email in emails],
-        [email.subject for email in emails],
+        [subject(email.subject) for email in emails],
         [email.bodies for email in emails],
         [json.dumps(email.values) for email in emails],
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -151,9 +151,7 @@ def emails_insert_stencilled(
     """`emails_insert` of many e-mails of one kind whose (text, HTML) bodies are stencils, filled in by the database
     (PostgreSQL, notifications/bulk.py); each row's `bodies` names its pair, `values` are its printed slot values."""
     if emails:
-        bulk.insert_stencilled(
-            kind=kind, emails=[replace(email, subject=email_subject(email.subject)) for email in emails], bodies=bodies
-        )
+        bulk.insert_stencilled(kind=kind, emails=emails, bodies=bodies, subject=email_subject)
         transaction.on_commit(_enqueue_sweep)
 
 

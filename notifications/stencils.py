@@ -78,7 +78,14 @@ class Stencil:
 
     def fill(self, values: Sequence[str]) -> str:
         """The template with these printed values (escaped here where the template escapes them)."""
+        if not self.escapes:
+            return self.pattern.format(*values)
         return self.pattern.format(*values, *(html.escape(value) for value in values))
+
+    @cached_property
+    def escapes(self) -> bool:
+        """Whether any slot is HTML-escaped."""
+        return any(not isinstance(part, str) and part[1] for part in self.parts)
 
     def sql(self, value: Callable[[int], str]) -> tuple[str, list[str]]:
         """The same filling as one SQL expression, for the database to fill many rows: literal text as parameters,
