@@ -11,6 +11,8 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import JSONField
 
+from customers.models import VipAdmin
+
 from .models import OutboundEmail
 from .stencils import Stencil
 
@@ -42,6 +44,14 @@ def insert_columns(emails: list[OutboundEmail]) -> None:
         cursor.execute(sql, columns)
 
 
+#: The customer's VIP admins' addresses, distinct and sorted by code point as `email_row` gives them (`COLLATE "C"`:
+#: the bytes' order in UTF-8, whatever the database's collation).
+VIP_ADMINS = (
+    '(SELECT jsonb_agg(DISTINCT v.email COLLATE "C" ORDER BY v.email COLLATE "C")'  # noqa: S608 the model's table
+    f" FROM {VipAdmin._meta.db_table} v WHERE v.customer_id = t.customer_id)"
+)
+
+
 @dataclass(frozen=True)
 class StencilledEmail:
     """An outbox row whose bodies the database fills in (`emails_insert_stencilled`)."""
@@ -49,7 +59,8 @@ class StencilledEmail:
     dedupe_key: str
     customer_id: int | None
     anniversary: date | None
-    recipients: list[str]
+    #: None: the customer's VIP admins, as the database has them.
+    recipients: list[str] | None
     language: str
     subject: str
     #: Which (text, HTML) stencils of the insert, and the printed values of their slots.
@@ -75,7 +86,7 @@ def insert_stencilled(
         "customer_id": "t.customer_id",
         "dedupe_key": "t.dedupe_key",
         "anniversary": "t.anniversary",
-        "recipients": "t.recipients::jsonb",
+        "recipients": f"coalesce(t.recipients::jsonb, {VIP_ADMINS})",
         "language": "t.language",
         "subject": "t.subject",
     }
@@ -107,7 +118,7 @@ def insert_stencilled(
         [email.customer_id for email in emails],
         [email.dedupe_key for email in emails],
         [email.anniversary for email in emails],
-        [json.dumps(sorted(set(email.recipients))) for email in emails],
+        [None if email.recipients is None else json.dumps(sorted(set(email.recipients))) for email in emails],
         [email.language for email in emails],
         [subject(email.subject) for email in emails],
         [email.bodies for email in emails],

@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from accounts.models import User
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerStatus, VipAdmin
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
@@ -91,9 +91,10 @@ def send_renewal_notices(
         ):
             # Asked again under the batch's lock: a run in parallel (a second beat) may have created these
             # notices and committed while this batch waited for the lock, after the candidates were read.
+            # Customers without VIP admins get no notice.
             customers = list(
                 due_customers(kind, on=on)
-                .filter(_ids([row["pk"] for row in rows]))
+                .filter(_ids([row["pk"] for row in rows]), Exists(VipAdmin.objects.filter(customer=OuterRef("pk"))))
                 .order_by("pk")
                 .values(*NOTICE_FIELDS)
             )
@@ -136,19 +137,19 @@ class NoticeRenderer:
     def insert(self, customers: list[dict], *, dry_run: bool) -> int:
         """Put the batch's notices in the outbox (customers without VIP admins get none); returns how many.
 
-        On PostgreSQL the database fills the bodies in from the stencils (`emails_insert_stencilled`); elsewhere,
-        and for e-mails no stencil fits, the rows are built here.
+        On PostgreSQL the database fills the bodies in from the stencils and adds the VIP admins' addresses
+        (`emails_insert_stencilled`); elsewhere, and for e-mails no stencil fits, the rows are built here.
         """
-        recipients, lines = self._related([customer["pk"] for customer in customers])
         in_database = connection.vendor == "postgresql"
+        ids = [customer["pk"] for customer in customers]
+        lines = self._lines(ids)
+        recipients = {} if in_database else self._recipients(ids)
         stencilled: list[StencilledEmail] = []
         bodies: dict[tuple, int] = {}
         built: list[OutboundEmail] = []
         by_django: list[int] = []
         for customer in customers:
             pk = customer["pk"]
-            if not recipients[pk]:
-                continue
             language, kinds, values = self._values(customer, lines[pk])
             stencils = self.stencils.verified(language=language, kinds=kinds, values=values)
             if stencils is None:
@@ -162,7 +163,7 @@ class NoticeRenderer:
                         dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
                         customer_id=pk,
                         anniversary=anniversary,
-                        recipients=recipients[pk],
+                        recipients=None,  # the customer's VIP admins
                         language=language,
                         subject=stencils[0].fill(shown),
                         bodies=bodies.setdefault((language, kinds), len(bodies)),
@@ -184,6 +185,8 @@ class NoticeRenderer:
             )
         if by_django:
             # The templates do more than print these values: Django renders them, from the model instances.
+            if in_database:
+                recipients = self._recipients(by_django)
             models = Customer.objects.select_related("reseller").in_bulk(by_django)
             for pk in by_django:
                 models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
@@ -198,13 +201,10 @@ class NoticeRenderer:
             emails_insert(built)
         return len(stencilled) + len(built)
 
-    def _related(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list]]:
-        """The VIP admins' addresses and the licences held (product, quantity, … by product name) per customer.
-
-        Two plain statements read as tuples: building a dict or a model instance per row was a third of the job."""
+    def _recipients(self, ids: list[int]) -> dict[int, list[str]]:
+        """The VIP admins' addresses per customer."""
         among, parameters = _among(ids)
         recipients: dict[int, list[str]] = defaultdict(list)
-        lines: dict[int, list] = defaultdict(list)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT customer_id, email FROM customers_vipadmin WHERE customer_id {among}",  # noqa: S608 no input
@@ -212,6 +212,14 @@ class NoticeRenderer:
             )
             for customer_id, email in cursor.fetchall():
                 recipients[customer_id].append(email)
+        return recipients
+
+    def _lines(self, ids: list[int]) -> dict[int, list]:
+        """The licences held (product, quantity, … by product name) per customer, read as plain tuples: a dict or a
+        model instance per row was a third of the job."""
+        among, parameters = _among(ids)
+        lines: dict[int, list] = defaultdict(list)
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT h.customer_id, p.name, h.deployed FROM authorizations_holding h"  # noqa: S608 no input
                 f" JOIN catalogue_product p ON p.id = h.product_id WHERE h.customer_id {among} AND h.deployed > 0"
@@ -220,7 +228,7 @@ class NoticeRenderer:
             )
             for customer_id, product, deployed in cursor.fetchall():
                 lines[customer_id] += [product, deployed]
-        return recipients, lines
+        return lines
 
     def _values(self, customer: dict, held: list) -> tuple[str, tuple[str, ...], tuple]:
         """The customer's language, the slots of its stencil and their values."""
