@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -74,13 +74,15 @@ def insert_stencilled(
     emails: list[StencilledEmail],
     bodies: list[tuple[Stencil, Stencil]],
     subject: Callable[[str], str] = str,
-) -> None:
+    unless_sent: Sequence[str] = (),
+) -> int:
     """`emails_insert` of many e-mails of one kind whose bodies are stencils (PostgreSQL): one INSERT in which the
     database fills each body in from the row's values, byte for byte `Stencil.fill`; the bodies are never built in
     Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them; `subject` makes
-    each row's subject what is sent."""
+    each row's subject what is sent. A customer's row is left out if an e-mail of a kind in `unless_sent` for the same
+    anniversary exists (seen as committed when the statement starts). Returns how many rows it inserted."""
     if not emails:
-        return
+        return 0
     quote = connection.ops.quote_name
     given = {
         "customer_id": "t.customer_id",
@@ -127,7 +129,14 @@ def insert_stencilled(
     sql = (
         f"INSERT INTO {OutboundEmail._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(selected)} "  # noqa: S608
         "FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::int[], %s::jsonb[])"
-        " AS t(customer_id, dedupe_key, anniversary, recipients, language, subject, k, v) ON CONFLICT DO NOTHING"
+        " AS t(customer_id, dedupe_key, anniversary, recipients, language, subject, k, v)"
     )
+    if unless_sent:
+        sql += (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {OutboundEmail._meta.db_table} o WHERE o.customer_id = t.customer_id"  # noqa: S608
+            " AND o.anniversary = t.anniversary AND o.kind = ANY(%s))"
+        )
+        parameters.append(list(unless_sent))
     with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
+        cursor.execute(f"{sql} ON CONFLICT DO NOTHING", parameters)
+        return cursor.rowcount

@@ -14,8 +14,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from customers.models import Customer, CustomerStatus, VipAdmin
@@ -82,23 +81,29 @@ def send_renewal_notices(
     render or a model instance per e-mail. Three queries a batch, whatever its size.
     """
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
+    in_database = connection.vendor == "postgresql"
     run = NoticeRun()
     for kind in RENEWAL_NOTICES:
         run.created[kind] = 0
         renderer = NoticeRenderer(kind)
+        # Customers without VIP admins get no notice.
+        due = due_customers(kind, on=on).filter(Exists(VipAdmin.objects.filter(customer=OuterRef("pk"))))
         for rows in keyset_batches(
-            due_customers(kind, on=on), batch_size=batch_size, lock=not dry_run, fields=("pk",), key_range=key_range
+            due,
+            batch_size=batch_size,
+            lock=not dry_run,
+            fields=NOTICE_FIELDS if in_database else ("pk",),
+            key_range=key_range,
         ):
-            # Asked again under the batch's lock: a run in parallel (a second beat) may have created these
-            # notices and committed while this batch waited for the lock, after the candidates were read.
-            # Customers without VIP admins get no notice.
-            customers = list(
-                due_customers(kind, on=on)
-                .filter(_ids([row["pk"] for row in rows]), Exists(VipAdmin.objects.filter(customer=OuterRef("pk"))))
-                .order_by("pk")
-                .values(*NOTICE_FIELDS)
+            # A run in parallel (a second beat) may have created these notices and committed while this batch
+            # waited for the lock, after the candidates were read: on PostgreSQL the outbox INSERT asks again (its
+            # statement sees that commit); elsewhere they are read again here, under the lock.
+            customers = (
+                rows
+                if in_database
+                else list(due.filter(pk__in=[row["pk"] for row in rows]).order_by("pk").values(*NOTICE_FIELDS))
             )
-            run.created[kind] += renderer.insert(customers, dry_run=dry_run)
+            run.created[kind] += renderer.insert(customers, due=due, dry_run=dry_run)
     return run
 
 
@@ -134,8 +139,8 @@ class NoticeRenderer:
             item=LINE_SLOTS,
         )
 
-    def insert(self, customers: list[dict], *, dry_run: bool) -> int:
-        """Put the batch's notices in the outbox (customers without VIP admins get none); returns how many.
+    def insert(self, customers: list[dict], *, due, dry_run: bool) -> int:
+        """Put the batch's notices in the outbox; returns how many. `due`: the customers due this notice.
 
         On PostgreSQL the database fills the bodies in from the stencils and adds the VIP admins' addresses
         (`emails_insert_stencilled`); elsewhere, and for e-mails no stencil fits, the rows are built here.
@@ -187,19 +192,21 @@ class NoticeRenderer:
             # The templates do more than print these values: Django renders them, from the model instances.
             if in_database:
                 recipients = self._recipients(by_django)
-            models = Customer.objects.select_related("reseller").in_bulk(by_django)
-            for pk in by_django:
+            models = due.filter(pk__in=by_django).select_related("reseller").in_bulk()
+            for pk in models:
                 models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
                 built.append(_renewal_notice(self.kind, models[pk], recipients[pk]))
-        if not dry_run:
-            stencils_by_index = {index: key for key, index in bodies.items()}
-            emails_insert_stencilled(
-                kind=self.kind,
-                emails=stencilled,
-                bodies=[self.stencils.known(*stencils_by_index[index])[1:] for index in range(len(bodies))],
-            )
-            emails_insert(built)
-        return len(stencilled) + len(built)
+        if dry_run:
+            return len(stencilled) + len(built)
+        stencils_by_index = {index: key for key, index in bodies.items()}
+        inserted = emails_insert_stencilled(
+            kind=self.kind,
+            emails=stencilled,
+            bodies=[self.stencils.known(*stencils_by_index[index])[1:] for index in range(len(bodies))],
+            unless_sent=RENEWAL_NOTICES[RENEWAL_NOTICES.index(self.kind) :],
+        )
+        emails_insert(built)
+        return inserted + len(built)
 
     def _recipients(self, ids: list[int]) -> dict[int, list[str]]:
         """The VIP admins' addresses per customer."""
@@ -251,14 +258,6 @@ def _among(ids: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [ids]
     return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _ids(ids: list[int]):
-    """`pk__in=ids` as a filter; on PostgreSQL `id = ANY(%s)` with one array parameter instead, so Django does not
-    prepare thousands of ids one by one."""
-    if connection.vendor == "postgresql":
-        return RawSQL("customers_customer.id = ANY(%s)", (ids,), output_field=BooleanField())  # noqa: S611
-    return Q(pk__in=ids)
 
 
 @lru_cache(maxsize=1024)
