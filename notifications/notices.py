@@ -29,7 +29,7 @@ from .services import (
     emails_insert,
     emails_insert_stencilled,
 )
-from .stencils import DATE, NUMBER, TEXT, Fields, Stencils, fill_all, printed_date, printed_number
+from .stencils import DATE, NUMBER, TEXT, Fields, Stencil, Stencils, fill_all, printed_date, printed_number
 
 LIVE_STATUSES = CustomerStatus.live()
 RENEWAL_NOTICES = (
@@ -138,6 +138,8 @@ class NoticeRenderer:
             head=NOTICE_SLOTS,
             item=LINE_SLOTS,
         )
+        #: The stencils by (language, number of lines), once `Stencils.verified` has checked them (or None).
+        self._verified: dict[tuple[str, int], tuple[Stencil, ...] | None] = {}
 
     def insert(self, customers: list[dict], *, due, dry_run: bool) -> int:
         """Put the batch's notices in the outbox; returns how many. `due`: the customers due this notice.
@@ -150,19 +152,36 @@ class NoticeRenderer:
         lines = self._lines(ids)
         recipients = {} if in_database else self._recipients(ids)
         stencilled: list[StencilledEmail] = []
-        bodies: dict[tuple, int] = {}
+        bodies: dict[tuple[str, int], int] = {}  # (language, lines): its index in `pairs`
+        pairs: list[tuple[Stencil, Stencil]] = []
         built: list[OutboundEmail] = []
         by_django: list[int] = []
         for customer in customers:
             pk = customer["pk"]
-            language, kinds, values = self._values(customer, lines[pk])
-            stencils = self.stencils.verified(language=language, kinds=kinds, values=values)
+            language, held = customer["preferred_language"], lines[pk]
+            key = (language, len(held) // 2)
+            if key in self._verified:
+                stencils = self._verified[key]
+            else:
+                kinds, values = self._values(customer, held)
+                stencils = self._verified[key] = self.stencils.verified(language=language, kinds=kinds, values=values)
             if stencils is None:
                 by_django.append(pk)
                 continue
-            shown = _printed(values, language)
             anniversary = customer["anniversary_date"]
+            # The values as the templates print them (`stencils.printed`), in one pass.
+            shown = [
+                customer["company_name"],
+                customer["vip_id"],
+                customer["reseller__name"],
+                *_printed_dates(anniversary, language),
+            ]
+            for index in range(0, len(held), 2):
+                shown += (held[index], printed_number(held[index + 1], language))
             if in_database:
+                if key not in bodies:
+                    bodies[key] = len(pairs)
+                    pairs.append((stencils[1], stencils[2]))
                 stencilled.append(
                     StencilledEmail(
                         dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
@@ -171,7 +190,7 @@ class NoticeRenderer:
                         recipients=None,  # the customer's VIP admins
                         language=language,
                         subject=stencils[0].fill(shown),
-                        bodies=bodies.setdefault((language, kinds), len(bodies)),
+                        bodies=bodies[key],
                         values=shown,
                     )
                 )
@@ -198,11 +217,10 @@ class NoticeRenderer:
                 built.append(_renewal_notice(self.kind, models[pk], recipients[pk]))
         if dry_run:
             return len(stencilled) + len(built)
-        stencils_by_index = {index: key for key, index in bodies.items()}
         inserted = emails_insert_stencilled(
             kind=self.kind,
             emails=stencilled,
-            bodies=[self.stencils.known(*stencils_by_index[index])[1:] for index in range(len(bodies))],
+            bodies=pairs,
             unless_sent=RENEWAL_NOTICES[RENEWAL_NOTICES.index(self.kind) :],
         )
         emails_insert(built)
@@ -237,8 +255,8 @@ class NoticeRenderer:
                 lines[customer_id] += [product, deployed]
         return lines
 
-    def _values(self, customer: dict, held: list) -> tuple[str, tuple[str, ...], tuple]:
-        """The customer's language, the slots of its stencil and their values."""
+    def _values(self, customer: dict, held: list) -> tuple[tuple[str, ...], tuple]:
+        """The slots of the customer's stencil and their values."""
         anniversary = customer["anniversary_date"]
         grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
         values = (
@@ -250,7 +268,7 @@ class NoticeRenderer:
             grace_end + timedelta(days=1),
             *held,
         )
-        return customer["preferred_language"], NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
+        return NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
 
 
 def _among(ids: list[int]) -> tuple[str, list]:
@@ -261,17 +279,11 @@ def _among(ids: list[int]) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=1024)
-def _printed_dates(anniversary: date, grace_end: date, removal: date, language: str) -> tuple[str, str, str]:
+def _printed_dates(anniversary: date, language: str) -> tuple[str, str, str]:
+    """The anniversary, the grace period's end and the removal date as the templates print them."""
+    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+    removal = grace_end + timedelta(days=1)
     return printed_date(anniversary, language), printed_date(grace_end, language), printed_date(removal, language)
-
-
-def _printed(values: tuple, language: str) -> list[str]:
-    """`stencils.printed` of a notice's values (`NOTICE_SLOTS`, then `LINE_SLOTS` a line), in one pass."""
-    name, vip_id, reseller, anniversary, grace_end, removal, *held = values
-    shown = [name, vip_id, reseller, *_printed_dates(anniversary, grace_end, removal, language)]
-    for index in range(0, len(held), 2):
-        shown += [held[index], printed_number(held[index + 1], language)]
-    return shown
 
 
 def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:

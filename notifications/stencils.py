@@ -199,6 +199,15 @@ def stencil_build(
     return stencil
 
 
+def _marked(name: str, language: str, kinds: Sequence[str], context: Callable[[Sequence], dict]) -> Stencil | None:
+    """The template rendered once with the first markers, as a stencil (None if the markers do not come out whole
+    or the template asks for more than the context's values)."""
+    with translation.override(language):
+        built = context(_slot_values("A", kinds))
+        rendered = render_to_string(name, built)
+        return None if asked_for_more(built) else _parse(rendered, "A", kinds, language)
+
+
 def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ...]:
     """Each stencil filled with the same printed values."""
     # Most values have nothing to escape: one C-level search each instead of five replacements.
@@ -340,7 +349,10 @@ class Stencils:
         kinds = [self.head + self.item * items for items in (1, 2, 3)]
         shared = []
         for name in self.template_names:
-            one, two, three = (stencil_build(name, language=language, kinds=k, context=self.context) for k in kinds)
+            # One line as any stencil is built (two renders); two and three lines rendered once each, with the
+            # first markers, must be the same stencil repeated.
+            one = stencil_build(name, language=language, kinds=kinds[0], context=self.context)
+            two, three = (_marked(name, language, k, self.context) for k in kinds[1:])
             found = (
                 None if one is None or two is None else repeated(one, two, first=len(self.head), width=len(self.item))
             )

@@ -193,13 +193,21 @@ def test_one_stencil_serves_any_number_of_licence_lines(monkeypatch):
     """The stencils are built from the renders of none, one, two and three lines, whatever the line counts of the
     run; notices with more lines are still byte for byte what Django renders (their first one is compared)."""
     shapes = []
-    build = stencils_module.stencil_build
+    build, marked = stencils_module.stencil_build, stencils_module._marked
+
+    def lines(kinds):
+        return (len(kinds) - len(notices.NOTICE_SLOTS)) // len(notices.LINE_SLOTS)
 
     def recording(name, *, language, kinds, context):
-        shapes.append((len(kinds) - len(notices.NOTICE_SLOTS)) // len(notices.LINE_SLOTS))
+        shapes.append(lines(kinds))
         return build(name, language=language, kinds=kinds, context=context)
 
+    def recording_marked(name, language, kinds, context):
+        shapes.append(lines(kinds))
+        return marked(name, language, kinds, context)
+
     monkeypatch.setattr(stencils_module, "stencil_build", recording)
+    monkeypatch.setattr(stencils_module, "_marked", recording_marked)
     monkeypatch.setattr(notices, "_renewal_notice", lambda *a, **k: pytest.fail("a notice fell back to Django"))
     products = [ProductFactory(name=f"Product {index} & <co>") for index in range(7)]
     for count in range(8):
