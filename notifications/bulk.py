@@ -88,13 +88,13 @@ def insert_stencilled(
         "customer_id": "t.customer_id",
         "dedupe_key": "t.dedupe_key",
         "anniversary": "t.anniversary",
-        "recipients": f"coalesce(t.recipients::jsonb, {VIP_ADMINS})",
+        "recipients": f"coalesce(t.recipients, {VIP_ADMINS})",
         "language": "t.language",
         "subject": "t.subject",
     }
     columns: list[str] = []
     selected: list[str] = []
-    parameters: list[Any] = []  # literals, then one array per column
+    parameters: list[Any] = []  # literals, then the rows
     for f in (f for f in OutboundEmail._meta.concrete_fields if not f.primary_key):
         columns.append(quote(cast(str, f.column)))  # a concrete field has a column
         if f.attname in given:
@@ -116,20 +116,29 @@ def insert_stencilled(
         else:
             selected.append(f"%s::{f.cast_db_type(connection)}")
             parameters.append(f.get_db_prep_save(f.get_default(), connection))
-    parameters += [
-        [email.customer_id for email in emails],
-        [email.dedupe_key for email in emails],
-        [email.anniversary for email in emails],
-        [None if email.recipients is None else json.dumps(sorted(set(email.recipients))) for email in emails],
-        [email.language for email in emails],
-        [subject(email.subject) for email in emails],
-        [email.bodies for email in emails],
-        [json.dumps(email.values) for email in emails],
-    ]
+    # The rows as one JSON document, one object each: a single value for the database to parse, instead of eight
+    # arrays of thousands of values each planned as a constant of its own.
+    parameters.append(
+        json.dumps(
+            [
+                {
+                    "customer_id": email.customer_id,
+                    "dedupe_key": email.dedupe_key,
+                    "anniversary": None if email.anniversary is None else email.anniversary.isoformat(),
+                    "recipients": None if email.recipients is None else sorted(set(email.recipients)),
+                    "language": email.language,
+                    "subject": subject(email.subject),
+                    "k": email.bodies,
+                    "v": email.values,
+                }
+                for email in emails
+            ]
+        )
+    )
     sql = (
         f"INSERT INTO {OutboundEmail._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(selected)} "  # noqa: S608
-        "FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::int[], %s::jsonb[])"
-        " AS t(customer_id, dedupe_key, anniversary, recipients, language, subject, k, v)"
+        "FROM jsonb_to_recordset(%s::jsonb) AS t(customer_id bigint, dedupe_key text, anniversary date,"
+        " recipients jsonb, language text, subject text, k int, v jsonb)"
     )
     if unless_sent:
         # The existing e-mails of these customers read once, not looked up row by row: with few rows in its
@@ -137,11 +146,12 @@ def insert_stencilled(
         table = OutboundEmail._meta.db_table
         sql = (
             f"WITH sent AS MATERIALIZED (SELECT customer_id, anniversary FROM {table}"  # noqa: S608 the model's table
-            f" WHERE customer_id = ANY(%s) AND kind = ANY(%s)) {sql}"
+            f" WHERE customer_id = ANY(%s::bigint[]) AND kind = ANY(%s)) {sql}"
             " WHERE NOT EXISTS (SELECT 1 FROM sent WHERE sent.customer_id = t.customer_id"
             " AND sent.anniversary = t.anniversary)"
         )
-        parameters[:0] = [[email.customer_id for email in emails], list(unless_sent)]
+        ids = ",".join(str(email.customer_id) for email in emails if email.customer_id is not None)
+        parameters[:0] = [f"{{{ids}}}", list(unless_sent)]
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ON CONFLICT DO NOTHING", parameters)
         return cursor.rowcount
