@@ -76,9 +76,11 @@ def send_renewal_notices(
 ) -> NoticeRun:
     """Create the due renewal notices (delivery follows after commit through the outbox sender).
 
-    Each (kind, language, number of licence lines) is rendered by Django once per run into a stencil, and each
-    e-mail is filled in from plain values (notifications/stencils.py): the bytes Django renders, without a template
-    render or a model instance per e-mail. Three queries a batch, whatever its size.
+    Each (kind, language) is rendered by Django into one stencil for any number of licence lines, the first e-mail
+    of each number of lines is also rendered by Django and compared, and each e-mail is filled in from plain values
+    (notifications/stencils.py): the bytes Django renders, without a template render or a model instance per
+    e-mail. On PostgreSQL three statements a batch, whatever its size: the locked read of the batch, its licences,
+    and the outbox INSERT in which the database fills the bodies in and adds the VIP admins.
     """
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     in_database = connection.vendor == "postgresql"
