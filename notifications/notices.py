@@ -176,7 +176,7 @@ class NoticeRenderer:
                 customer["company_name"],
                 customer["vip_id"],
                 customer["reseller__name"],
-                *_printed_dates(anniversary, language),
+                *_printed_dates(anniversary, language, settings.RENEWAL_GRACE_DAYS),
             ]
             for index in range(0, len(held), 2):
                 shown += (held[index], printed_number(held[index + 1], language))
@@ -281,9 +281,9 @@ def _among(ids: list[int]) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=1024)
-def _printed_dates(anniversary: date, language: str) -> tuple[str, str, str]:
+def _printed_dates(anniversary: date, language: str, grace_days: int) -> tuple[str, str, str]:
     """The anniversary, the grace period's end and the removal date as the templates print them."""
-    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+    grace_end = anniversary + timedelta(days=grace_days)
     removal = grace_end + timedelta(days=1)
     return printed_date(anniversary, language), printed_date(grace_end, language), printed_date(removal, language)
 

@@ -218,7 +218,7 @@ def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ..
 @dataclass(frozen=True)
 class Repeated:
     """A template's stencil for any number of items (a loop's rows): `head`, each item's `core` with `between` them,
-    `tail`. An item's slots are numbered as the first item's (from `first`, `width` a item); literal text and the
+    `tail`. An item's slots are numbered as the first item's (from `first`, `width` slots an item); literal text and the
     other slots are the same for every item."""
 
     head: tuple[str | tuple[int, bool], ...]
