@@ -196,6 +196,17 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds(backend: int) -> float | None:
+    """CPU seconds used so far by this process and by its PostgreSQL backend (None if the server is not on this
+    machine): on a machine shared with other work, wall time stretches with the load, CPU time much less."""
+    try:
+        fields = Path(f"/proc/{backend}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    # utime and stime: fields 14 and 15 of /proc/PID/stat, 12 and 13 after the command name.
+    return time.process_time() + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
     """Run in a child process: the floor (rolled back), the job rolled back, or the job (committed); one JSON line.
 
@@ -207,6 +218,10 @@ def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
 
     from jobs.services import run_job
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    cpu_started = _cpu_seconds(backend)
     started = time.monotonic()
     if kind in ("floor", "unchecked floor"):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -239,10 +254,13 @@ def measure_one(kind: str, job: str, day: date, database_url: str) -> dict:
         # Rows changed: every count except the number of customers looked at.
         rows = sum(value for key, value in counts.items() if key != "customers")
         queries = len(issued)
+    seconds = time.monotonic() - started
+    cpu = _cpu_seconds(backend)
     return {
         "kind": kind,
         "job": job,
-        "seconds": time.monotonic() - started,
+        "seconds": seconds,
+        "cpu_seconds": None if cpu is None or cpu_started is None else cpu - cpu_started,
         "rows": rows,
         "queries": queries,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
@@ -272,6 +290,15 @@ RSS_TARGET_MB = 250
 SEED_TARGET_SECONDS = 180
 
 
+def _cpu_ratio(floors: list[dict], jobs: list[dict]) -> float:
+    """median(job CPU seconds) / median(floor CPU seconds), client and database backend together."""
+    floor_cpu = [f["cpu_seconds"] for f in floors if f["cpu_seconds"] is not None]
+    job_cpu = [j["cpu_seconds"] for j in jobs if j["cpu_seconds"] is not None]
+    if not floor_cpu or not job_cpu:
+        return float("nan")
+    return statistics.median(job_cpu) / statistics.median(floor_cpu)
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -296,6 +323,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--unchecked-floors", action="store_true", help="also time each floor without its deferred checks (before)"
+    )
+    parser.add_argument(
+        "--jobs", nargs="+", choices=JOBS, default=JOBS, metavar="JOB", help=f"only these jobs (of {', '.join(JOBS)})"
+    )
+    parser.add_argument(
+        "--no-commit",
+        action="store_true",
+        help="roll the last job run back too, so the same seeded database can be measured again (--no-seed)",
+    )
+    parser.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="do not VACUUM before each timed run (each rolled-back run leaves its rows behind as dead tuples, which"
+        " the next run's reads and unique checks walk through: the outbox's, 12,000 a run at 100,000 customers)",
     )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -330,17 +371,24 @@ def main(argv: list[str] | None = None) -> int:
         f"{'queries':>9}{'RSS MB':>8}{'':>6}  load"
     )
     results = []
-    for job in JOBS:
-        unchecked = child("unchecked floor", job, day, url) if args.unchecked_floors else None
+
+    def timed(kind: str, job: str) -> dict:
+        if not args.no_vacuum:  # every run starts from the same tables, not after the last one's dead rows
+            subprocess.run(["psql", url, "-q", "-c", "VACUUM"], check=True, stdout=subprocess.DEVNULL)
+        return child(kind, job, day, url)
+
+    for job in args.jobs:
+        unchecked = timed("unchecked floor", job) if args.unchecked_floors else None
         floors, jobs = [], []
         for _ in range(args.repeat):
-            floors.append(child("floor", job, day, url))
+            floors.append(timed("floor", job))
             if args.repeat > 1:
-                jobs.append(child("rolled back job", job, day, url))
-        measured = child("job", job, day, url)
+                jobs.append(timed("rolled back job", job))
+        measured = timed("rolled back job" if args.no_commit else "job", job)
         floor_seconds = statistics.median(f["seconds"] for f in floors)
         job_seconds = statistics.median([*(j["seconds"] for j in jobs), measured["seconds"]])
         ratio = job_seconds / floor_seconds if floor_seconds else float("nan")
+        cpu_ratio = _cpu_ratio(floors, [*jobs, measured])
         target = RATIO_TARGETS[job]
         results.append(
             {
@@ -350,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                 "floor_seconds": floor_seconds,
                 "job_seconds": job_seconds,
                 "ratio": ratio,
+                "cpu_ratio": cpu_ratio,
                 "target": target,
                 "rolled_back": jobs,
                 "floors": floors,
@@ -360,14 +409,17 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{job:<26}{floor_seconds:>9.2f}{job_seconds:>9.2f}{ratio:>7.2f}{'≤ ' + str(target):>8}"
             f"{verdict(ratio <= target):>6}{measured['rows']:>9}{floors[-1]['rows']:>11}{measured['queries']:>9}"
-            f"{rss:>8.0f}{verdict(rss < RSS_TARGET_MB):>6}  {load()}"
+            f"{rss:>8.0f}{verdict(rss < RSS_TARGET_MB):>6}  {load()}  CPU ratio {cpu_ratio:.2f}"
         )
         if unchecked:
             print(
                 f"{'  floor without checks':<26}{unchecked['seconds']:>9.2f}{'':>9}"
                 f"{measured['seconds'] / unchecked['seconds']:>7.2f}"
             )
-    print(f"(peak RSS target < {RSS_TARGET_MB} MB; load = 1/5/15-minute load average after the job)")
+    print(
+        f"(peak RSS target < {RSS_TARGET_MB} MB; load = 1/5/15-minute load average after the job; CPU ratio: the"
+        " same medians of CPU seconds, the process and its PostgreSQL backend, which the load stretches less)"
+    )
     (ROOT / "bench" / "last-run.json").write_text(json.dumps(results, indent=2, default=str))
     return 0
 

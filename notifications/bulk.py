@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 from django.db import connection
 from django.db.models import JSONField
+
+from customers.models import VipAdmin
 
 from .models import OutboundEmail
 from .stencils import Stencil
@@ -41,6 +44,14 @@ def insert_columns(emails: list[OutboundEmail]) -> None:
         cursor.execute(sql, columns)
 
 
+#: The customer's VIP admins' addresses, distinct and sorted by code point as `email_row` gives them (`COLLATE "C"`:
+#: the bytes' order in UTF-8, whatever the database's collation).
+VIP_ADMINS = (
+    '(SELECT jsonb_agg(DISTINCT v.email COLLATE "C" ORDER BY v.email COLLATE "C")'  # noqa: S608 the model's table
+    f" FROM {VipAdmin._meta.db_table} v WHERE v.customer_id = t.customer_id)"
+)
+
+
 @dataclass(frozen=True)
 class StencilledEmail:
     """An outbox row whose bodies the database fills in (`emails_insert_stencilled`)."""
@@ -48,7 +59,8 @@ class StencilledEmail:
     dedupe_key: str
     customer_id: int | None
     anniversary: date | None
-    recipients: list[str]
+    #: None: the customer's VIP admins, as the database has them.
+    recipients: list[str] | None
     language: str
     subject: str
     #: Which (text, HTML) stencils of the insert, and the printed values of their slots.
@@ -56,24 +68,33 @@ class StencilledEmail:
     values: list[str]
 
 
-def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]]) -> None:
+def insert_stencilled(
+    *,
+    kind: str,
+    emails: list[StencilledEmail],
+    bodies: list[tuple[Stencil, Stencil]],
+    subject: Callable[[str], str] = str,
+    unless_sent: Sequence[str] = (),
+) -> int:
     """`emails_insert` of many e-mails of one kind whose bodies are stencils (PostgreSQL): one INSERT in which the
     database fills each body in from the row's values, byte for byte `Stencil.fill`; the bodies are never built in
-    Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them."""
+    Python nor sent whole. The other columns get their model defaults, as `bulk_create` gives them; `subject` makes
+    each row's subject what is sent. A customer's row is left out if an e-mail of a kind in `unless_sent` for the same
+    anniversary exists (seen as committed when the statement starts). Returns how many rows it inserted."""
     if not emails:
-        return
+        return 0
     quote = connection.ops.quote_name
     given = {
         "customer_id": "t.customer_id",
         "dedupe_key": "t.dedupe_key",
         "anniversary": "t.anniversary",
-        "recipients": "t.recipients::jsonb",
+        "recipients": f"coalesce(t.recipients, {VIP_ADMINS})",
         "language": "t.language",
         "subject": "t.subject",
     }
     columns: list[str] = []
     selected: list[str] = []
-    parameters: list[Any] = []  # literals, then one array per column
+    parameters: list[Any] = []  # literals, then the rows
     for f in (f for f in OutboundEmail._meta.concrete_fields if not f.primary_key):
         columns.append(quote(cast(str, f.column)))  # a concrete field has a column
         if f.attname in given:
@@ -95,20 +116,42 @@ def insert_stencilled(*, kind: str, emails: list[StencilledEmail], bodies: list[
         else:
             selected.append(f"%s::{f.cast_db_type(connection)}")
             parameters.append(f.get_db_prep_save(f.get_default(), connection))
-    parameters += [
-        [email.customer_id for email in emails],
-        [email.dedupe_key for email in emails],
-        [email.anniversary for email in emails],
-        [json.dumps(sorted(set(email.recipients))) for email in emails],
-        [email.language for email in emails],
-        [email.subject for email in emails],
-        [email.bodies for email in emails],
-        [json.dumps(email.values) for email in emails],
-    ]
+    # The rows as one JSON document, one object each: a single value for the database to parse, instead of eight
+    # arrays of thousands of values each planned as a constant of its own.
+    parameters.append(
+        json.dumps(
+            [
+                {
+                    "customer_id": email.customer_id,
+                    "dedupe_key": email.dedupe_key,
+                    "anniversary": None if email.anniversary is None else email.anniversary.isoformat(),
+                    "recipients": None if email.recipients is None else sorted(set(email.recipients)),
+                    "language": email.language,
+                    "subject": subject(email.subject),
+                    "k": email.bodies,
+                    "v": email.values,
+                }
+                for email in emails
+            ]
+        )
+    )
     sql = (
         f"INSERT INTO {OutboundEmail._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(selected)} "  # noqa: S608
-        "FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::int[], %s::jsonb[])"
-        " AS t(customer_id, dedupe_key, anniversary, recipients, language, subject, k, v) ON CONFLICT DO NOTHING"
+        "FROM jsonb_to_recordset(%s::jsonb) AS t(customer_id bigint, dedupe_key text, anniversary date,"
+        " recipients jsonb, language text, subject text, k int, v jsonb)"
     )
+    if unless_sent:
+        # The existing e-mails of these customers read once, not looked up row by row: with few rows in its
+        # statistics (a new or vacuumed outbox) the planner scanned the whole table once per row.
+        table = OutboundEmail._meta.db_table
+        sql = (
+            f"WITH sent AS MATERIALIZED (SELECT customer_id, anniversary FROM {table}"  # noqa: S608 the model's table
+            f" WHERE customer_id = ANY(%s::bigint[]) AND kind = ANY(%s)) {sql}"
+            " WHERE NOT EXISTS (SELECT 1 FROM sent WHERE sent.customer_id = t.customer_id"
+            " AND sent.anniversary = t.anniversary)"
+        )
+        ids = ",".join(str(email.customer_id) for email in emails if email.customer_id is not None)
+        parameters[:0] = [f"{{{ids}}}", list(unless_sent)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
+        cursor.execute(f"{sql} ON CONFLICT DO NOTHING", parameters)
+        return cursor.rowcount

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -17,7 +18,6 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from customers.models import Customer, CustomerStatus, VipAdmin
-from licences.models import Holding
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
@@ -29,7 +29,7 @@ from .services import (
     emails_insert,
     emails_insert_stencilled,
 )
-from .stencils import DATE, NUMBER, TEXT, Fields, Stencils, fill_all, printed
+from .stencils import DATE, NUMBER, TEXT, Fields, Stencil, Stencils, fill_all, printed_date, printed_number
 
 LIVE_STATUSES = CustomerStatus.live()
 RENEWAL_NOTICES = (
@@ -76,27 +76,36 @@ def send_renewal_notices(
 ) -> NoticeRun:
     """Create the due renewal notices (delivery follows after commit through the outbox sender).
 
-    Each (kind, language, number of licence lines) is rendered by Django once per run into a stencil, and each
-    e-mail is filled in from plain values (notifications/stencils.py): the bytes Django renders, without a template
-    render or a model instance per e-mail. Three queries a batch, whatever its size.
+    Each (kind, language) is rendered by Django into one stencil for any number of licence lines, the first e-mail
+    of each number of lines is also rendered by Django and compared, and each e-mail is filled in from plain values
+    (notifications/stencils.py): the bytes Django renders, without a template render or a model instance per
+    e-mail. On PostgreSQL three statements a batch, whatever its size: the locked read of the batch, its licences,
+    and the outbox INSERT in which the database fills the bodies in and adds the VIP admins.
     """
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
+    in_database = connection.vendor == "postgresql"
     run = NoticeRun()
     for kind in RENEWAL_NOTICES:
         run.created[kind] = 0
         renderer = NoticeRenderer(kind)
+        # Customers without VIP admins get no notice.
+        due = due_customers(kind, on=on).filter(Exists(VipAdmin.objects.filter(customer=OuterRef("pk"))))
         for rows in keyset_batches(
-            due_customers(kind, on=on), batch_size=batch_size, lock=not dry_run, fields=("pk",), key_range=key_range
+            due,
+            batch_size=batch_size,
+            lock=not dry_run,
+            fields=NOTICE_FIELDS if in_database else ("pk",),
+            key_range=key_range,
         ):
-            # Asked again under the batch's lock: a run in parallel (a second beat) may have created these
-            # notices and committed while this batch waited for the lock, after the candidates were read.
-            customers = list(
-                due_customers(kind, on=on)
-                .filter(pk__in=[row["pk"] for row in rows])
-                .order_by("pk")
-                .values(*NOTICE_FIELDS)
+            # A run in parallel (a second beat) may have created these notices and committed while this batch
+            # waited for the lock, after the candidates were read: on PostgreSQL the outbox INSERT asks again (its
+            # statement sees that commit); elsewhere they are read again here, under the lock.
+            customers = (
+                rows
+                if in_database
+                else list(due.filter(pk__in=[row["pk"] for row in rows]).order_by("pk").values(*NOTICE_FIELDS))
             )
-            run.created[kind] += renderer.insert(customers, dry_run=dry_run)
+            run.created[kind] += renderer.insert(customers, due=due, dry_run=dry_run)
     return run
 
 
@@ -126,43 +135,64 @@ class NoticeRenderer:
     def __init__(self, kind: str):
         self.kind = kind
         self.stencils = Stencils(
-            [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")], notice_context
+            [f"notifications/{kind}_{part}" for part in ("subject.txt", "body.txt", "body.html")],
+            notice_context,
+            head=NOTICE_SLOTS,
+            item=LINE_SLOTS,
         )
+        #: The stencils by (language, number of lines), once `Stencils.verified` has checked them (or None).
+        self._verified: dict[tuple[str, int], tuple[Stencil, ...] | None] = {}
 
-    def insert(self, customers: list[dict], *, dry_run: bool) -> int:
-        """Put the batch's notices in the outbox (customers without VIP admins get none); returns how many.
+    def insert(self, customers: list[dict], *, due, dry_run: bool) -> int:
+        """Put the batch's notices in the outbox; returns how many. `due`: the customers due this notice.
 
-        On PostgreSQL the database fills the bodies in from the stencils (`emails_insert_stencilled`); elsewhere,
-        and for e-mails no stencil fits, the rows are built here.
+        On PostgreSQL the database fills the bodies in from the stencils and adds the VIP admins' addresses
+        (`emails_insert_stencilled`); elsewhere, and for e-mails no stencil fits, the rows are built here.
         """
-        recipients, lines = self._related([customer["pk"] for customer in customers])
         in_database = connection.vendor == "postgresql"
+        ids = [customer["pk"] for customer in customers]
+        lines = self._lines(ids)
+        recipients = {} if in_database else self._recipients(ids)
         stencilled: list[StencilledEmail] = []
-        bodies: dict[tuple, int] = {}
+        bodies: dict[tuple[str, int], int] = {}  # (language, lines): its index in `pairs`
+        pairs: list[tuple[Stencil, Stencil]] = []
         built: list[OutboundEmail] = []
         by_django: list[int] = []
         for customer in customers:
             pk = customer["pk"]
-            if not recipients[pk]:
-                continue
-            language, kinds, values = self._values(customer, lines[pk])
-            stencils = self.stencils.verified(language=language, kinds=kinds, values=values)
+            language, held = customer["preferred_language"], lines[pk]
+            key = (language, len(held) // 2)
+            if key in self._verified:
+                stencils = self._verified[key]
+            else:
+                kinds, values = self._values(customer, held)
+                stencils = self._verified[key] = self.stencils.verified(language=language, kinds=kinds, values=values)
             if stencils is None:
                 by_django.append(pk)
                 continue
-            shown = printed(kinds, values, language)
             anniversary = customer["anniversary_date"]
+            # The values as the templates print them (`stencils.printed`), in one pass.
+            shown = [
+                customer["company_name"],
+                customer["vip_id"],
+                customer["reseller__name"],
+                *_printed_dates(anniversary, language, settings.RENEWAL_GRACE_DAYS),
+            ]
+            for index in range(0, len(held), 2):
+                shown += (held[index], printed_number(held[index + 1], language))
             if in_database:
-                (subject,) = fill_all(stencils[:1], shown)
+                if key not in bodies:
+                    bodies[key] = len(pairs)
+                    pairs.append((stencils[1], stencils[2]))
                 stencilled.append(
                     StencilledEmail(
                         dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
                         customer_id=pk,
                         anniversary=anniversary,
-                        recipients=recipients[pk],
+                        recipients=None,  # the customer's VIP admins
                         language=language,
-                        subject=subject,
-                        bodies=bodies.setdefault((language, kinds), len(bodies)),
+                        subject=stencils[0].fill(shown),
+                        bodies=bodies[key],
                         values=shown,
                     )
                 )
@@ -181,36 +211,54 @@ class NoticeRenderer:
             )
         if by_django:
             # The templates do more than print these values: Django renders them, from the model instances.
-            models = Customer.objects.select_related("reseller").in_bulk(by_django)
-            for pk in by_django:
+            if in_database:
+                recipients = self._recipients(by_django)
+            models = due.filter(pk__in=by_django).select_related("reseller").in_bulk()
+            for pk in models:
                 models[pk].held = list(zip(lines[pk][0::2], lines[pk][1::2], strict=True))
                 built.append(_renewal_notice(self.kind, models[pk], recipients[pk]))
-        if not dry_run:
-            stencils_by_index = {index: key for key, index in bodies.items()}
-            emails_insert_stencilled(
-                kind=self.kind,
-                emails=stencilled,
-                bodies=[self.stencils.known(*stencils_by_index[index])[1:] for index in range(len(bodies))],
-            )
-            emails_insert(built)
-        return len(stencilled) + len(built)
+        if dry_run:
+            return len(stencilled) + len(built)
+        inserted = emails_insert_stencilled(
+            kind=self.kind,
+            emails=stencilled,
+            bodies=pairs,
+            unless_sent=RENEWAL_NOTICES[RENEWAL_NOTICES.index(self.kind) :],
+        )
+        emails_insert(built)
+        return inserted + len(built)
 
-    def _related(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list]]:
-        """The VIP admins' addresses and the licences held (product, quantity, … by product name) per customer."""
+    def _recipients(self, ids: list[int]) -> dict[int, list[str]]:
+        """The VIP admins' addresses per customer."""
+        among, parameters = _among(ids)
         recipients: dict[int, list[str]] = defaultdict(list)
-        for customer_id, email in VipAdmin.objects.filter(customer_id__in=ids).values_list("customer_id", "email"):
-            recipients[customer_id].append(email)
-        lines: dict[int, list] = defaultdict(list)
-        for customer_id, product, deployed in (
-            Holding.objects.filter(customer_id__in=ids, deployed__gt=0)
-            .order_by("product__name", "pk")
-            .values_list("customer_id", "product__name", "deployed")
-        ):
-            lines[customer_id] += [product, deployed]
-        return recipients, lines
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT customer_id, email FROM customers_vipadmin WHERE customer_id {among}",  # noqa: S608 no input
+                parameters,
+            )
+            for customer_id, email in cursor.fetchall():
+                recipients[customer_id].append(email)
+        return recipients
 
-    def _values(self, customer: dict, held: list) -> tuple[str, tuple[str, ...], tuple]:
-        """The customer's language, the slots of its stencil and their values."""
+    def _lines(self, ids: list[int]) -> dict[int, list]:
+        """The licences held (product, quantity, … by product name) per customer, read as plain tuples: a dict or a
+        model instance per row was a third of the job."""
+        among, parameters = _among(ids)
+        lines: dict[int, list] = defaultdict(list)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT h.customer_id, p.name, h.deployed FROM authorizations_holding h"  # noqa: S608 no input
+                f" JOIN catalogue_product p ON p.id = h.product_id WHERE h.customer_id {among} AND h.deployed > 0"
+                " ORDER BY p.name, h.id",
+                parameters,
+            )
+            for customer_id, product, deployed in cursor.fetchall():
+                lines[customer_id] += [product, deployed]
+        return lines
+
+    def _values(self, customer: dict, held: list) -> tuple[tuple[str, ...], tuple]:
+        """The slots of the customer's stencil and their values."""
         anniversary = customer["anniversary_date"]
         grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
         values = (
@@ -222,7 +270,22 @@ class NoticeRenderer:
             grace_end + timedelta(days=1),
             *held,
         )
-        return customer["preferred_language"], NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
+        return NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
+
+
+def _among(ids: list[int]) -> tuple[str, list]:
+    """`IN ids` for a raw statement: on PostgreSQL `= ANY(%s)` with one array parameter, not thousands of them."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+@lru_cache(maxsize=1024)
+def _printed_dates(anniversary: date, language: str, grace_days: int) -> tuple[str, str, str]:
+    """The anniversary, the grace period's end and the removal date as the templates print them."""
+    grace_end = anniversary + timedelta(days=grace_days)
+    removal = grace_end + timedelta(days=1)
+    return printed_date(anniversary, language), printed_date(grace_end, language), printed_date(removal, language)
 
 
 def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:

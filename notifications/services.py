@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.template.loader import render_to_string
@@ -140,15 +141,19 @@ def emails_insert(emails: list[OutboundEmail]) -> None:
 
 
 def emails_insert_stencilled(
-    *, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]]
-) -> None:
+    *, kind: str, emails: list[StencilledEmail], bodies: list[tuple[Stencil, Stencil]], unless_sent: Sequence[str] = ()
+) -> int:
     """`emails_insert` of many e-mails of one kind whose (text, HTML) bodies are stencils, filled in by the database
-    (PostgreSQL, notifications/bulk.py); each row's `bodies` names its pair, `values` are its printed slot values."""
-    if emails:
-        bulk.insert_stencilled(
-            kind=kind, emails=[replace(email, subject=email_subject(email.subject)) for email in emails], bodies=bodies
-        )
-        transaction.on_commit(_enqueue_sweep)
+    (PostgreSQL, notifications/bulk.py); each row's `bodies` names its pair, `values` are its printed slot values.
+    Rows whose customer has an e-mail of a kind in `unless_sent` for the same anniversary are left out; returns how
+    many were inserted."""
+    if not emails:
+        return 0
+    inserted = bulk.insert_stencilled(
+        kind=kind, emails=emails, bodies=bodies, subject=email_subject, unless_sent=unless_sent
+    )
+    transaction.on_commit(_enqueue_sweep)
+    return inserted
 
 
 def _enqueue_sweep() -> None:

@@ -78,7 +78,14 @@ class Stencil:
 
     def fill(self, values: Sequence[str]) -> str:
         """The template with these printed values (escaped here where the template escapes them)."""
+        if not self.escapes:
+            return self.pattern.format(*values)
         return self.pattern.format(*values, *(html.escape(value) for value in values))
+
+    @cached_property
+    def escapes(self) -> bool:
+        """Whether any slot is HTML-escaped."""
+        return any(not isinstance(part, str) and part[1] for part in self.parts)
 
     def sql(self, value: Callable[[int], str]) -> tuple[str, list[str]]:
         """The same filling as one SQL expression, for the database to fill many rows: literal text as parameters,
@@ -192,6 +199,15 @@ def stencil_build(
     return stencil
 
 
+def _marked(name: str, language: str, kinds: Sequence[str], context: Callable[[Sequence], dict]) -> Stencil | None:
+    """The template rendered once with the first markers, as a stencil (None if the markers do not come out whole
+    or the template asks for more than the context's values)."""
+    with translation.override(language):
+        built = context(_slot_values("A", kinds))
+        rendered = render_to_string(name, built)
+        return None if asked_for_more(built) else _parse(rendered, "A", kinds, language)
+
+
 def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ...]:
     """Each stencil filled with the same printed values."""
     # Most values have nothing to escape: one C-level search each instead of five replacements.
@@ -199,14 +215,70 @@ def fill_all(stencils: Sequence[Stencil], shown: Sequence[str]) -> tuple[str, ..
     return tuple(stencil.pattern.format(*shown, *escaped) for stencil in stencils)
 
 
+@dataclass(frozen=True)
+class Repeated:
+    """A template's stencil for any number of items (a loop's rows): `head`, each item's `core` with `between` them,
+    `tail`. An item's slots are numbered as the first item's (from `first`, `width` slots an item); literal text and the
+    other slots are the same for every item."""
+
+    head: tuple[str | tuple[int, bool], ...]
+    core: tuple[str | tuple[int, bool], ...]
+    between: tuple[str | tuple[int, bool], ...]
+    tail: tuple[str | tuple[int, bool], ...]
+    first: int
+    width: int
+
+    def expand(self, items: int) -> tuple[str | tuple[int, bool], ...]:
+        """The parts of the stencil for `items` items (one or more)."""
+        parts = list(self.head)
+        for item in range(items):
+            if item:
+                parts.extend(self.between)
+            shift = item * self.width
+            parts.extend(
+                part if isinstance(part, str) or part[0] < self.first else (part[0] + shift, part[1])
+                for part in self.core
+            )
+        parts.extend(self.tail)
+        return tuple(parts)
+
+
+def repeated(one: Stencil, two: Stencil, *, first: int, width: int) -> Repeated | None:
+    """The stencil of any number of items from the stencils of one and of two; None if two items are not one item
+    twice over (the loop does more than repeat its body)."""
+    items = [index for index, part in enumerate(one.parts) if not isinstance(part, str) and part[0] >= first]
+    if not items:  # the items are not printed
+        found = Repeated(one.parts, (), (), (), first, width)
+    else:
+        start, end = items[0], items[-1] + 1
+        head, core, tail = one.parts[:start], one.parts[start:end], one.parts[end:]
+        between = two.parts[len(head) + len(core) : len(two.parts) - len(tail) - len(core)]
+        found = Repeated(head, core, between, tail, first, width)
+    return found if found.expand(2) == two.parts else None
+
+
 class Stencils:
     """Stencils of an e-mail's templates by (language, kinds), built when first needed. The first e-mail of each is
-    also rendered by Django and compared; where a template does not fit, Django renders every e-mail of that key."""
+    also rendered by Django and compared; where a template does not fit, Django renders every e-mail of that key.
 
-    def __init__(self, template_names: Sequence[str], context: Callable[[Sequence], dict]):
+    With `head` and `item` kinds, the keys `head + item × n` (a loop over n items) share one stencil per language
+    (`Repeated`), built from the renders of one, two and three items; each key's first e-mail is still checked.
+    """
+
+    def __init__(
+        self,
+        template_names: Sequence[str],
+        context: Callable[[Sequence], dict],
+        *,
+        head: Sequence[str] | None = None,
+        item: Sequence[str] = (),
+    ):
         self.template_names = tuple(template_names)
         self.context = context
+        self.head = None if head is None else tuple(head)
+        self.item = tuple(item)
         self._stencils: dict[tuple[str, tuple[str, ...]], tuple[Stencil, ...] | None] = {}
+        self._repeated: dict[str, tuple[Repeated, ...] | None] = {}
 
     def render(self, *, language: str, kinds: tuple[str, ...], values: Sequence) -> tuple[str, ...] | None:
         """Each template rendered with `values`, or None where only Django may render them."""
@@ -219,16 +291,16 @@ class Stencils:
         key = (language, kinds)
         if key in self._stencils:
             return self._stencils[key]
-        stencils = self._build(language, kinds)
-        # The real values, and the same with numbers whose thousands show: a number's slot is printed as
-        # ``|count`` prints it, which a template printing it plainly would not match from 1,000 on.
-        large = tuple(LARGE_NUMBER if kind == NUMBER else value for kind, value in zip(kinds, values, strict=True))
-        for checked in (values, large):
+        stencils, checked_numbers = self._build(language, kinds)
+        checks = [values]
+        if not checked_numbers and NUMBER in kinds:
+            # The same with numbers whose thousands show: a number's slot is printed as ``|count`` prints it,
+            # which a template printing it plainly would not match from 1,000 on.
+            checks.append(_large(kinds, values))
+        for checked in checks:
             if stencils is None:
                 break
-            with translation.override(language):
-                expected = tuple(render_to_string(name, self.context(checked)) for name in self.template_names)
-            if fill_all(stencils, printed(kinds, checked, language)) != expected:
+            if fill_all(stencils, printed(kinds, checked, language)) != self._django(language, checked):
                 logger.info("%s (%s): Django renders these, a stencil differs", self.template_names, language)
                 stencils = None
         self._stencils[key] = stencils
@@ -241,12 +313,61 @@ class Stencils:
             raise LookupError(f"no stencil for {language}, {kinds}")
         return stencils
 
-    def _build(self, language: str, kinds: tuple[str, ...]) -> tuple[Stencil, ...] | None:
+    def _django(self, language: str, values: Sequence) -> tuple[str, ...]:
+        with translation.override(language):
+            return tuple(render_to_string(name, self.context(values)) for name in self.template_names)
+
+    def _items(self, kinds: tuple[str, ...]) -> int | None:
+        """How many items `kinds` holds, if it is `head + item × n` with n ≥ 1."""
+        if self.head is None or not self.item or kinds[: len(self.head)] != self.head:
+            return None
+        rest = kinds[len(self.head) :]
+        count, remainder = divmod(len(rest), len(self.item))
+        return count if count and not remainder and rest == self.item * count else None
+
+    def _build(self, language: str, kinds: tuple[str, ...]) -> tuple[tuple[Stencil, ...] | None, bool]:
+        """The stencils of the key, and whether their numbers have been checked already (a shared stencil's)."""
+        items = self._items(kinds)
+        if items is not None:
+            if language not in self._repeated:
+                self._repeated[language] = self._build_repeated(language)
+            shared = self._repeated[language]
+            if shared is not None:
+                return tuple(Stencil(found.expand(items), slots=len(kinds)) for found in shared), True
         built = []
         for name in self.template_names:
             stencil = stencil_build(name, language=language, kinds=kinds, context=self.context)
             if stencil is None:
                 logger.info("%s (%s): Django renders these, the template does not fit a stencil", name, language)
-                return None
+                return None, False
             built.append(stencil)
-        return tuple(built)
+        return tuple(built), False
+
+    def _build_repeated(self, language: str) -> tuple[Repeated, ...] | None:
+        """One stencil per template for any number of items, or None (each key is then built on its own)."""
+        assert self.head is not None
+        kinds = [self.head + self.item * items for items in (1, 2, 3)]
+        shared = []
+        for name in self.template_names:
+            # One line as any stencil is built (two renders); two and three lines rendered once each, with the
+            # first markers, must be the same stencil repeated.
+            one = stencil_build(name, language=language, kinds=kinds[0], context=self.context)
+            two, three = (_marked(name, language, k, self.context) for k in kinds[1:])
+            found = (
+                None if one is None or two is None else repeated(one, two, first=len(self.head), width=len(self.item))
+            )
+            if found is None or three is None or found.expand(3) != three.parts:
+                logger.info("%s (%s): the loop's items do not share a stencil", name, language)
+                return None
+            shared.append(found)
+        # Numbers whose thousands show, in the markers' e-mail of one item (see `verified`).
+        single = tuple(Stencil(found.expand(1), slots=len(kinds[0])) for found in shared)
+        large = _large(kinds[0], _slot_values("A", kinds[0]))
+        if fill_all(single, printed(kinds[0], large, language)) != self._django(language, large):
+            logger.info("%s (%s): a number is not printed as count prints it", self.template_names, language)
+            return None
+        return tuple(shared)
+
+
+def _large(kinds: Sequence[str], values: Sequence) -> tuple:
+    return tuple(LARGE_NUMBER if kind == NUMBER else value for kind, value in zip(kinds, values, strict=True))

@@ -4,10 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from licences.models import Holding
 from notifications import notices
+from notifications import stencils as stencils_module
 from notifications.models import OutboundEmail
 from notifications.services import email_render
 from notifications.stencils import DATE, NUMBER, TEXT, Fields, Stencils, stencil_build
@@ -185,3 +187,94 @@ def test_the_queries_do_not_grow_with_the_number_of_notices():
         return len(captured.captured_queries)
 
     assert queries(3, ANNIVERSARY) == queries(30, ANNIVERSARY + timedelta(days=1))
+
+
+def test_one_stencil_serves_any_number_of_licence_lines(monkeypatch):
+    """The stencils are built from the renders of none, one, two and three lines, whatever the line counts of the
+    run; notices with more lines are still byte for byte what Django renders (their first one is compared)."""
+    shapes = []
+    build, marked = stencils_module.stencil_build, stencils_module._marked
+
+    def lines(kinds):
+        return (len(kinds) - len(notices.NOTICE_SLOTS)) // len(notices.LINE_SLOTS)
+
+    def recording(name, *, language, kinds, context):
+        shapes.append(lines(kinds))
+        return build(name, language=language, kinds=kinds, context=context)
+
+    def recording_marked(name, language, kinds, context):
+        shapes.append(lines(kinds))
+        return marked(name, language, kinds, context)
+
+    monkeypatch.setattr(stencils_module, "stencil_build", recording)
+    monkeypatch.setattr(stencils_module, "_marked", recording_marked)
+    monkeypatch.setattr(notices, "_renewal_notice", lambda *a, **k: pytest.fail("a notice fell back to Django"))
+    products = [ProductFactory(name=f"Product {index} & <co>") for index in range(7)]
+    for count in range(8):
+        customer = ActiveCustomerFactory(
+            anniversary_date=ANNIVERSARY, anniversary_day=ANNIVERSARY.day, preferred_language=("en", "sv")[count % 2]
+        )
+        for product in products[:count]:
+            Holding.objects.create(customer=customer, product=product, deployed=1000 + count)
+    notices.send_renewal_notices(on=DAYS["renewal_due"])
+    emails = list(OutboundEmail.objects.filter(kind="renewal_due").select_related("customer__reseller"))
+    assert len(emails) == 8
+    for email in emails:
+        rendered = expected("renewal_due", email)
+        assert (email.subject, email.body_text, email.body_html) == (
+            rendered.subject,
+            rendered.body_text,
+            rendered.body_html,
+        )
+    assert set(shapes) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    ("source", "shared"),
+    [
+        ("{{ name }}:{% for product, n in lines %}<{{ product }} {{ n|count }}>{% endfor %}.", True),
+        ("{% for product, n in lines %}{{ product }}{% if not forloop.last %}, {% endif %}{% endfor %}", True),
+        ("{% for product, n in lines %}{% if forloop.last %} and {% endif %}{{ product }}{% endfor %}", False),
+        ("{% for product, n in lines %}{{ forloop.counter }}. {{ product }}{% endfor %}", False),
+        ("{{ lines|length }} lines", False),
+    ],
+)
+def test_a_loop_shares_its_stencil_only_if_each_line_repeats_the_same_text(tmp_path, settings, source, shared):
+    """Where the lines do more than repeat (a counter, the last one different), each line count gets its own
+    stencil or Django renders it; either way the output is Django's."""
+    (tmp_path / "probe.html").write_text("{% load console_formats %}" + source)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+
+    def context(values):
+        name, *rest = values
+        return {"name": name, "lines": list(zip(rest[0::2], rest[1::2], strict=True))}
+
+    stencils = Stencils(["probe.html"], context, head=(TEXT,), item=(TEXT, NUMBER))
+    for count in range(1, 6):
+        values = ["A & B", *[value for n in range(count) for value in (f"P{n} <x>", 999 + n)]]
+        kinds = (TEXT, *(TEXT, NUMBER) * count)
+        filled = stencils.render(language="en", kinds=kinds, values=values)
+        if filled is not None:
+            assert filled == (render_to_string("probe.html", context(values)),)
+    assert (stencils._repeated["en"] is not None) is shared
+
+
+@pytest.mark.postgres
+def test_a_notice_is_not_inserted_once_a_later_one_exists():
+    """On PostgreSQL the outbox INSERT itself asks whether this or a later notice exists, so a run that read its
+    candidates before another run committed (it waited for the lock) sends nothing twice nor out of order."""
+    customer = ActiveCustomerFactory(anniversary_date=ANNIVERSARY, anniversary_day=ANNIVERSARY.day)
+    row = notices.due_customers("renewal_due", on=DAYS["renewal_due"]).values(*notices.NOTICE_FIELDS).get()
+    OutboundEmail.objects.create(
+        kind="renewal_overdue",
+        customer=customer,
+        anniversary=ANNIVERSARY,
+        dedupe_key="later",
+        recipients=["a@c.example"],
+        language="en",
+        subject="s",
+        body_text="t",
+    )
+    due = notices.due_customers("renewal_due", on=DAYS["renewal_due"])
+    assert notices.NoticeRenderer("renewal_due").insert([row], due=due, dry_run=False) == 0
+    assert not OutboundEmail.objects.filter(kind="renewal_due").exists()
