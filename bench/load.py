@@ -208,6 +208,10 @@ def main() -> int:
         "DJANGO_SECURE_COOKIES": "false",
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
+        # The API's per-user and per-address limits (600 and 1,200 a minute) would answer most of a run with 429:
+        # the run measures the pages, not the throttle.
+        "API_THROTTLE_USER_RATE": "10000000/minute",
+        "API_THROTTLE_ADDRESS_RATE": "10000000/minute",
     }
     if args.resolve:
         sys.path.insert(0, str(ROOT))
@@ -253,6 +257,8 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
+        for _ in range(2 * args.workers):  # each worker loads the application on its first request
+            _first_request(port, "/ping", {})
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA)
         print(
@@ -271,7 +277,7 @@ def main() -> int:
             headers = resolved["auth"][who] if who else {}
             url = f"http://127.0.0.1:{port}{path}"
             status, seconds = _first_request(port, path, headers)
-            if status != 200 or seconds > SLOW_PAGE_SECONDS:
+            if status != 200 or (seconds > SLOW_PAGE_SECONDS and path != "/ping"):
                 answer = f"HTTP {status}" if status else "no answer"
                 print(f"{label:<44} {answer} after {seconds:.1f} s (one request)  FAIL", flush=True)
                 failed += 1
