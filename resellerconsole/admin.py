@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext as django_admin_text  # not extracted: the msgid is Django's
 from django.utils.translation import gettext_lazy as _
 
 #: Form fields whose values never go into the change log.
@@ -154,7 +154,8 @@ class LargeTableAdmin(admin.ModelAdmin):
     def action_checkbox(self, obj):
         """Django's row checkbox, the same HTML, without rendering a form widget's template for each row (a
         fifth of an outbox page at 1,000,000 customers: ~0.5 ms a row)."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        # Django's admin's own text and translation (its catalogue, not ours: so not named gettext here).
+        label = format_html(django_admin_text("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME,
