@@ -31,12 +31,6 @@ def h(salt: str, expr: str = "g") -> str:
     return f"(('x' || substr(md5(%(seed)s || ':{salt}:' || {expr}), 1, 8))::bit(32)::int & 2147483647)"
 
 
-#: For the steps that join or group millions of rows (this step's transaction only): at the default 4 MB the
-#: holdings' GROUP BY (3.8 M groups) spilled to disk in 65 batches; orders and holdings each took ~22 % longer.
-#: Not for the dashboard's figures: its rebuild took 12 % longer with it (34 s against 38 s, measured twice).
-BIG_JOINS = "SET LOCAL work_mem = '256MB'"
-
-
 class Command(BaseCommand):
     help = "Seed N customers (with VIP admins, holdings, purchase authorizations and orders) on PostgreSQL."
 
@@ -251,7 +245,6 @@ class Command(BaseCommand):
         )
 
     def _orders(self, cursor, p):
-        cursor.execute(BIG_JOINS)
         cursor.execute(
             f"""
             INSERT INTO {Order._meta.db_table} (order_number, purchase_authorization_id, customer_id, order_date,
@@ -277,7 +270,6 @@ class Command(BaseCommand):
         )
 
     def _holdings(self, cursor, p):
-        cursor.execute(BIG_JOINS)
         # What the authorizations deployed: pending and ordered lines, per customer and product.
         cursor.execute(
             f"""
