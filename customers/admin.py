@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,7 +9,7 @@ from resellerconsole.errors import DomainError
 
 from . import services
 from .models import Customer, CustomerEvent, CustomerStatus, VipAdmin
-from .selectors import customer_ids_searched, customer_search_condition
+from .selectors import customer_search_condition, event_search_condition
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -156,4 +155,4 @@ class CustomerEventAdmin(LargeTableAdmin, ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(Q(customer_id__in=customer_ids_searched(term)) | Q(actor__username=term)), False
+        return queryset.filter(event_search_condition(term)), False

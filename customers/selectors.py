@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -15,7 +16,7 @@ from django.http import Http404
 from accounts.models import User
 from resellerconsole.audit import Channel
 
-from .models import Customer, CustomerEvent, VipAdmin
+from .models import VIP_ID_PATTERN, Customer, CustomerEvent, VipAdmin
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +136,11 @@ ADMIN_SEARCH_CUSTOMERS = 10_000
 def customer_search_condition(term: str) -> Q:
     """Customers an operator's search term names, by what an index answers at a million customers: a fragment of
     the company name (trigram index), the VIP ID (unique index; typed in any case), or a VIP admin's exact e-mail
-    address (index on its lower case)."""
+    address (index on its lower case). A term in the VIP ID's form (20 hexadecimal characters, any case) is that
+    customer's VIP ID and nothing else (a name holding one is not what an operator typing it means): matching its
+    18 trigrams against the names took 19 ms of a 50 ms search at a million customers."""
+    if re.fullmatch(VIP_ID_PATTERN, term.upper()):
+        return Q(vip_id=term.upper())
     condition = Q(company_name__icontains=term) | Q(vip_id=term.upper())
     if "@" in term:
         admins = VipAdmin.objects.annotate(address=Lower("email")).filter(address=term.lower())
@@ -179,3 +184,11 @@ def recorded_channels(*, customer: Customer, kinds: Iterable[str], keys: Iterabl
         )
         for kind, source, detail, *values in rows
     ]
+
+
+def event_search_condition(term: str) -> Q:
+    """Events an admin search names: of the customers the term names, or made by the user of that name. The
+    actor's key is looked up first: a condition on the joined user inside the OR read every event, newest first,
+    until it had a page (80 ms at 52,000 events, growing with them); on the two keys both indexes answer."""
+    actors = list(User.objects.filter(username=term).values_list("pk", flat=True))
+    return Q(customer_id__in=customer_ids_searched(term)) | Q(actor_id__in=actors)

@@ -6,10 +6,13 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.models import LogEntry
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.html import format_html
+from django.utils.translation import gettext as django_admin_text  # not extracted: the msgid is Django's
 from django.utils.translation import gettext_lazy as _
 
 #: Form fields whose values never go into the change log.
@@ -147,6 +150,18 @@ class LargeTableAdmin(admin.ModelAdmin):
     # Rendering the rows is most of a page once the queries are cheap (~2 ms a row: links, filters kept in each
     # link, formatted values); an operator searches rather than reads page after page.
     list_per_page = 50
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML, without rendering a form widget's template for each row (a
+        fifth of an outbox page at 1,000,000 customers: ~0.5 ms a row)."""
+        # Django's admin's own text and translation (its catalogue, not ours: so not named gettext here).
+        label = format_html(django_admin_text("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class LanguageListFilter(admin.SimpleListFilter):

@@ -155,6 +155,9 @@ class Command(BaseCommand):
         )
 
     def _customers(self, cursor, p):
+        # Each row's numbers are drawn once (the LATERAL subquery; OFFSET 0 keeps the planner from copying its
+        # expressions into every use): the status alone was hashed six times, and turning md5 text into an
+        # integer is most of this step's cost. Same numbers, so the same customers.
         table = Customer._meta.db_table
         cursor.execute(
             f"""
@@ -163,24 +166,25 @@ class Command(BaseCommand):
                 anniversary_date, anniversary_day, created_at, updated_at)
             SELECT
                 (%(reseller_ids)s::bigint[])[1 + g %% cardinality(%(reseller_ids)s::bigint[])],
-                (ARRAY['Nord','Fjäll','Sol','Havs','Berg','Ljus','Skogs','Älv','Kust','Vind'])[1 + {h("n1")} %% 10]
-                  || (ARRAY['data','media','tryck','design','konsult','bygg','labs','studio'])[1 + {h("n2")} %% 8]
+                (ARRAY['Nord','Fjäll','Sol','Havs','Berg','Ljus','Skogs','Älv','Kust','Vind'])[1 + r.n1 %% 10]
+                  || (ARRAY['data','media','tryck','design','konsult','bygg','labs','studio'])[1 + r.n2 %% 8]
                   || ' ' || %(seed)s || '-' || lpad(g::text, 7, '0'),
                 'Storgatan ' || (1 + g %% 90), '', '111 22', 'Stockholm', 'SE',
-                (ARRAY['commercial','commercial','education','government'])[1 + {h("seg")} %% 4],
-                CASE WHEN {h("lang")} %% 10 < 6 THEN 'sv' ELSE 'en' END,
-                CASE WHEN {h("st")} %% 100 < 5 THEN 'not_invited'
-                     WHEN {h("st")} %% 100 < 20 THEN 'invitation_sent' ELSE 'active' END,
-                CASE WHEN {h("st")} %% 100 < 5 THEN NULL
-                     ELSE upper(substr(md5(%(seed)s || ':vip:' || g), 1, 20)) END,
-                CASE WHEN {h("st")} %% 100 < 5 THEN NULL ELSE now() END,
-                CASE WHEN {h("st")} %% 100 < 20 THEN NULL ELSE now() END,
-                CASE WHEN {h("st")} %% 100 < 20 THEN NULL
-                     ELSE %(today)s::date + ({h("ann")} %% 400 - 35) END,
-                CASE WHEN {h("st")} %% 100 < 20 THEN NULL
-                     ELSE extract(day FROM %(today)s::date + ({h("ann")} %% 400 - 35))::int END,
+                (ARRAY['commercial','commercial','education','government'])[1 + r.seg %% 4],
+                CASE WHEN r.lang %% 10 < 6 THEN 'sv' ELSE 'en' END,
+                CASE WHEN r.st < 5 THEN 'not_invited' WHEN r.st < 20 THEN 'invitation_sent' ELSE 'active' END,
+                CASE WHEN r.st < 5 THEN NULL ELSE upper(substr(md5(%(seed)s || ':vip:' || g), 1, 20)) END,
+                CASE WHEN r.st < 5 THEN NULL ELSE now() END,
+                CASE WHEN r.st < 20 THEN NULL ELSE now() END,
+                CASE WHEN r.st < 20 THEN NULL ELSE %(today)s::date + r.ann END,
+                CASE WHEN r.st < 20 THEN NULL ELSE extract(day FROM %(today)s::date + r.ann)::int END,
                 now(), now()
             FROM generate_series(1, %(n)s) AS g
+            CROSS JOIN LATERAL (
+                SELECT {h("n1")} AS n1, {h("n2")} AS n2, {h("seg")} AS seg, {h("lang")} AS lang,
+                    {h("st")} %% 100 AS st, {h("ann")} %% 400 - 35 AS ann
+                OFFSET 0
+            ) AS r
             """,
             p,
         )
