@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from customers.models import Customer, CustomerStatus, VipAdmin
+from renewals.dates import RenewalPeriods, renewal_year
 from resellerconsole.batching import KeyRange, keyset_batches
 
 from .models import OutboundEmail
@@ -150,6 +151,7 @@ class NoticeRenderer:
         (`emails_insert_stencilled`); elsewhere, and for e-mails no stencil fits, the rows are built here.
         """
         in_database = connection.vendor == "postgresql"
+        periods = RenewalPeriods.configured()
         ids = [customer["pk"] for customer in customers]
         lines = self._lines(ids)
         recipients = {} if in_database else self._recipients(ids)
@@ -165,7 +167,7 @@ class NoticeRenderer:
             if key in self._verified:
                 stencils = self._verified[key]
             else:
-                kinds, values = self._values(customer, held)
+                kinds, values = self._values(customer, held, periods)
                 stencils = self._verified[key] = self.stencils.verified(language=language, kinds=kinds, values=values)
             if stencils is None:
                 by_django.append(pk)
@@ -176,7 +178,7 @@ class NoticeRenderer:
                 customer["company_name"],
                 customer["vip_id"],
                 customer["reseller__name"],
-                *_printed_dates(anniversary, language, settings.RENEWAL_GRACE_DAYS),
+                *_printed_dates(anniversary, language, periods),
             ]
             for index in range(0, len(held), 2):
                 shown += (held[index], printed_number(held[index + 1], language))
@@ -257,17 +259,16 @@ class NoticeRenderer:
                 lines[customer_id] += [product, deployed]
         return lines
 
-    def _values(self, customer: dict, held: list) -> tuple[tuple[str, ...], tuple]:
+    def _values(self, customer: dict, held: list, periods: RenewalPeriods) -> tuple[tuple[str, ...], tuple]:
         """The slots of the customer's stencil and their values."""
-        anniversary = customer["anniversary_date"]
-        grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+        year = renewal_year(customer["anniversary_date"], periods)
         values = (
             customer["company_name"],
             customer["vip_id"],
             customer["reseller__name"],
-            anniversary,
-            grace_end,
-            grace_end + timedelta(days=1),
+            year.anniversary,
+            year.grace_end,
+            year.access_removed,
             *held,
         )
         return NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
@@ -281,11 +282,11 @@ def _among(ids: list[int]) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=1024)
-def _printed_dates(anniversary: date, language: str, grace_days: int) -> tuple[str, str, str]:
-    """The anniversary, the grace period's end and the removal date as the templates print them."""
-    grace_end = anniversary + timedelta(days=grace_days)
-    removal = grace_end + timedelta(days=1)
-    return printed_date(anniversary, language), printed_date(grace_end, language), printed_date(removal, language)
+def _printed_dates(anniversary: date, language: str, periods: RenewalPeriods) -> tuple[str, str, str]:
+    """The anniversary, the grace period's end and the removal date as the templates print them (cached by the
+    periods too: a changed grace period prints other dates)."""
+    year = renewal_year(anniversary, periods)
+    return tuple(printed_date(day, language) for day in (year.anniversary, year.grace_end, year.access_removed))
 
 
 def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:
@@ -295,7 +296,7 @@ def notice_dedupe_key(kind: str, customer_id: int, anniversary: date) -> str:
 def _renewal_notice(kind: str, customer: Customer, recipients: list[str]) -> OutboundEmail:
     """A notice rendered by Django from the model instances (`customer.held`: its (product, quantity) lines)."""
     anniversary = customer.anniversary_date
-    grace_end = anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
+    year = renewal_year(anniversary)
     return email_build(
         kind=kind,
         dedupe_key=notice_dedupe_key(kind, customer.pk, anniversary),
@@ -305,8 +306,8 @@ def _renewal_notice(kind: str, customer: Customer, recipients: list[str]) -> Out
             "customer": customer,
             "reseller": customer.reseller,
             "anniversary": anniversary,
-            "grace_end": grace_end,
-            "removal_date": grace_end + timedelta(days=1),
+            "grace_end": year.grace_end,
+            "removal_date": year.access_removed,
             "lines": customer.held,
         },
         language=customer.preferred_language,

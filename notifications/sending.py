@@ -94,10 +94,9 @@ def email_deliver(*, email_ids: list[int] | None = None, limit: int = 20) -> Del
                 _mark_failed_attempt(email, error)
                 continue
             sent += 1
-        marks.flush()
     finally:
         try:
-            marks.flush()  # an exception on the way out (a time limit, the database): keep what was accepted
+            marks.flush()  # the batch's last group, or on an exception (a time limit, the database) what was accepted
         finally:
             sender.close()
     return DeliveryResult(claimed=len(claimed), sent=sent)
