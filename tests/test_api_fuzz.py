@@ -18,18 +18,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from accounts.models import User
 from authorizations import services as authorization_services
@@ -44,10 +37,10 @@ from tests.factories import (
     ResellerAdminFactory,
     SalesFactory,
 )
+from tests.fuzzing import CHECKS, fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 #: Examples per operation and kind of data; three kinds per operation keep the module within about a minute.
 MAX_EXAMPLES = 25
 #: The apps whose tables a refused request must leave as they were.
@@ -228,15 +221,7 @@ def _fuzz(operation, mode: GenerationMode, *, real_references: bool, world, stat
     """A Hypothesis test sending MAX_EXAMPLES generated requests to one operation."""
     token = token_for(world, operation.method, operation.path)
 
-    @hypothesis_settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        # Not shrinking keeps a failing run short; derandomized, the same example fails again.
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(case=operation.as_strategy(mode, headers={"Authorization": f"Token {token}"}), data=st.data())
     def send(case, data):
         if real_references:

@@ -17,14 +17,14 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.fuzzing import fuzz_settings
 from tests.test_vipmp_support import V3, customer_body, make_client, northwind
 
 pytestmark = pytest.mark.django_db
@@ -108,14 +108,7 @@ def _headers(v3: V3) -> dict:
 
 
 def _fuzz(operation, mode, *, world, statuses: Counter):
-    @hypothesis_settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(case=operation.as_strategy(mode, headers=_headers(world["v3"])), data=st.data())
     def send(case, data):
         case.headers = {**(case.headers or {}), **_headers(world["v3"])}

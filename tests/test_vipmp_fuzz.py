@@ -20,29 +20,22 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from authorizations import services as pa
 from idempotency.middleware import KEY_PATTERN
 from licences.models import Holding
 from renewals import services as renewal_services
 from tests.factories import ActiveCustomerFactory, ProductFactory, ResellerAdminFactory, ResellerFactory
+from tests.fuzzing import CHECKS, fuzz_settings
 from tests.test_vipmp_support import TOKEN_URL, V3, customer_body, make_client, northwind
 from vipmp.models import ApiClientActor
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 #: Examples per operation and kind of data (three kinds, eleven operations: about 1,500 requests, ~100 s).
 MAX_EXAMPLES = 50
 KINDS = [(GenerationMode.POSITIVE, False), (GenerationMode.NEGATIVE, False), (GenerationMode.POSITIVE, True)]
@@ -200,15 +193,7 @@ def _use_real_references(case, data, world) -> None:
 
 
 def _fuzz(operation, mode, *, real_references: bool, world, statuses: Counter):
-    @hypothesis_settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        # Not shrinking keeps a failing run short; derandomized, the same example fails again.
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(case=operation.as_strategy(mode, headers=_headers(world)), data=st.data())
     def send(case, data):
         case.headers = {**(case.headers or {}), **_headers(world)}
