@@ -108,6 +108,14 @@ def _check_duplicate_company(customer: Customer, *, allow_duplicate: bool) -> No
         )
 
 
+def _check_country_code(value: Any) -> None:
+    """Refuse what django-countries cannot even read: its lookup raises on non-ASCII digits such as "²"."""
+    if not (isinstance(value, str) and value.isascii()):
+        raise DomainError(
+            _("“%(value)s” is not a country code.") % {"value": value}, code="invalid_choice", field="country"
+        )
+
+
 def _full_clean(customer: Customer) -> None:
     try:
         customer.full_clean(exclude=["reseller", "created_by"], validate_unique=False)
@@ -130,6 +138,7 @@ def customer_create(
     address_line2: str = "",
     allow_duplicate: bool = False,
 ) -> Customer:
+    _check_country_code(country)
     customer = Customer(
         reseller=reseller,
         company_name=company_name.strip(),
@@ -211,6 +220,8 @@ def customer_update(
             code="not_editable",
             field=sorted(unknown)[0],
         )
+    if "country" in changes:
+        _check_country_code(changes["country"])
     contacts = _clean_vip_admins(vip_admins) if vip_admins is not None else None
     with transaction.atomic():
         customer = customer_lock(customer)

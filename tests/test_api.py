@@ -64,6 +64,7 @@ def test_create_then_invite_then_resend(api, sales):
         (payload(market_segment="retail"), "market_segment"),
         (payload(company_name="x" * 10_000), "company_name"),
         (payload(country=12), "country"),
+        (payload(country="²"), "country"),
         (payload(vip_id="ABC"), "vip_id"),
         (payload(status="active"), "status"),
         (payload(vip_admins="not a list"), "vip_admins"),

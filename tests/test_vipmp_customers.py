@@ -134,6 +134,9 @@ def test_every_change_is_recorded_on_the_vip_marketplace_channel_with_the_client
             ["companyProfile.address.postalCode"],
         ),
         (lambda b: b["companyProfile"].update(contacts=[]), "1117", ["companyProfile.contacts"]),
+        # Found by the fuzzer: a superscript digit is a digit to str.isdigit() but not to int().
+        (lambda b: b["companyProfile"]["address"].update(country="²"), "1117", ["companyProfile.address.country"]),
+        (lambda b: b["companyProfile"]["address"].update(country="XX"), "1117", ["companyProfile.address.country"]),
         (lambda b: b.update(globalSalesEnabled=True), "1117", ["globalSalesEnabled"]),
         (lambda b: b.update(cotermDate="2031-01-01"), "1117", ["cotermDate"]),
     ],

@@ -35,6 +35,9 @@ def language_from_tag(tag: str) -> str | None:
 def country_from_code(code: str) -> str:
     """ISO 3166 alpha-2 or alpha-3 → alpha-2; anything else as sent (the customer's own check refuses it)."""
     code = code.strip().upper()
+    # ASCII only: django-countries also reads numeric codes, and its int() fails on digits such as "²".
+    if not (code.isascii() and code.isalnum()):
+        return code
     return countries.alpha2(code) or code
 
 
