@@ -19,6 +19,7 @@ from licences.models import Holding
 # Holdings and assignments are read in licences; the console pages ask for them here too.
 from licences.selectors import HoldingRow, active_assignments, holdings_for, volume_level  # noqa: F401
 from resellerconsole.audit import Channel
+from resellerconsole.querying import InSmallSet
 
 from .models import (
     Order,
@@ -187,8 +188,10 @@ def customer_request_filter(customers: QuerySet[Customer], name: str) -> QuerySe
     if name == RequestFilter.PENDING_REQUESTS:
         return customers.filter(Exists(PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status="pending")))
     if name == RequestFilter.DUE_SOON:
-        due_soon = pending_due_soon(on=timezone.localdate())
-        return customers.filter(Exists(PurchaseAuthorization.objects.filter(due_soon, customer=OuterRef("pk"))))
+        # A week's deadlines are a small set (~1.5 % of the customers): read them first, then their customers by
+        # key, not the customers in name order probing each one's PAs (performance.md: 157 ms → ~50 ms at 1 M).
+        due_soon = PurchaseAuthorization.objects.filter(pending_due_soon(on=timezone.localdate()))
+        return customers.filter(InSmallSet("pk", due_soon.values("customer_id")))
     if name == RequestFilter.PAST_DUE:
         return customers.filter(status=CustomerStatus.DELAYED)
     return customers

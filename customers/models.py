@@ -100,12 +100,19 @@ class Customer(models.Model):
             models.Index(fields=["reseller", "status", "company_name", "id"], name="customer_reseller_status_idx"),
             models.Index(fields=["reseller", "created_at", "id"], name="customer_reseller_created_idx"),
             models.Index(fields=["reseller", "anniversary_date", "id"], name="customer_reseller_anniv_idx"),
+            # Status descending with names ascending mixes directions: the index above cannot be read backwards
+            # for it (100,000 rows sorted per page at 1 M customers).
+            models.Index(fields=["reseller", "-status", "company_name", "id"], name="customer_reseller_status_d_idx"),
             # The deadline sweep's "restore" pass reads the (few) Delayed accounts only.
             models.Index(fields=["id"], name="customer_delayed_idx", condition=Q(status="delayed")),
             # The same sorts for internal sales, who list every reseller's customers.
             models.Index(fields=["company_name", "id"], name="customer_name_idx"),
             models.Index(fields=["status", "company_name", "id"], name="customer_status_name_idx"),
             models.Index(fields=["created_at", "id"], name="customer_created_idx"),
+            models.Index(fields=["-status", "company_name", "id"], name="customer_status_desc_name_idx"),
+            # Internal sales' renewal overview, soonest anniversary first over every status (an Inactive
+            # customer's rows stay listed): without it, 1 M customers were sorted per page (0.65 s).
+            models.Index(fields=["anniversary_date", "id"], name="customer_anniversary_idx"),
             # The renewal jobs read live accounts by anniversary (overview, notices, removal of access).
             models.Index(
                 fields=["anniversary_date", "id"],

@@ -29,10 +29,14 @@ DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 
 
 def pending_order_customers(*, reseller_ids: list[int]):
-    """Customers of these resellers with a pending purchase authorization, by primary key."""
+    """Customers of these resellers with a pending purchase authorization, by primary key.
+
+    Each has a VIP ID: a PA needs an invited customer, and an invited customer has its ID (the constraint
+    customer_invited_has_vip_id). Not asking again keeps the page's count on two indexes (the reseller's
+    customers and the pending PAs) without reading 100,000 customer rows: 195 → ~60 ms at 1 M customers."""
     pending = PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status=PurchaseAuthorizationStatus.PENDING)
     return (
-        Customer.objects.filter(reseller_id__in=reseller_ids, vip_id__isnull=False)
+        Customer.objects.filter(reseller_id__in=reseller_ids)
         .filter(Exists(pending))
         .select_related("reseller")
         .order_by("pk")
