@@ -4,6 +4,10 @@ with the channel of its recorded event (as the history tabs' cards say it)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
 from django.db.models import CharField, IntegerField, OuterRef, Subquery, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -18,7 +22,9 @@ from customers.selectors import customers_visible_to
 from resellerconsole.audit import channel_text
 from resellerconsole.exports import export_response
 
-from .models import RenewalLine
+from .dates import window_state
+from .models import RenewalLine, RenewalRow
+from .selectors import assigned_counts
 
 CHUNK = 2000
 
@@ -215,3 +221,68 @@ def history_export(request, fmt: str, pk: int | None = None):
         header=header(),
         rows=rows(customers.values("pk")),
     )
+
+
+# ---------------------------------------------------------------------------
+# The renewal overview as CSV (renewals.views.renewal_overview_csv)
+# ---------------------------------------------------------------------------
+OVERVIEW_CUSTOMER_FIELDS = ("pk", "company_name", "vip_id", "reseller__name", "anniversary_date")
+OVERVIEW_ROW_FIELDS = (
+    "customer_id",
+    "anniversary_date",
+    "product_id",
+    "product__name",
+    "product__sku_renewal",
+    "quantity_held",
+    "proposed_quantity",
+)
+
+
+def overview_header() -> list[str]:
+    return [
+        _("Customer"),
+        _("VIP ID"),
+        _("Reseller"),
+        _("Anniversary date"),
+        _("Days left"),
+        _("Window"),
+        _("Product"),
+        _("Renewal SKU"),
+        _("Quantity held"),
+        _("Assigned to users"),
+        _("Renewal quantity"),
+    ]
+
+
+def overview_customers(customers) -> Iterator[tuple]:
+    """The overview's customers as plain tuples, read through a server-side cursor in their page order: building
+    a model instance with its prefetched rows per customer was 6 of the 7 s of a 24,000-customer export."""
+    return customers.prefetch_related(None).values_list(*OVERVIEW_CUSTOMER_FIELDS).iterator(chunk_size=CHUNK)
+
+
+def _chunks(items: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """itertools.batched, which Python 3.11 lacks."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def overview_rows(customers: Iterable[tuple], *, on, windows: dict[str, str]) -> Iterator[list]:
+    """One line per product of each customer's current renewal rows, CHUNK customers at a time (three queries a
+    chunk); `windows` are the window labels, translated before the response streams."""
+    for chunk in _chunks(customers, CHUNK):
+        ids = [customer[0] for customer in chunk]
+        assigned = assigned_counts(ids)
+        rows = defaultdict(list)
+        for row in (
+            RenewalRow.objects.filter(customer_id__in=ids)
+            .order_by("product__name", "pk")
+            .values_list(*OVERVIEW_ROW_FIELDS)
+        ):
+            rows[row[0]].append(row)
+        for pk, name, vip_id, reseller, anniversary in chunk:
+            days_left, window = (anniversary - on).days, windows[window_state(anniversary, on)]
+            for _customer, row_anniversary, product_id, product, sku, held, proposed in rows[pk]:
+                if row_anniversary == anniversary:  # a past year's rows wait for the next refresh to go
+                    yield [name, vip_id, reseller, anniversary, days_left, window, product, sku, held,
+                           assigned.get((pk, product_id), 0), proposed]  # fmt: skip

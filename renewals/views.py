@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,12 +13,12 @@ from accounts.models import Reseller
 from accounts.permissions import may_enter_orders_by_hand
 from catalogue.models import Product
 from customers.selectors import customer_get
-from resellerconsole.csv_export import SafeCsvWriter
 from resellerconsole.errors import DomainError
+from resellerconsole.exports import export_response
 from resellerconsole.l10n import grouped
 from resellerconsole.listing import console_keyset_page
 
-from . import selectors, services
+from . import exports, selectors, services
 from .dates import WindowState, in_renewal_window, renewal_year
 from .forms import AutoRenewalForm, OverviewFilterForm, RenewalQuantityForm
 
@@ -88,42 +88,18 @@ def renewal_overview_csv(request):
             if name not in refused and request.GET.get(name):
                 kept[name] = request.GET[name]
         return redirect(f"{reverse('renewal-overview')}?{kept.urlencode()}")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="renewal-overview-{on.isoformat()}.csv"'
-    writer = SafeCsvWriter(response)
-    writer.writerow(
-        [
-            _("Customer"),
-            _("VIP ID"),
-            _("Reseller"),
-            _("Anniversary date"),
-            _("Days left"),
-            _("Window"),
-            _("Product"),
-            _("Renewal SKU"),
-            _("Quantity held"),
-            _("Assigned to users"),
-            _("Renewal quantity"),
-        ]
+    if isinstance(customers, list):  # one page, already read
+        rows = [(c.pk, c.company_name, c.vip_id, c.reseller.name, c.anniversary_date) for c in customers]
+    else:
+        rows = exports.overview_customers(customers)
+    return export_response(
+        fmt="csv",
+        filename=f"renewal-overview-{on.isoformat()}",
+        title=_("Renewal overview"),
+        header=exports.overview_header(),
+        # The labels now: the rows are written after the view returns, as the response streams.
+        rows=exports.overview_rows(rows, on=on, windows={value: str(label) for value, label in WindowState.choices}),
     )
-    for entry in selectors.overview_entries(customers, on=on):
-        for line in entry.lines:
-            writer.writerow(
-                [
-                    entry.customer.company_name,
-                    entry.customer.vip_id,
-                    entry.customer.reseller.name,
-                    entry.customer.anniversary_date.isoformat(),
-                    entry.days_left,
-                    WindowState(entry.window_state).label,
-                    line.row.product.name,
-                    line.row.product.sku_renewal,
-                    line.row.quantity_held,
-                    line.assigned,
-                    line.row.proposed_quantity,
-                ]
-            )
-    return response
 
 
 def _renewals_tab(customer) -> str:

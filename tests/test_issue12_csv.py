@@ -58,7 +58,7 @@ def export_rows(client) -> list[list[str]]:
     with time_machine.travel(TODAY, tick=False):
         response = client.get(reverse("renewal-overview-csv"))
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.mark.parametrize("role", ["reseller staff", "internal sales (every reseller)"])

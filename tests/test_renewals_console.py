@@ -84,11 +84,37 @@ def test_csv_export_matches_the_page(sales_client, sales):
     due_customer(sales.reseller, days_left=70)
     services.refresh_renewal_overview(on=TODAY)
     response = sales_client.get(reverse("renewal-overview-csv"), {"window": "open"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert response["Content-Type"].startswith("text/csv")
     assert rows[0][:3] == ["Customer", "VIP ID", "Reseller"]
     assert {row[1] for row in rows[1:]} == {customer.vip_id} and len(rows) == 3
     assert rows[1][4] == "15" and rows[1][5] == "Window open"
+
+
+@pytest.mark.parametrize("chunk", [2, 1000])
+def test_the_whole_csv_lists_every_pages_lines_in_their_order_in_chunks_of_queries(
+    sales_client, sales, chunk, monkeypatch, django_assert_max_num_queries
+):
+    """The export reads its customers in chunks (renewals.exports.CHUNK) with three queries each; whatever the
+    chunk, its lines are the page's lines, page after page, with the users assigned."""
+    from authorizations.services import assignment_add
+    from renewals import exports, selectors
+
+    monkeypatch.setattr(exports, "CHUNK", chunk)
+    customers = [due_customer(sales.reseller, days_left=10 + n % 3, products=1 + n % 2) for n in range(7)]
+    product = Holding.objects.filter(customer=customers[0]).first().product
+    assignment_add(customer=customers[0], product=product, email="u@c.example", actor=sales)
+    services.refresh_renewal_overview(on=TODAY)
+    page_lines = [
+        [e.customer.company_name, e.customer.vip_id, e.days_left, line.row.product.name, line.assigned]
+        for e in selectors.overview_entries(selectors.renewal_overview(user=sales, on=TODAY), on=TODAY)
+        for line in e.lines
+    ]
+    # session, user, customers; then per chunk: assignments and rows
+    with django_assert_max_num_queries(3 + 2 * -(-7 // chunk)):
+        rows = list(csv.reader(io.StringIO(sales_client.get(reverse("renewal-overview-csv")).getvalue().decode())))
+    assert [[r[0], r[1], int(r[4]), r[6], int(r[9])] for r in rows[1:]] == page_lines
+    assert len(page_lines) == 10 and sum(line[4] for line in page_lines) == 1
 
 
 def test_renewals_tab_edit_with_confirmation_naming_who_loses_access(sales_client, sales):
@@ -192,7 +218,7 @@ def test_overview_pages_by_keyset(sales_client, sales):
     shown = [e.customer.pk for e in first["entries"]] + [e.customer.pk for e in second["entries"]]
     assert len(shown) == len(set(shown)) == 30 and not second["page"].has_next
     csv_page = sales_client.get(reverse("renewal-overview-csv"), {"after": first["page"].next_cursor})
-    assert len(csv_page.content.decode().strip().splitlines()) == 1 + 5  # header + the second page's 5 lines
+    assert len(csv_page.getvalue().decode().strip().splitlines()) == 1 + 5  # header + the second page's 5 lines
 
 
 def test_a_renewal_shows_its_dates_and_quantities_in_the_customer_history():
