@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
+from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from resellerconsole.bulk import insert_columns
 
 from .models import Customer, CustomerEvent, CustomerStatus, VipAdmin
 from .signals import events_recorded
@@ -67,7 +69,11 @@ def customer_event(
 
 def customer_events_write(events: Iterable[CustomerEvent]) -> list[CustomerEvent]:
     """Write a batch's events in one INSERT."""
-    written = CustomerEvent.objects.bulk_create(list(events))
+    written = list(events)
+    if connection.vendor == "postgresql":
+        insert_columns(written)  # a sweep's 25,000 events: ~40 % of bulk_create's time (performance.md)
+    else:
+        CustomerEvent.objects.bulk_create(written)
     if written:
         events_recorded.send(sender=Customer, events=written)
     return written

@@ -16,34 +16,6 @@ from customers.models import VipAdmin
 from .models import OutboundEmail
 from .stencils import Stencil
 
-
-def insert_columns(emails: list[OutboundEmail]) -> None:
-    """`bulk_create(ignore_conflicts=True)` as one statement over one array per column (PostgreSQL): the same rows,
-    without preparing every value of every row through its field (most of the notices' insert cost)."""
-    fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
-    columns: list[list[Any]] = []
-    arrays: list[str] = []
-    selected: list[str] = []
-    for f in fields:
-        values = [getattr(email, f.attname) for email in emails]
-        column = connection.ops.quote_name(cast(str, f.column))
-        if isinstance(f, JSONField):
-            values = [json.dumps(value, cls=f.encoder) for value in values]
-            arrays.append("%s::text[]")
-            selected.append(f"{column}::jsonb")
-        else:
-            arrays.append(f"%s::{f.cast_db_type(connection)}[]")
-            selected.append(column)
-        columns.append(values)
-    names = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
-    sql = (
-        f"INSERT INTO {OutboundEmail._meta.db_table} ({names}) SELECT {', '.join(selected)} "  # noqa: S608
-        f"FROM unnest({', '.join(arrays)}) AS t({names}) ON CONFLICT DO NOTHING"  # names from the model
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
-
-
 #: The customer's VIP admins' addresses, distinct and sorted by code point as `email_row` gives them (`COLLATE "C"`:
 #: the bytes' order in UTF-8, whatever the database's collation).
 VIP_ADMINS = (

@@ -10,6 +10,8 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from resellerconsole.bulk import insert_columns
+
 from . import bulk
 from .bulk import StencilledEmail
 from .models import OutboundEmail
@@ -134,7 +136,7 @@ def emails_insert(emails: list[OutboundEmail]) -> None:
     if not emails:
         return
     if connection.vendor == "postgresql":
-        bulk.insert_columns(emails)
+        insert_columns(emails, ignore_conflicts=True)
     else:
         OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
     transaction.on_commit(_enqueue_sweep)
