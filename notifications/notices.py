@@ -17,7 +17,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
+from catalogue.models import Product
 from customers.models import Customer, CustomerStatus, VipAdmin
+from licences.models import Holding
 from renewals.dates import RenewalPeriods, renewal_year
 from resellerconsole.batching import KeyRange, keyset_batches
 
@@ -236,7 +238,7 @@ class NoticeRenderer:
         recipients: dict[int, list[str]] = defaultdict(list)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT customer_id, email FROM customers_vipadmin WHERE customer_id {among}",  # noqa: S608 no input
+                f"SELECT customer_id, email FROM {VipAdmin._meta.db_table} WHERE customer_id {among}",  # noqa: S608 no input
                 parameters,
             )
             for customer_id, email in cursor.fetchall():
@@ -250,9 +252,9 @@ class NoticeRenderer:
         lines: dict[int, list] = defaultdict(list)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT h.customer_id, p.name, h.deployed FROM authorizations_holding h"  # noqa: S608 no input
-                f" JOIN catalogue_product p ON p.id = h.product_id WHERE h.customer_id {among} AND h.deployed > 0"
-                " ORDER BY p.name, h.id",
+                f"SELECT h.customer_id, p.name, h.deployed FROM {Holding._meta.db_table} h"  # noqa: S608 no input
+                f" JOIN {Product._meta.db_table} p ON p.id = h.product_id"
+                f" WHERE h.customer_id {among} AND h.deployed > 0 ORDER BY p.name, h.id",
                 parameters,
             )
             for customer_id, product, deployed in cursor.fetchall():
