@@ -125,5 +125,13 @@ def insert_stencilled(
         ids = ",".join(str(email.customer_id) for email in emails if email.customer_id is not None)
         parameters[:0] = [f"{{{ids}}}", list(unless_sent)]
     with connection.cursor() as cursor:
+        if unless_sent:
+            # The outbox grows by a batch's rows with every batch of a run, while its statistics describe it as it
+            # was before the run: the planner reads all of it for `sent` (sequentially) where the customers' index
+            # finds their few rows. Indexes only, for this statement (1 M customers: the INSERTs 4.97 → 3.96 s).
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"{sql} ON CONFLICT DO NOTHING", parameters)
-        return cursor.rowcount
+        inserted = cursor.rowcount
+        if unless_sent:
+            cursor.execute("RESET enable_seqscan")
+        return inserted
