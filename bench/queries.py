@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -84,7 +83,7 @@ def main() -> int:
     from django.core.management import call_command
     from load import resolve
 
-    call_command("collectstatic", interactive=False, verbosity=0)  # the production settings' hashed names  # bench/load.py: the same pages, users and keys
+    call_command("collectstatic", interactive=False, verbosity=0)  # the production settings' hashed names
 
     resolved = resolve()  # bench/load.py: the same pages, users and keys
     wanted = [w for w in args.pages.split("|") if w]

@@ -18,6 +18,7 @@ from resellerconsole.listing import console_keyset_page
 from . import selectors, services
 from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSignInForm, vip_admin_formset
 from .models import CustomerStatus
+from .rows import customer_rows
 
 PAGE_SIZE = 25
 
@@ -55,6 +56,8 @@ def customer_list(request):
         query.pop(name, None)
     context = {
         "page": page,
+        "rows": customer_rows(page.object_list, with_reseller=request.user.is_internal_sales),
+        "with_reseller": request.user.is_internal_sales,
         "list_notices": notices,
         "query": query.urlencode(),
         "filters": {
