@@ -56,6 +56,38 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Customer) -> dict:
+        # The declared fields' output written out: DRF's generic loop (a get_attribute, an inspect.signature and
+        # the 250 country choices per field and row) was most of the list's time (issue 15). The same JSON:
+        # tests/test_issue15_page_output.py compares this with DRF's loop and pins the list's body.
+        moment = _MOMENT.to_representation
+        return {
+            "id": instance.pk,
+            "vip_id": instance.vip_id,
+            "reseller": instance.reseller.partner_id,
+            "company_name": instance.company_name,
+            "address_line1": instance.address_line1,
+            "address_line2": instance.address_line2,
+            "postal_code": instance.postal_code,
+            "city": instance.city,
+            "country": str(instance.country),
+            "market_segment": instance.market_segment,
+            "preferred_language": instance.preferred_language,
+            "status": instance.status,
+            "status_display": str(_STATUS_LABELS.get(instance.status, instance.status)),
+            "vip_admins": [{"id": a.pk, "name": a.name, "email": a.email} for a in instance.vip_admins.all()],
+            "invitation_sent_at": moment(instance.invitation_sent_at),
+            "invitation_accepted_at": moment(instance.invitation_accepted_at),
+            "created_at": moment(instance.created_at),
+            "updated_at": moment(instance.updated_at),
+        }
+
+
+#: DRF's own datetime output (ISO 8601 in the current time zone); it keeps no per-request state.
+_MOMENT = serializers.DateTimeField()
+#: Lazy labels, translated when a row is written (get_status_display() would hash every choice per row).
+_STATUS_LABELS = dict(CustomerStatus.choices)
+
 
 class CustomerInputSerializer(StrictInput, serializers.ModelSerializer):
     vip_admins = VipAdminSerializer(many=True, min_length=1, max_length=20)
