@@ -59,6 +59,9 @@ def world(db):
                 )
             )
         head = customers[2]
+        # An anniversary soon after the pages' day: the renewal year's dates on the timeline, and the banner.
+        anniversary = (NOW + datetime.timedelta(days=120)).date()
+        Customer.objects.filter(pk=head.pk).update(anniversary_date=anniversary, anniversary_day=anniversary.day)
         product = ProductFactory(name="Snapshot Product", sku_new="65399999CA01A12", sku_renewal="65399999CA02A12")
         services.purchase_authorization_create(
             customer=head, license_type="team", lines=[services.LineRequest(product, 3)], actor=sales
