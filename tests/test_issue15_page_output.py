@@ -165,3 +165,25 @@ def test_the_api_customer_output_is_drfs_own(world, language):
     with translation.override(language):
         for customer in Customer.objects.select_related("reseller").prefetch_related("vip_admins"):
             assert serializer.to_representation(customer) == drf.ModelSerializer.to_representation(serializer, customer)
+
+
+@pytest.mark.parametrize("with_reseller", [False, True])
+def test_a_stamped_row_is_the_row_template_rendered_for_it(with_reseller):
+    """RowStamp fills the row rendered once per page; each row reads as the template rendered for that row,
+    hostile text escaped the same way."""
+    from django.template.loader import render_to_string
+
+    from customers.rows import CustomerRow
+    from resellerconsole.rendering import RowStamp
+
+    template = "customers/_customer_row.html"
+    rows = [
+        {name: f"<b>\"{name}\" & 'x'</b>\x00" for name in CustomerRow.__annotations__} | {"vip_admin_count": 12345},
+        dict.fromkeys(CustomerRow.__annotations__, "") | {"vip_admin_count": 0},
+    ]
+    for language in ("en", "sv"):
+        with translation.override(language):
+            stamp = RowStamp(template, CustomerRow.__annotations__, {"with_reseller": with_reseller})
+            for row in rows:
+                expected = render_to_string(template, {"row": row, "with_reseller": with_reseller})
+                assert stamp(row) == expected.removesuffix("\n")
