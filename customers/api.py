@@ -120,15 +120,8 @@ def customer_json(values: dict[str, Any], vip_admins: list[dict]) -> dict:
 
 
 def customer_list_json(rows: list[dict[str, Any]]) -> list[dict]:
-    """A page of the list's LIST_VALUES rows as JSON, with their VIP admins in one query (pk order, as the
-    prefetch gave them)."""
-    admins: dict[int, list[dict]] = {row["pk"]: [] for row in rows}
-    for customer_id, pk, name, email in (
-        VipAdmin.objects.filter(customer_id__in=list(admins))
-        .order_by("pk")
-        .values_list("customer_id", "pk", "name", "email")
-    ):
-        admins[customer_id].append({"id": pk, "name": name, "email": email})
+    """A page of the list's LIST_VALUES rows as JSON, with their VIP admins read in one query."""
+    admins = selectors.vip_admin_rows(customer_ids=[row["pk"] for row in rows])
     return [customer_json(row, admins[row["pk"]]) for row in rows]
 
 

@@ -125,6 +125,16 @@ def customer_events(*, customer: Customer) -> QuerySet[CustomerEvent]:
     return customer.events.select_related("actor").order_by("-at", "-pk")
 
 
+def vip_admin_rows(*, customer_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The VIP admins (id, name, e-mail) of these customers, in pk order as a prefetch gives them: one query,
+    no models (the API's customer list)."""
+    admins: dict[int, list[dict]] = {pk: [] for pk in customer_ids}
+    rows = VipAdmin.objects.filter(customer_id__in=list(admins)).order_by("pk")
+    for customer_id, pk, name, email in rows.values_list("customer_id", "pk", "name", "email"):
+        admins[customer_id].append({"id": pk, "name": name, "email": email})
+    return admins
+
+
 def vip_admins_with_sign_ins(*, customer: Customer) -> QuerySet[VipAdmin]:
     """The customer's VIP admins, each with their admin-console sign-in (or none), for the customer page."""
     return customer.vip_admins.select_related("sign_in").order_by("pk")

@@ -40,9 +40,9 @@ def customer_list(request):
     filter_form = CustomerFilterForm(params)
     filters = filter_form.filters()
     notices = filter_form.notices()
-    if not request.user.is_internal_sales:
-        filters["reseller_id"] = None
     with_reseller = request.user.is_internal_sales
+    if not with_reseller:
+        filters["reseller_id"] = None
     customers = selectors.customer_list(user=request.user, **filters).values(*row_values(with_reseller=with_reseller))
     # Keyset pages: no COUNT and no OFFSET, so page 1 and page 4,000 cost the same.
     page = console_keyset_page(
