@@ -18,6 +18,7 @@ from resellerconsole.listing import console_keyset_page
 from . import selectors, services
 from .forms import CustomerFilterForm, CustomerForm, InvitationForm, VipAdminSignInForm, vip_admin_formset
 from .models import CustomerStatus
+from .rows import customer_rows, row_values
 
 PAGE_SIZE = 25
 
@@ -39,9 +40,10 @@ def customer_list(request):
     filter_form = CustomerFilterForm(params)
     filters = filter_form.filters()
     notices = filter_form.notices()
-    if not request.user.is_internal_sales:
+    with_reseller = request.user.is_internal_sales
+    if not with_reseller:
         filters["reseller_id"] = None
-    customers = selectors.customer_list(user=request.user, **filters)
+    customers = selectors.customer_list(user=request.user, **filters).values(*row_values(with_reseller=with_reseller))
     # Keyset pages: no COUNT and no OFFSET, so page 1 and page 4,000 cost the same.
     page = console_keyset_page(
         customers,
@@ -55,6 +57,8 @@ def customer_list(request):
         query.pop(name, None)
     context = {
         "page": page,
+        "rows": customer_rows(page.object_list, with_reseller=with_reseller),
+        "with_reseller": with_reseller,
         "list_notices": notices,
         "query": query.urlencode(),
         "filters": {

@@ -74,7 +74,7 @@ CUSTOMER_TABS = (
 
 @console_view
 def customer_detail(request, pk: int, tab: str = "details"):
-    customer = customer_get(user=request.user, pk=pk)
+    customer = customer_get(user=request.user, pk=pk, with_vip_admins=False)  # no tab lists them as prefetched
     current = next((t for t in CUSTOMER_TABS if t.name == tab), None)
     if current is None:
         raise Http404

@@ -95,6 +95,8 @@ def decode_cursor(cursor: str, *, model, ordering: tuple[str, ...], parameter: s
 
 
 def _key(row, ordering: tuple[str, ...]) -> list:
+    if isinstance(row, dict):  # a values() row: the ordering's fields must be among its keys
+        return [row[name.lstrip("-")] for name in ordering]
     return [getattr(row, name.lstrip("-")) for name in ordering]
 
 

@@ -78,7 +78,8 @@ def test_search_by_name_or_vip_id_prefix_and_filters(sales_client, sales):
     by_status = sales_client.get(url, {"status": "invitation_sent"}).context["page"].object_list
     by_segment = sales_client.get(url, {"segment": "government"}).context["page"].object_list
 
-    assert list(by_name) == list(by_vip_id) == list(by_status) == [wanted]
+    # The list's page holds values() rows (customers/rows.py), not models.
+    assert [c["pk"] for c in by_name] == [c["pk"] for c in by_vip_id] == [c["pk"] for c in by_status] == [wanted.pk]
     assert list(by_segment) == []
 
 
@@ -90,7 +91,7 @@ def test_list_sorts_and_survives_malformed_parameters(sales_client, sales):
     newest = sales_client.get(url, {"sort": "-name"}).context["page"].object_list
     odd = sales_client.get(url, {"sort": "drop table", "page": "x", "status": "nope", "reseller": "²", "q": "a\x00"})
 
-    assert [c.company_name for c in newest] == ["Beta AB", "Alfa AB"]
+    assert [c["company_name"] for c in newest] == ["Beta AB", "Alfa AB"]
     assert odd.status_code == 200
 
 
@@ -332,14 +333,14 @@ def test_keyset_pages_walk_every_customer_once_both_ways(sales_client, sales, so
     while True:
         page = sales_client.get(url, params).context["page"]
         pages.append(page)
-        seen += [c.pk for c in page.object_list]
+        seen += [c["pk"] for c in page.object_list]
         if not page.has_next:
             break
         params = {"sort": sort, "after": page.next_cursor}
     back = sales_client.get(url, {"sort": sort, "before": pages[-1].previous_cursor}).context["page"]
 
     assert len(seen) == len(set(seen)) == 60 and len(pages) == 3
-    assert [c.pk for c in back.object_list] == [c.pk for c in pages[-2].object_list]
+    assert [c["pk"] for c in back.object_list] == [c["pk"] for c in pages[-2].object_list]
     assert not pages[0].has_previous and pages[1].has_previous
 
 

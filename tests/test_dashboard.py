@@ -207,7 +207,8 @@ def listed_customers(client, url: str) -> set[Customer]:
     assert response.status_code == 200
     if "entries" in response.context:
         return {entry.customer for entry in response.context["entries"]}
-    return set(response.context["page"].object_list)
+    # The customer list's page holds values() rows (customers/rows.py), not models.
+    return set(Customer.objects.filter(pk__in=[row["pk"] for row in response.context["page"].object_list]))
 
 
 LINKS = {

@@ -1,0 +1,189 @@
+"""Issue 15: the console's busiest pages and the API's customer list, pinned byte for byte (English and Swedish).
+
+Their rendering was made cheaper (precomputed row values, labels looked up once per page); these snapshots,
+written before that work, say the HTML and JSON did not change. Only what differs between runs is replaced:
+database ids, the CSRF token and the signed page cursors (by the values they carry).
+Regenerate after an intended change of a page: UPDATE_SNAPSHOTS=1 pytest tests/test_issue15_page_output.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
+from authorizations import services
+from catalogue.models import MarketSegment
+from customers.models import Customer, CustomerStatus, VipAdmin
+from resellerconsole.pagination import SALT
+from tests.factories import CustomerFactory, InternalSalesFactory, ProductFactory, ResellerFactory, SalesFactory
+
+pytestmark = pytest.mark.django_db
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "issue15"
+NOW = datetime.datetime(2026, 3, 9, 10, 30, tzinfo=datetime.UTC)
+STATUSES = [CustomerStatus.NOT_INVITED, CustomerStatus.INVITATION_SENT, CustomerStatus.ACTIVE]
+SEGMENTS = [MarketSegment.COMMERCIAL, MarketSegment.EDUCATION, MarketSegment.GOVERNMENT]
+COUNTRIES = ["SE", "NO", "DE", "FI", "US", "GB", "DK"]
+
+
+@pytest.fixture
+def world(db):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        reseller = ResellerFactory(name="Nordic Licensing AB", partner_id="P9000001")
+        other = ResellerFactory(name="Alpha Reseller Oy", partner_id="P9000002")
+        sales = SalesFactory(username="snap-sales", first_name="Sally", last_name="Seller", reseller=reseller)
+        internal = InternalSalesFactory(username="snap-internal", first_name="Ivan", last_name="Internal")
+        customers = []
+        for n in range(32):
+            traveller.shift(datetime.timedelta(days=3, hours=5))
+            status = STATUSES[n % 3]
+            customers.append(
+                CustomerFactory(
+                    reseller=other if n % 9 == 4 else reseller,
+                    company_name=f"{'Åäö' if n % 5 == 0 else 'Kund'} {n:02d} {'& Söner' if n % 4 == 0 else 'AB'}",
+                    status=status,
+                    market_segment=SEGMENTS[n % 3],
+                    country=COUNTRIES[n % 7],
+                    vip_id=None if status == CustomerStatus.NOT_INVITED else f"{n:02d}ABCDEF0123456789AB",
+                    vip_admins=[(f"Admin {n} {i}", f"a{n}-{i}@example.com") for i in range(n % 3)] or None,
+                )
+            )
+        head = customers[2]
+        # An anniversary soon after the pages' day: the renewal year's dates on the timeline, and the banner.
+        anniversary = (NOW + datetime.timedelta(days=120)).date()
+        Customer.objects.filter(pk=head.pk).update(anniversary_date=anniversary, anniversary_day=anniversary.day)
+        product = ProductFactory(name="Snapshot Product", sku_new="65399999CA01A12", sku_renewal="65399999CA02A12")
+        services.purchase_authorization_create(
+            customer=head, license_type="team", lines=[services.LineRequest(product, 3)], actor=sales
+        )
+        yield {"reseller": reseller, "other": other, "sales": sales, "internal": internal, "customers": customers}
+
+
+def _cursor(match: re.Match) -> str:
+    scope, values = signing.Signer(salt=SALT).unsign_object(match.group(2))
+    return f"{match.group(1)}=<cursor {scope[1:]} {values[:-1]} pk>"
+
+
+def normalized(text: str) -> str:
+    """The page without what differs between runs: ids, the CSRF token, the cursors' signatures."""
+    ids = {}
+    for model in (Customer, User, VipAdmin):
+        for index, pk in enumerate(model.objects.order_by("pk").values_list("pk", flat=True)):
+            ids[(model, pk)] = f"<{model.__name__} {index}>"
+    text = re.sub(r"(after|before)=([-\w:.%]+)", _cursor, text)
+    text = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1<csrf>", text)
+    text = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1<csrf>", text)
+    text = re.sub(r"/customers/(\d+)/", lambda m: f"/customers/{ids[(Customer, int(m.group(1)))]}/", text)
+    text = re.sub(r'"id":(\d+),"vip_id"', lambda m: f'"id":"{ids[(Customer, int(m.group(1)))]}","vip_id"', text)
+    text = re.sub(r'"id":(\d+),"name"', lambda m: f'"id":"{ids[(VipAdmin, int(m.group(1)))]}","name"', text)
+    return text
+
+
+def check(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; compare with {path}"
+
+
+def page(client, user, language: str, url: str, **extra) -> str:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with time_machine.travel(NOW + datetime.timedelta(days=100), tick=False):
+        client.force_login(user)
+        response = client.get(url, **extra)
+    assert response.status_code == 200
+    return normalized(response.content.decode())
+
+
+LIST_QUERIES = {
+    "first": {},
+    "filtered": {"status": CustomerStatus.ACTIVE, "sort": "-created", "segment": MarketSegment.COMMERCIAL},
+    "refused": {"status": "bogus", "sort": "sideways", "q": "kund"},
+    "search": {"q": "åäö"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_the_customer_list_is_unchanged(client, world, language, query):
+    url = reverse("customer-list")
+    check(f"list-{query}-{language}.html", page(client, world["sales"], language, url, data=LIST_QUERIES[query]))
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_customer_lists_later_pages_and_internal_sales_view_are_unchanged(client, world, language):
+    first = page(client, world["sales"], language, reverse("customer-list"))
+    assert 'rel="next"' in first
+    with time_machine.travel(NOW + datetime.timedelta(days=100), tick=False):
+        raw = client.get(reverse("customer-list")).content.decode()
+    after = re.search(r"after=([-\w:.%]+)", raw).group(1)
+    second = page(client, world["sales"], language, reverse("customer-list") + f"?after={after}")
+    assert 'rel="prev"' in second
+    check(f"list-second-{language}.html", second)
+    htmx = page(client, world["sales"], language, reverse("customer-list"), headers={"HX-Request": "true"})
+    check(f"list-htmx-{language}.html", htmx)
+    internal = page(client, world["internal"], language, reverse("customer-list"), data={"sort": "status"})
+    check(f"list-internal-{language}.html", internal)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("tab", ["customer-detail", "customer-history"])
+def test_the_customer_page_is_unchanged(client, world, language, tab):
+    url = reverse(tab, args=[world["customers"][2].pk])
+    check(f"{tab}-{language}.html", page(client, world["sales"], language, url))
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("query", [{}, {"q": "kund", "sort": "-created"}, {"status": CustomerStatus.ACTIVE}])
+def test_the_api_customer_list_is_unchanged(client, world, query, language):
+    body = page(client, world["sales"], language, "/api/v1/customers/", data=query)
+    assert json.loads(body)["results"]
+    name = "-".join(f"{k}-{v}" for k, v in query.items()) or "first"
+    check(f"api-customers-{name}-{language}.json", body)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_api_customer_output_is_drfs_own(world, language):
+    """CustomerOutputSerializer writes its fields out by hand; DRF's generic loop gives the same for each."""
+    from rest_framework import serializers as drf
+
+    from customers.api import CustomerOutputSerializer
+
+    Customer.objects.filter(pk=world["customers"][1].pk).update(invitation_sent_at=NOW, address_line2="Box 1")
+    Customer.objects.filter(pk=world["customers"][2].pk).update(invitation_accepted_at=NOW)
+    serializer = CustomerOutputSerializer()
+    with translation.override(language):
+        for customer in Customer.objects.select_related("reseller").prefetch_related("vip_admins"):
+            assert serializer.to_representation(customer) == drf.ModelSerializer.to_representation(serializer, customer)
+
+
+@pytest.mark.parametrize("with_reseller", [False, True])
+def test_a_stamped_row_is_the_row_template_rendered_for_it(with_reseller):
+    """RowStamp fills the row rendered once per page; each row reads as the template rendered for that row,
+    hostile text escaped the same way."""
+    from django.template.loader import render_to_string
+
+    from customers.rows import CustomerRow
+    from resellerconsole.rendering import RowStamp
+
+    template = "customers/_customer_row.html"
+    rows = [
+        {name: f"<b>\"{name}\" & 'x'</b>\x00" for name in CustomerRow.__annotations__} | {"vip_admin_count": 12345},
+        dict.fromkeys(CustomerRow.__annotations__, "") | {"vip_admin_count": 0},
+    ]
+    for language in ("en", "sv"):
+        with translation.override(language):
+            stamp = RowStamp(template, CustomerRow.__annotations__, {"with_reseller": with_reseller})
+            for row in rows:
+                expected = render_to_string(template, {"row": row, "with_reseller": with_reseller})
+                assert stamp(row) == expected.removesuffix("\n")
