@@ -1,6 +1,6 @@
 """The order and authorization history as CSV or XLSX: every purchase authorization, order, return and renewal of
 the customers the user may see (or of one of them), one row per product line, oldest first within each kind, each
-with the channel of its recorded event (as the history tabs' cards say it)."""
+with the channel of its recorded event (as the history tabs' cards say it); and the renewal overview as CSV."""
 
 from __future__ import annotations
 
@@ -268,8 +268,9 @@ def _chunks(items: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
 
 
 def overview_rows(customers: Iterable[tuple], *, on, windows: dict[str, str]) -> Iterator[list]:
-    """One line per product of each customer's current renewal rows, CHUNK customers at a time (three queries a
-    chunk); `windows` are the window labels, translated before the response streams."""
+    """One line per product of each customer's current renewal rows, CHUNK customers at a time (two queries a
+    chunk: their rows and their assigned users); `windows` are the window labels, translated before the response
+    streams."""
     for chunk in _chunks(customers, CHUNK):
         ids = [customer[0] for customer in chunk]
         assigned = assigned_counts(ids)
