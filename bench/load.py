@@ -185,6 +185,25 @@ def verdict(*, p95_ms: float, errors: int, share: float | None) -> str:
     return "PASS" if not missed else "FAIL " + ",".join(missed)
 
 
+def production_env(url: str, *, host: str = "127.0.0.1") -> dict[str, str]:
+    """The production settings the pages are measured under, on database `url`, served as `host`."""
+    return {
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key",
+        "DJANGO_ALLOWED_HOSTS": f"{host},localhost",
+        "CONSOLE_BASE_URL": f"http://{host}",
+        "DJANGO_SECURE_COOKIES": "false",
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+        # The API's per-user and per-address limits (600 and 1,200 a minute) would answer most of a run with 429:
+        # the run measures the pages, not the throttle.
+        "API_THROTTLE_USER_RATE": "10000000/minute",
+        "API_THROTTLE_ADDRESS_RATE": "10000000/minute",
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="bench")
@@ -197,22 +216,7 @@ def main() -> int:
     )
     parser.add_argument("--resolve", action="store_true", help=argparse.SUPPRESS)  # the child: print resolve()
     args = parser.parse_args()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{args.server}/{args.database}",
-        "DJANGO_SETTINGS_MODULE": "resellerconsole.settings.base",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "benchmark-only-secret-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CONSOLE_BASE_URL": "http://127.0.0.1",
-        "DJANGO_SECURE_COOKIES": "false",
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        # The API's per-user and per-address limits (600 and 1,200 a minute) would answer most of a run with 429:
-        # the run measures the pages, not the throttle.
-        "API_THROTTLE_USER_RATE": "10000000/minute",
-        "API_THROTTLE_ADDRESS_RATE": "10000000/minute",
-    }
+    env = {**os.environ, **production_env(f"{args.server}/{args.database}")}
     if args.resolve:
         sys.path.insert(0, str(ROOT))
         import django

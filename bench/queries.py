@@ -62,30 +62,19 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print the slowest query's plan")
     args = parser.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"{args.server}/{args.database}",
-        DJANGO_SETTINGS_MODULE="resellerconsole.settings.base",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "benchmark-only-secret-key"),
-        DJANGO_ALLOWED_HOSTS="testserver",
-        CONSOLE_BASE_URL="http://testserver",
-        DJANGO_SECURE_COOKIES="false",
-        EMAIL_URL="dummymail://",
-        LOG_LEVEL="WARNING",
-        API_THROTTLE_USER_RATE="10000000/minute",
-        API_THROTTLE_ADDRESS_RATE="10000000/minute",
-    )
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
+    from load import production_env, resolve  # the same settings, pages, users and keys as the load run
+
+    os.environ.update(production_env(f"{args.server}/{args.database}", host="testserver"))
     import django
 
     django.setup()
     from django.core.management import call_command
-    from load import resolve
 
     call_command("collectstatic", interactive=False, verbosity=0)  # the production settings' hashed names
 
-    resolved = resolve()  # bench/load.py: the same pages, users and keys
+    resolved = resolve()
     wanted = [w for w in args.pages.split("|") if w]
     print(f"{'page':<48}{'HTTP':>4}{'wall ms':>9}{'SQL ms':>9}{'n':>5}{'max ms':>9}")
     for label, path, auth in resolved["pages"]:
