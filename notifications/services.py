@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -135,10 +135,7 @@ def emails_insert(emails: list[OutboundEmail]) -> None:
     """Insert rows that do not exist yet (the unique keys make a second run a no-op); send after commit."""
     if not emails:
         return
-    if connection.vendor == "postgresql":
-        insert_columns(emails, ignore_conflicts=True)
-    else:
-        OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    insert_columns(emails, ignore_conflicts=True)
     transaction.on_commit(_enqueue_sweep)
 
 

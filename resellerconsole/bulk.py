@@ -13,10 +13,14 @@ from django.db.models import JSONField, Model
 
 def insert_columns(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
     """`bulk_create(objs)` of one model as one statement over one array per column (PostgreSQL): the same rows,
-    each object's primary key set from RETURNING (in the order given) unless conflicts are ignored."""
+    each object's primary key set from RETURNING (in the order given) unless conflicts are ignored. Other
+    databases get bulk_create itself."""
     if not objs:
         return
     model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns: list[list[Any]] = []
     arrays: list[str] = []
