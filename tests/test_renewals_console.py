@@ -117,6 +117,17 @@ def test_the_whole_csv_lists_every_pages_lines_in_their_order_in_chunks_of_queri
     assert len(page_lines) == 10 and sum(line[4] for line in page_lines) == 1
 
 
+@pytest.mark.parametrize("count", [27, 40])
+def test_one_page_of_the_csv_costs_a_fixed_number_of_queries(sales_client, sales, count, django_assert_num_queries):
+    for n in range(count):
+        due_customer(sales.reseller, days_left=10 + n % 20)
+    services.refresh_renewal_overview(on=TODAY)
+    first = sales_client.get(reverse("renewal-overview")).context["page"]
+    with django_assert_num_queries(5):  # session, user, the page's customers, their assignments, their rows
+        body = sales_client.get(reverse("renewal-overview-csv"), {"after": first.next_cursor}).getvalue()
+    assert len(body.decode().strip().splitlines()) == 1 + 2 * (count - 25)
+
+
 def test_renewals_tab_edit_with_confirmation_naming_who_loses_access(sales_client, sales):
     from authorizations.services import assignment_add
 
