@@ -15,6 +15,7 @@ from django.http import Http404
 
 from accounts.models import User
 from resellerconsole.audit import Channel
+from resellerconsole.querying import InSmallSet, planned_rows
 
 from .models import VIP_ID_PATTERN, Customer, CustomerEvent, VipAdmin
 
@@ -91,21 +92,45 @@ def customer_list(
         .select_related("reseller")
         .annotate(vip_admin_count=Coalesce(Subquery(admins.values("n")), 0))
     )
+    if reseller_id:
+        customers = customers.filter(reseller_id=reseller_id)
     search = search.strip()
     if search:
-        # A VIP ID is matched from its start, a name anywhere in it.
-        customers = customers.filter(company_name__icontains=search) | customers.filter(
-            vip_id__startswith=search.upper()
-        )
+        customers = _searched(customers, search)
     if status:
         customers = customers.filter(status=status)
     if segment:
         customers = customers.filter(market_segment=segment)
-    if reseller_id:
-        customers = customers.filter(reseller_id=reseller_id)
     if requests:
         customers = request_filter().apply(customers, requests)
     return customers.order_by(*CUSTOMER_ORDERINGS.get(ordering, CUSTOMER_ORDERINGS["name"]))
+
+
+#: A search whose matches are at most this share of the customers listed (or this many) reads its matches first.
+FEW_MATCHES_SHARE = 0.02
+FEW_MATCHES = 2_000
+
+
+def _searched(customers: QuerySet[Customer], search: str) -> QuerySet[Customer]:
+    """The customers a search term names: a VIP ID from its start, a company name anywhere in it. Same rows,
+    one of two reads, chosen by the planner's estimate of the matches (PostgreSQL):
+    - few matches (a first word, a running number): the matches first, by the trigram index, then their rows by
+      key and sorted. Walking the name index in order instead passes over every name before the matches, which
+      for a first word sit together in one stretch of it (34,806 names before "Kustlabs" at 100,000 customers,
+      90-150 ms);
+    - many (a word in most names): the walk in the page's order finds a page of them within a few hundred rows,
+      where reading all the matches first would read thousands."""
+    matching = Q(company_name__icontains=search) | Q(vip_id__startswith=search.upper())
+    matches = customers.filter(matching)
+    if len(search) < 3:  # a trigram index finds nothing shorter than its trigrams: it would read all of itself
+        return matches
+    estimated = planned_rows(matches.values("pk"))
+    if estimated is None:
+        return matches
+    listed = planned_rows(customers.values("pk")) or 0
+    if estimated > max(FEW_MATCHES, listed * FEW_MATCHES_SHARE):
+        return matches
+    return customers.filter(InSmallSet("pk", matches.values("pk")))
 
 
 def customer_get(*, user: User, pk: int, with_vip_admins: bool = True) -> Customer:

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as django_admin_text  # not extracted: the msgid is Django's
 from django.utils.translation import gettext_lazy as _
 
+from .querying import planned_rows
+
 #: Form fields whose values never go into the change log.
 SECRET_FIELDS = frozenset({"password", "password1", "password2"})
 
@@ -130,13 +132,8 @@ class EstimatedCountPaginator(Paginator):
         exact = unordered[: self.EXACT_UP_TO + 1].count()
         if exact <= self.EXACT_UP_TO:
             return exact
-        sql, parameters = unordered.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", parameters)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
         self.estimated = True
-        return max(exact, int(plan[0]["Plan"]["Plan Rows"]))
+        return max(exact, planned_rows(unordered) or 0)
 
 
 class LargeTableAdmin(admin.ModelAdmin):
