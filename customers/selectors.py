@@ -108,7 +108,7 @@ def customer_list(
 
 #: A search whose matches are at most this share of the customers listed (or this many) reads its matches first.
 FEW_MATCHES_SHARE = 0.02
-FEW_MATCHES = 2_000
+FEW_MATCHES = 5_000
 
 
 def _searched(customers: QuerySet[Customer], search: str) -> QuerySet[Customer]:
