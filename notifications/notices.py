@@ -54,19 +54,24 @@ def notice_span(kind: str) -> tuple[int, int]:
     }[kind]
 
 
-def due_customers(kind: str, *, on: date):
+def in_span(kind: str, *, on: date):
+    """The live customers whose anniversary puts them inside the span of this notice on `on`."""
     first, last = notice_span(kind)
+    return Customer.objects.filter(
+        status__in=LIVE_STATUSES,
+        anniversary_date__gte=on - timedelta(days=last),
+        anniversary_date__lte=on - timedelta(days=first),
+    )
+
+
+def due_customers(kind: str, *, on: date):
     # Sent already, or overtaken: a run for a later date sent a later notice for this anniversary, so a run for
     # an earlier date (a catch-up afterwards) never sends "time to renew" after "should have been made".
     later = RENEWAL_NOTICES[RENEWAL_NOTICES.index(kind) :]
     already = OutboundEmail.objects.filter(
         customer=OuterRef("pk"), kind__in=later, anniversary=OuterRef("anniversary_date")
     )
-    return Customer.objects.filter(
-        status__in=LIVE_STATUSES,
-        anniversary_date__gte=on - timedelta(days=last),
-        anniversary_date__lte=on - timedelta(days=first),
-    ).filter(~Exists(already))
+    return in_span(kind, on=on).filter(~Exists(already))
 
 
 @dataclass
@@ -99,6 +104,9 @@ def send_renewal_notices(
             lock=not dry_run,
             fields=NOTICE_FIELDS if in_database else ("pk",),
             key_range=key_range,
+            # Each batch's keys from the live customers' anniversary index, not a walk over every customer in key
+            # order that skips 15 of 16 (batch reads at 1 M customers 1.96 -> 1.69 s, keys included).
+            keys=in_span(kind, on=on).values_list("pk", flat=True),
         ):
             # A run in parallel (a second beat) may have created these notices and committed while this batch
             # waited for the lock, after the candidates were read: on PostgreSQL the outbox INSERT asks again (its
@@ -162,6 +170,11 @@ class NoticeRenderer:
         pairs: list[tuple[Stencil, Stencil]] = []
         built: list[OutboundEmail] = []
         by_django: list[int] = []
+        # What many rows share, worked out once a batch: the printed dates per (anniversary, language) — a cached
+        # function hashed its frozen arguments on every call — and each anniversary's part of the dedupe keys.
+        dates: dict[tuple[date, str], tuple[str, str, str]] = {}
+        key_ends: dict[date, str] = {}
+        key_start = f"{self.kind}:"
         for customer in customers:
             pk = customer["pk"]
             language, held = customer["preferred_language"], lines[pk]
@@ -175,22 +188,23 @@ class NoticeRenderer:
                 by_django.append(pk)
                 continue
             anniversary = customer["anniversary_date"]
+            printed = dates.get((anniversary, language))
+            if printed is None:
+                printed = dates[anniversary, language] = _printed_dates(anniversary, language, periods)
             # The values as the templates print them (`stencils.printed`), in one pass.
-            shown = [
-                customer["company_name"],
-                customer["vip_id"],
-                customer["reseller__name"],
-                *_printed_dates(anniversary, language, periods),
-            ]
+            shown = [customer["company_name"], customer["vip_id"], customer["reseller__name"], *printed]
             for index in range(0, len(held), 2):
                 shown += (held[index], printed_number(held[index + 1], language))
             if in_database:
                 if key not in bodies:
                     bodies[key] = len(pairs)
                     pairs.append((stencils[1], stencils[2]))
+                key_end = key_ends.get(anniversary)
+                if key_end is None:
+                    key_end = key_ends[anniversary] = f":{anniversary.isoformat()}"
                 stencilled.append(
                     StencilledEmail(
-                        dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
+                        dedupe_key=f"{key_start}{pk}{key_end}",  # notice_dedupe_key, without a call a row
                         customer_id=pk,
                         anniversary=anniversary,
                         recipients=None,  # the customer's VIP admins
