@@ -282,11 +282,15 @@ def urgent_actions(
     REMOVAL_SOON_DAYS, or the window closing later), most urgent first (two queries)."""
     reseller_id = _reseller_filter(user, reseller_id)
     actions: list[UrgentAction] = []
+    # The first `limit` keys are found on the purchase authorizations alone, their customers joined after: joined
+    # first, every PA of the earliest overdue days (~1,900 at 1 M customers) was joined before the sort.
+    first = overdue_pending(on=on).order_by("order_deadline", "pk")
+    if not (user.is_internal_sales and not reseller_id):  # internal sales over all see every customer
+        first = first.filter(customer__in=dashboard_customers(user=user, reseller_id=reseller_id))
     overdue = (
-        overdue_pending(on=on)
-        .filter(customer__in=dashboard_customers(user=user, reseller_id=reseller_id))
+        PurchaseAuthorization.objects.filter(pk__in=first.values("pk")[:limit])
         .select_related("customer__reseller")
-        .order_by("order_deadline", "pk")[:limit]
+        .order_by("order_deadline", "pk")
     )
     for pa in overdue:
         actions.append(
