@@ -65,3 +65,64 @@ def test_internal_sales_dashboard_is_unchanged(client, world, language):
     # The chosen reseller's id in the links (PostgreSQL does not rewind its sequences between tests).
     chosen = re.sub(rf"(reseller=|reseller__id__exact=){reseller}\b", r"\1<Reseller 0>", chosen)
     check(f"dashboard-internal-reseller-{language}.html", chosen)
+
+
+# The charts' SVG loops as the templates wrote them before charts.py wrote their marks (issue 15).
+DEADLINE_LOOP = (
+    "{% load console_formats %}{% for column in chart.columns %}{% if column.bar %}\n"
+    '    <rect class="chart-bar-deadline" x="{{ column.bar.x }}" y="{{ column.bar.y }}" width="{{ column.bar.width }}"'
+    ' height="{{ column.bar.height }}"/>'
+    '\n    <text class="chart-number" x="{{ column.centre_x }}" y="{{ column.count_label_y }}" text-anchor="middle">'
+    "{{ column.day.purchase_authorizations }}</text>{% endif %}\n"
+    '    <text class="chart-axis" x="{{ column.centre_x }}" y="{{ chart.day_label_y }}" text-anchor="middle">'
+    '{{ column.day.day|date:"j" }}</text>{% if column.shows_month %}\n'
+    '    <text class="chart-axis" x="{{ column.centre_x }}" y="{{ chart.month_label_y }}" text-anchor="middle">'
+    "{{ column.day.day|month_label }}</text>{% endif %}{% endfor %}"
+)
+ANNIVERSARY_LOOP = (
+    "{% load console_formats dashboard i18n %}{% for row in chart.rows %}\n"
+    '    <text class="chart-axis" x="92" y="{{ row.month_label_y }}" text-anchor="end">'
+    "{{ row.month.month|month_year_label }}</text>{% if row.value_bar %}\n"
+    '    <rect class="chart-bar-value" x="{{ row.value_bar.x }}" y="{{ row.value_bar.y }}"'
+    ' width="{{ row.value_bar.width }}" height="{{ row.value_bar.height }}"/>{% endif %}{% if row.month.values %}\n'
+    '    <text class="chart-number" x="{{ row.value_label_x }}" y="{{ row.value_label_y }}">'
+    "{{ row.month.values|money }}</text>{% endif %}{% if row.licence_bar %}\n"
+    '    <rect class="chart-bar-licences" x="{{ row.licence_bar.x }}" y="{{ row.licence_bar.y }}"'
+    ' width="{{ row.licence_bar.width }}" height="{{ row.licence_bar.height }}"/>{% endif %}\n'
+    '    <text class="chart-number" x="{{ row.licence_label_x }}" y="{{ row.licence_label_y }}">'
+    '{% blocktranslate with n=row.month.licences|floatformat:"g" count counter=row.month.licences %}{{ n }} licence'
+    "{% plural %}{{ n }} licences{% endblocktranslate %}</text>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_charts_marks_are_what_their_template_loops_wrote(language):
+    """Large and zero numbers, one and two currencies, a month's 1st among the days: the marks charts.py writes
+    equal the loops the templates ran before."""
+    from decimal import Decimal
+
+    from django.template import engines
+    from django.utils import translation
+
+    from dashboard import charts
+    from dashboard.selectors import DayOfDeadlines, MonthOfAnniversaries, add_months
+
+    engine = engines["django"]
+    start = date(2026, 11, 1)
+    days = [DayOfDeadlines(start + timedelta(days=n), (n * 7919) % 13 * 1234 * (n % 3)) for n in range(30)]
+    one = [
+        MonthOfAnniversaries(add_months(start, n), n * n * 9876 % 100003, (("EUR", Decimal(n * 123456789) / 7),))
+        for n in range(12)
+    ]
+    two = [
+        MonthOfAnniversaries(
+            add_months(start, n), n % 2, (("EUR", Decimal("1234567.89") * n), ("<SEK>", Decimal("0.00")))
+        )
+        for n in range(12)
+    ]
+    with translation.override(language):
+        chart = charts.deadline_chart(days)
+        assert chart.marks == engine.from_string(DEADLINE_LOOP).render({"chart": chart})
+        for months in (one, two, [MonthOfAnniversaries(start, 0, ())]):
+            chart = charts.anniversary_chart(months)
+            assert chart.marks == engine.from_string(ANNIVERSARY_LOOP).render({"chart": chart})
