@@ -85,7 +85,8 @@ def failed_emails(*, user: User, reseller_id: int | None = None) -> QuerySet[Out
 
 
 def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) -> DashboardCounts:
-    """Four queries: pending purchase authorizations, Delayed customers, the renewal overview, the outbox.
+    """Four queries: pending purchase authorizations, Delayed customers, the renewal overview, the outbox (on
+    PostgreSQL: the kept tallies, due-soon customers, Delayed customers, the outbox).
 
     Customers are counted from their pending purchase authorizations (a customer has one exactly when the
     customer list's "Pending requests" shows it), so no query walks every customer of the reseller.
@@ -95,8 +96,7 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     states = [WindowState.UPCOMING, WindowState.OPEN, WindowState.GRACE]
     scope = figures.scope_of(user, reseller_id)
     if scope is not None:
-        by_pa = figures.purchase_authorization_counts(scope, on)
-        counted = figures.renewal_window_counts(scope, on, states)
+        by_pa, counted = figures.dashboard_counts(scope, on, states)
         by_window = {WindowState(state).value: n for state, n in counted.items()}
     else:
         by_pa, by_window = _pa_counts(customers, on), _window_counts(user, on, reseller_id, states)

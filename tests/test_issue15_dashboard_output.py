@@ -126,3 +126,24 @@ def test_the_charts_marks_are_what_their_template_loops_wrote(language):
         for months in (one, two, [MonthOfAnniversaries(start, 0, ())]):
             chart = charts.anniversary_chart(months)
             assert chart.marks == engine.from_string(ANNIVERSARY_LOOP).render({"chart": chart})
+
+
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_dashboards_queries_are_as_many_for_3_or_30_customers(client, internal, django_assert_num_queries):
+    """Session, user, (the resellers,) five for the counts (four from the kept figures on PostgreSQL), two for the
+    charts, two for the urgent actions, (the reseller of the staff)."""
+    from django.db import connection
+
+    from tests.factories import SalesFactory
+    from tests.test_dashboard import populate
+
+    with time_machine.travel(TODAY, tick=False):
+        sales = SalesFactory()
+        user = InternalSalesFactory() if internal else sales
+        product = ProductFactory()
+        client.force_login(user)
+        expected = 12 - (connection.vendor == "postgresql")
+        for n in (3, 27):
+            populate(sales.reseller, n, product)
+            with django_assert_num_queries(expected):
+                assert client.get(reverse("dashboard")).status_code == 200
