@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -113,6 +114,17 @@ class AnniversaryChart:
             )
         return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped texts only
 
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's rows, a month each, written here for the same reason as the marks."""
+        return mark_safe(  # noqa: S308 - numbers and escaped texts only
+            "".join(
+                f'\n        <tr><th scope="row">{escape(date_filter(row.month.month, "YEAR_MONTH_FORMAT"))}</th>'
+                f"<td>{escape(row.value_text) or '—'}</td><td>{floatformat(row.month.licences, 'g')}</td></tr>"
+                for row in self.rows
+            )
+        )
+
 
 def anniversary_chart(months: list[MonthOfAnniversaries]) -> AnniversaryChart:
     currencies = [currency for currency, _value in months[0].values] if months else []
@@ -211,6 +223,18 @@ class DeadlineChart:
                     f"{escape(month_label(column.day.day))}</text>"
                 )
         return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped texts only
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's rows, a day with deadlines each, written here for the same reason as the marks."""
+        return mark_safe(  # noqa: S308 - numbers and escaped texts only
+            "".join(
+                f'\n        <tr><th scope="row">{escape(date_filter(column.day.day, "DATE_FORMAT"))}</th>'
+                f"<td>{column.day.purchase_authorizations}</td></tr>"
+                for column in self.columns
+                if column.day.purchase_authorizations
+            )
+        )
 
 
 def deadline_chart(days: list[DayOfDeadlines]) -> DeadlineChart:

@@ -94,11 +94,23 @@ ANNIVERSARY_LOOP = (
     "{% plural %}{{ n }} licences{% endblocktranslate %}</text>{% endfor %}"
 )
 
+DEADLINE_TABLE = (
+    "{% for column in chart.columns %}{% if column.day.purchase_authorizations %}\n"
+    '        <tr><th scope="row">{{ column.day.day|date:"DATE_FORMAT" }}</th>'
+    "<td>{{ column.day.purchase_authorizations }}</td></tr>{% endif %}{% endfor %}"
+)
+ANNIVERSARY_TABLE = (
+    "{% load dashboard %}{% for row in chart.rows %}\n"
+    '        <tr><th scope="row">{{ row.month.month|date:"YEAR_MONTH_FORMAT" }}</th>'
+    '<td>{{ row.month.values|money|default:"—" }}</td><td>{{ row.month.licences|floatformat:"g" }}</td></tr>'
+    "{% endfor %}"
+)
+
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_the_charts_marks_are_what_their_template_loops_wrote(language):
-    """Large and zero numbers, one and two currencies, a month's 1st among the days: the marks charts.py writes
-    equal the loops the templates ran before."""
+    """Large and zero numbers, one and two currencies, a month's 1st among the days: the marks and table rows
+    charts.py writes equal the loops the templates ran before."""
     from decimal import Decimal
 
     from django.template import engines
@@ -123,9 +135,11 @@ def test_the_charts_marks_are_what_their_template_loops_wrote(language):
     with translation.override(language):
         chart = charts.deadline_chart(days)
         assert chart.marks == engine.from_string(DEADLINE_LOOP).render({"chart": chart})
+        assert chart.table_rows == engine.from_string(DEADLINE_TABLE).render({"chart": chart})
         for months in (one, two, [MonthOfAnniversaries(start, 0, ())]):
             chart = charts.anniversary_chart(months)
             assert chart.marks == engine.from_string(ANNIVERSARY_LOOP).render({"chart": chart})
+            assert chart.table_rows == engine.from_string(ANNIVERSARY_TABLE).render({"chart": chart})
 
 
 @pytest.mark.parametrize("internal", [False, True])
