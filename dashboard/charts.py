@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import ngettext
+
+from resellerconsole.l10n import money_text, month_label, month_year_label
+
 from .selectors import DayOfDeadlines, MonthOfAnniversaries
 
 
@@ -53,6 +61,8 @@ class AnniversaryRow:
     licence_bar: Bar | None
     licence_label_x: str
     licence_label_y: str
+    #: The month's renewal value as text, in the active language: shown twice (on the bar and in the table).
+    value_text: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,52 @@ class AnniversaryChart:
     @property
     def months(self) -> list[MonthOfAnniversaries]:
         return [row.month for row in self.rows]
+
+    @property
+    def marks(self) -> SafeString:
+        """The months' labels, bars and numbers as SVG, written here at once rather than by a template loop of
+        ~20 lookups, two filters and a plural translation a month. Each text is escaped; the rest are numbers."""
+        parts = []
+        for row in self.rows:
+            month = row.month
+            parts.append(
+                f'\n    <text class="chart-axis" x="92" y="{row.month_label_y}" text-anchor="end">'
+                f"{escape(month_year_label(month.month))}</text>"
+            )
+            if bar := row.value_bar:
+                parts.append(
+                    f'\n    <rect class="chart-bar-value" x="{bar.x}" y="{bar.y}" width="{bar.width}"'
+                    f' height="{bar.height}"/>'
+                )
+            if month.values:
+                parts.append(
+                    f'\n    <text class="chart-number" x="{row.value_label_x}" y="{row.value_label_y}">'
+                    f"{escape(row.value_text)}</text>"
+                )
+            if bar := row.licence_bar:
+                parts.append(
+                    f'\n    <rect class="chart-bar-licences" x="{bar.x}" y="{bar.y}" width="{bar.width}"'
+                    f' height="{bar.height}"/>'
+                )
+            licences = ngettext("%(n)s licence", "%(n)s licences", month.licences) % {
+                "n": escape(floatformat(month.licences, "g"))
+            }
+            parts.append(
+                f'\n    <text class="chart-number" x="{row.licence_label_x}" y="{row.licence_label_y}">'
+                f"{licences}</text>"
+            )
+        return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped texts only
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's rows, a month each, written here for the same reason as the marks."""
+        return mark_safe(  # noqa: S308 - numbers and escaped texts only
+            "".join(
+                f'\n        <tr><th scope="row">{escape(date_filter(row.month.month, "YEAR_MONTH_FORMAT"))}</th>'
+                f"<td>{escape(row.value_text) or '—'}</td><td>{floatformat(row.month.licences, 'g')}</td></tr>"
+                for row in self.rows
+            )
+        )
 
 
 def anniversary_chart(months: list[MonthOfAnniversaries]) -> AnniversaryChart:
@@ -90,6 +146,7 @@ def anniversary_chart(months: list[MonthOfAnniversaries]) -> AnniversaryChart:
                 licence_bar=Bar(_n(BAR_X), _n(top + 21), _n(licence_length), "10") if licence_length else None,
                 licence_label_x=_n(BAR_X + licence_length + LABEL_GAP),
                 licence_label_y=_n(top + 30),
+                value_text=" + ".join(money_text(amount, code) for code, amount in month.values),
             )
         )
     totals = tuple(
@@ -123,6 +180,8 @@ class DeadlineColumn:
     bar: Bar | None
     centre_x: str
     count_label_y: str
+    #: The day of the month (what the date filter's "j" writes, without its cost for each of 30 columns).
+    day_label: str
     #: The month's name goes under the first day and under each 1st.
     shows_month: bool
 
@@ -140,6 +199,43 @@ class DeadlineChart:
     total: int
     busiest: DayOfDeadlines | None
 
+    @property
+    def marks(self) -> SafeString:
+        """The columns' bars and texts as SVG, written here at once: the template's loop cost ~10 variable lookups
+        and a date filter for each of the 30 columns. Each text is escaped; the rest are numbers."""
+        parts = []
+        for column in self.columns:
+            centre = column.centre_x
+            if column.bar:
+                bar = column.bar
+                parts.append(
+                    f'\n    <rect class="chart-bar-deadline" x="{bar.x}" y="{bar.y}" width="{bar.width}"'
+                    f' height="{bar.height}"/>\n    <text class="chart-number" x="{centre}"'
+                    f' y="{column.count_label_y}" text-anchor="middle">{column.day.purchase_authorizations}</text>'
+                )
+            parts.append(
+                f'\n    <text class="chart-axis" x="{centre}" y="{self.day_label_y}" text-anchor="middle">'
+                f"{column.day_label}</text>"
+            )
+            if column.shows_month:
+                parts.append(
+                    f'\n    <text class="chart-axis" x="{centre}" y="{self.month_label_y}" text-anchor="middle">'
+                    f"{escape(month_label(column.day.day))}</text>"
+                )
+        return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped texts only
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The table's rows, a day with deadlines each, written here for the same reason as the marks."""
+        return mark_safe(  # noqa: S308 - numbers and escaped texts only
+            "".join(
+                f'\n        <tr><th scope="row">{escape(date_filter(column.day.day, "DATE_FORMAT"))}</th>'
+                f"<td>{column.day.purchase_authorizations}</td></tr>"
+                for column in self.columns
+                if column.day.purchase_authorizations
+            )
+        )
+
 
 def deadline_chart(days: list[DayOfDeadlines]) -> DeadlineChart:
     largest = max((d.purchase_authorizations for d in days), default=0)
@@ -154,6 +250,7 @@ def deadline_chart(days: list[DayOfDeadlines]) -> DeadlineChart:
                 bar=Bar(_n(bar_x), _n(DEADLINE_BASE - height), _n(DEADLINE_BAR), _n(height)) if height else None,
                 centre_x=_n(left + DEADLINE_COLUMN / 2),
                 count_label_y=_n(DEADLINE_BASE - height - 5),
+                day_label=str(day.day.day),
                 shows_month=index == 0 or day.day.day == 1,
             )
         )

@@ -47,28 +47,32 @@ def _total(value) -> int:
     return int(value or 0)
 
 
-def purchase_authorization_counts(scope: Scope, on: date) -> dict[str, int]:
-    """Pending PAs and their customers, all and due soon (the customer list's filters): two queries."""
+def dashboard_counts(scope: Scope, on: date, states: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Pending PAs and their customers, all and due soon (the customer list's filters), and the customers in the
+    renewal overview per window state on `on`: two queries (the tallies of both in one)."""
     soon = Q(day__gte=on, day__lte=on + timedelta(days=DUE_SOON_DAYS))
+    overview = Q(measure=Measure.IN_OVERVIEW)
     counts = (
-        Tally.objects.filter(measure__in=[Measure.PENDING_PAS, Measure.PENDING_CUSTOMERS])
+        Tally.objects.filter(measure__in=[Measure.PENDING_PAS, Measure.PENDING_CUSTOMERS, Measure.IN_OVERVIEW])
         .filter(**({"reseller_id": scope.reseller_id} if scope.reseller_id else {}))
         .aggregate(
             pending=Sum("n", filter=Q(measure=Measure.PENDING_PAS)),
             pending_customers=Sum("n", filter=Q(measure=Measure.PENDING_CUSTOMERS)),
             due_soon=Sum("n", filter=Q(measure=Measure.PENDING_PAS) & soon),
+            **{f"window_{state}": Sum("n", filter=overview & _window(state, on)) for state in states},
         )
     )
     figures = CustomerFigure.objects.filter(soon, measure=Measure.PENDING_PAS)
     if scope.reseller_id:
         figures = figures.filter(reseller_id=scope.reseller_id)
     due_soon_customers = figures.aggregate(n=Count("customer_id", distinct=True))["n"]
-    return {
+    by_pa = {
         "pending": _total(counts["pending"]),
         "pending_customers": _total(counts["pending_customers"]),
         "due_soon": _total(counts["due_soon"]),
         "due_soon_customers": _total(due_soon_customers),
     }
+    return by_pa, {state: _total(counts[f"window_{state}"]) for state in states}
 
 
 def _window(state: str, on: date) -> Q:
@@ -79,14 +83,6 @@ def _window(state: str, on: date) -> Q:
     if last is not None:
         condition &= Q(day__lte=last)
     return condition
-
-
-def renewal_window_counts(scope: Scope, on: date, states: Sequence[str]) -> dict[str, int]:
-    """Customers in the renewal overview per window state on `on` (one query)."""
-    counts = _tallies(scope, Measure.IN_OVERVIEW).aggregate(
-        **{state: Sum("n", filter=_window(state, on)) for state in states}
-    )
-    return {state: _total(counts[state]) for state in states}
 
 
 def anniversary_totals(

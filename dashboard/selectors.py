@@ -85,7 +85,8 @@ def failed_emails(*, user: User, reseller_id: int | None = None) -> QuerySet[Out
 
 
 def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) -> DashboardCounts:
-    """Four queries: pending purchase authorizations, Delayed customers, the renewal overview, the outbox.
+    """Four queries: pending purchase authorizations, Delayed customers, the renewal overview, the outbox (on
+    PostgreSQL: the kept tallies, due-soon customers, Delayed customers, the outbox).
 
     Customers are counted from their pending purchase authorizations (a customer has one exactly when the
     customer list's "Pending requests" shows it), so no query walks every customer of the reseller.
@@ -95,8 +96,7 @@ def dashboard_counts(*, user: User, on: date, reseller_id: int | None = None) ->
     states = [WindowState.UPCOMING, WindowState.OPEN, WindowState.GRACE]
     scope = figures.scope_of(user, reseller_id)
     if scope is not None:
-        by_pa = figures.purchase_authorization_counts(scope, on)
-        counted = figures.renewal_window_counts(scope, on, states)
+        by_pa, counted = figures.dashboard_counts(scope, on, states)
         by_window = {WindowState(state).value: n for state, n in counted.items()}
     else:
         by_pa, by_window = _pa_counts(customers, on), _window_counts(user, on, reseller_id, states)
@@ -282,11 +282,15 @@ def urgent_actions(
     REMOVAL_SOON_DAYS, or the window closing later), most urgent first (two queries)."""
     reseller_id = _reseller_filter(user, reseller_id)
     actions: list[UrgentAction] = []
+    # The first `limit` keys are found on the purchase authorizations alone, their customers joined after: joined
+    # first, every PA of the earliest overdue days (~1,900 at 1 M customers) was joined before the sort.
+    first = overdue_pending(on=on).order_by("order_deadline", "pk")
+    if not (user.is_internal_sales and not reseller_id):  # internal sales over all see every customer
+        first = first.filter(customer__in=dashboard_customers(user=user, reseller_id=reseller_id))
     overdue = (
-        overdue_pending(on=on)
-        .filter(customer__in=dashboard_customers(user=user, reseller_id=reseller_id))
+        PurchaseAuthorization.objects.filter(pk__in=first.values("pk")[:limit])
         .select_related("customer__reseller")
-        .order_by("order_deadline", "pk")[:limit]
+        .order_by("order_deadline", "pk")
     )
     for pa in overdue:
         actions.append(
