@@ -175,3 +175,24 @@ def test_the_api_order_list_is_unchanged(world, language):
     dated, parsed = body(world["sales"], language, url, {"order_date_from": "2026-03-24", "order_number": "LWS-1002"})
     assert [row["order_number"] for row in parsed["results"]] == ["LWS-1002"]
     check(f"api-orders-filtered-{language}.json", dated)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_lists_rows_are_the_serializers_own(world, language):
+    """The lists write their rows out by hand (authorizations.api_json); the detail endpoints' serializers give
+    the same for each PA and order."""
+    from django.utils import translation
+
+    from authorizations import selectors
+    from authorizations.api import OrderOutput, PurchaseAuthorizationOutput
+    from authorizations.api_json import ORDER_VALUES, PA_VALUES, order_list_json, purchase_authorization_list_json
+
+    customer = world["customer"]
+    with time_machine.travel(READ_AT, tick=False), translation.override(language):
+        history = selectors.purchase_authorization_history(customer=customer)
+        rows = list(history.prefetch_related(None).values(*PA_VALUES))
+        expected = PurchaseAuthorizationOutput(history, many=True).data
+        assert purchase_authorization_list_json(rows, vip_id=customer.vip_id) == expected
+        orders = selectors.order_list(user=world["sales"])
+        rows = list(orders.prefetch_related(None).values(*ORDER_VALUES))
+        assert order_list_json(rows) == OrderOutput(orders, many=True).data
