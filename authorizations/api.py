@@ -26,6 +26,7 @@ from resellerconsole.serializers import StrictInput
 
 from . import dates, selectors, services
 from .api_fields import PoNumberField, PurchaseAuthorizationLineInput
+from .api_json import PA_VALUES, purchase_authorization_list_json
 from .models import Order, PurchaseAuthorization, PurchaseAuthorizationStatus
 
 MAX_INT = 2**31 - 1
@@ -209,7 +210,10 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
         if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
             raise serializers.ValidationError({"customer": [_("Give the customer's id.")]})
         customer = customer_get(user=request.user, pk=int(raw))
-        authorizations = selectors.purchase_authorization_history(customer=customer).select_related("customer")
+        # Rows, not models: the history's prefetches are what the serializers would read (issue 15).
+        authorizations = (
+            selectors.purchase_authorization_history(customer=customer).prefetch_related(None).values(*PA_VALUES)
+        )
         if "status" in request.query_params:
             wanted = request.query_params["status"]
             if wanted not in PurchaseAuthorizationStatus.values:
@@ -220,7 +224,7 @@ class PurchaseAuthorizationListCreateApi(GenericAPIView):
                 )
             authorizations = authorizations.filter(status=wanted)
         page = self.paginate_queryset(authorizations)
-        return self.get_paginated_response(PurchaseAuthorizationOutput(page, many=True).data)
+        return self.get_paginated_response(purchase_authorization_list_json(page, vip_id=customer.vip_id))
 
     @extend_schema(
         request={"application/json": PurchaseAuthorizationInput},  # lines of objects: not as form data

@@ -160,6 +160,31 @@ def order_detail(*, pk: int, user=None) -> Order | None:
     return with_lines(orders).filter(pk=pk).first()
 
 
+def purchase_authorization_line_rows(*, pa_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """(SKU, product name, quantity, removed_at) of these PAs' lines, in pk order as their prefetch gives them:
+    one query, no models (the API's list, issue 15)."""
+    lines: dict[int, list[tuple]] = {pk: [] for pk in pa_ids}
+    rows = PurchaseAuthorizationLine.objects.filter(purchase_authorization_id__in=list(lines)).order_by("pk")
+    for pa_id, *line in rows.values_list(
+        "purchase_authorization_id", "product__sku_new", "product__name", "quantity", "removed_at"
+    ):
+        lines[pa_id].append(tuple(line))
+    return lines
+
+
+def order_line_rows(*, order_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """(id, SKU, product name, quantity, returned quantity) of these orders' lines, in pk order as
+    order_lines_with_returns() gives them: one query, no models (the API's lists, issue 15)."""
+    lines: dict[int, list[tuple]] = {pk: [] for pk in order_ids}
+    rows = order_lines_with_returns().filter(order_id__in=list(lines)).order_by("pk")
+    # The stubs do not see order_lines_with_returns()' annotation.
+    for order_id, *line in rows.values_list(  # type: ignore[misc]
+        "order_id", "pk", "product__sku_new", "product__name", "quantity", "returned_quantity"
+    ):
+        lines[order_id].append(tuple(line))
+    return lines
+
+
 #: "Due soon" (the customer list filter and the dashboard): a pending PA's order deadline is today or within
 #: this many days.
 DUE_SOON_DAYS = 7

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsLicensingWebsite, IsLicensingWebsiteOrConsoleUser
 from authorizations import selectors
 from authorizations.api import MAX_INT, OrderOutput
+from authorizations.api_json import ORDER_VALUES, order_list_json
 from renewals.api import RenewalOutput, renewal_output
 from resellerconsole.api import KeysetPagination
 from resellerconsole.openapi import error_responses
@@ -154,6 +155,7 @@ class OrderListIntakeApi(GenericAPIView, OrderIntakeApi):
             order_number=wanted.get("order_number", "").strip(),
             date_from=wanted.get("order_date_from"),
             date_to=wanted.get("order_date_to"),
-        )
-        page = self.paginate_queryset(orders)
-        return self.get_paginated_response(OrderOutput(page, many=True).data)
+        ).prefetch_related(None)
+        # Rows, not models: the prefetched lines are what OrderOutput would read (issue 15).
+        page = self.paginate_queryset(orders.values(*ORDER_VALUES))
+        return self.get_paginated_response(order_list_json(page))
