@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from django.template.loader import render_to_string
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from resellerconsole.l10n import grouped
@@ -31,8 +32,8 @@ class OverviewRow(TypedDict):
     url: str
     company_name: str
     vip_id: str | None
-    anniversary_date: date
-    days_left: int
+    anniversary_date: str
+    days_left: str
     window_badge: SafeString
     reseller_name: str
     lines: SafeString
@@ -45,9 +46,20 @@ class OverviewLineRow(TypedDict):
     proposed: str
 
 
-def count_text(value: int) -> str:
-    """The `count` filter's text (resellerconsole.l10n.grouped); below 1,000 that is the digits, in any language."""
-    return str(value) if type(value) is int and -1000 < value < 1000 else grouped(value)
+class _Counts(dict):
+    """The `count` filter's text (resellerconsole.l10n.grouped) of each quantity, worked out once per page."""
+
+    def __missing__(self, value: int) -> str:
+        text = self[value] = grouped(value)
+        return text
+
+
+class _Localized(dict):
+    """`{{ value }}`'s text of a date or a number (formats.localize), once per value a page: rows share them."""
+
+    def __missing__(self, value: date | int) -> str:
+        text = self[value] = str(localize(value))
+        return text
 
 
 class _Badges(dict):
@@ -68,13 +80,13 @@ def overview_page_rows(customers: Iterable[dict[str, Any]], *, on: date, with_re
         below: RowStamp("renewals/_overview_line.html", OverviewLineRow.__annotations__, {"below_assigned": below})
         for below in (False, True)
     }
-    url, badges = id_url("customer-renewals"), _Badges()
+    url, badges, counts, localized = id_url("customer-renewals"), _Badges(), _Counts(), _Localized()
     html = []
     for customer in customers:
         pk, anniversary = customer["pk"], customer["anniversary_date"]
         items = [
             lines[proposed < assigned.get((pk, product_id), 0)](
-                OverviewLineRow(product_name=product, sku=sku, held=count_text(held), proposed=count_text(proposed))
+                OverviewLineRow(product_name=product, sku=sku, held=counts[held], proposed=counts[proposed])
             )
             for _customer, row_anniversary, product_id, product, sku, held, proposed in rows[pk]
             if row_anniversary == anniversary  # a past year's rows wait for the next refresh to go
@@ -85,8 +97,8 @@ def overview_page_rows(customers: Iterable[dict[str, Any]], *, on: date, with_re
                     url=url(pk),
                     company_name=customer["company_name"],
                     vip_id=customer["vip_id"],
-                    anniversary_date=anniversary,
-                    days_left=(anniversary - on).days,
+                    anniversary_date=localized[anniversary],
+                    days_left=localized[(anniversary - on).days],
                     window_badge=badges[window_state(anniversary, on)],
                     reseller_name=customer["reseller__name"] if with_reseller else "",
                     lines=mark_safe("".join(f"{_LINE_HEAD}{item}{_LINE_TAIL}" for item in items)),  # noqa: S308  # stamped
