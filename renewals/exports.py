@@ -4,7 +4,6 @@ with the channel of its recorded event (as the history tabs' cards say it); and 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -23,8 +22,8 @@ from resellerconsole.audit import channel_text
 from resellerconsole.exports import export_response
 
 from .dates import window_state
-from .models import RenewalLine, RenewalRow
-from .selectors import assigned_counts
+from .models import RenewalLine
+from .selectors import OVERVIEW_CUSTOMER_FIELDS, assigned_counts, overview_row_values
 
 CHUNK = 2000
 
@@ -226,16 +225,6 @@ def history_export(request, fmt: str, pk: int | None = None):
 # ---------------------------------------------------------------------------
 # The renewal overview as CSV (renewals.views.renewal_overview_csv)
 # ---------------------------------------------------------------------------
-OVERVIEW_CUSTOMER_FIELDS = ("pk", "company_name", "vip_id", "reseller__name", "anniversary_date")
-OVERVIEW_ROW_FIELDS = (
-    "customer_id",
-    "anniversary_date",
-    "product_id",
-    "product__name",
-    "product__sku_renewal",
-    "quantity_held",
-    "proposed_quantity",
-)
 
 
 def overview_header() -> list[str]:
@@ -274,13 +263,7 @@ def overview_rows(customers: Iterable[tuple], *, on, windows: dict[str, str]) ->
     for chunk in _chunks(customers, CHUNK):
         ids = [customer[0] for customer in chunk]
         assigned = assigned_counts(ids)
-        rows = defaultdict(list)
-        for row in (
-            RenewalRow.objects.filter(customer_id__in=ids)
-            .order_by("product__name", "pk")
-            .values_list(*OVERVIEW_ROW_FIELDS)
-        ):
-            rows[row[0]].append(row)
+        rows = overview_row_values(ids)
         for pk, name, vip_id, reseller, anniversary in chunk:
             days_left, window = (anniversary - on).days, windows[window_state(anniversary, on)]
             for _customer, row_anniversary, product_id, product, sku, held, proposed in rows[pk]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
@@ -63,6 +64,32 @@ def assigned_counts(customer_ids) -> dict[tuple[int, int], int]:
         .values("customer_id", "product_id")
         .annotate(n=Count("pk"))
     }
+
+
+#: What the overview's page and CSV read of each customer (values, not models: the rows are only printed).
+OVERVIEW_CUSTOMER_FIELDS = ("pk", "company_name", "vip_id", "reseller__name", "anniversary_date")
+OVERVIEW_ROW_FIELDS = (
+    "customer_id",
+    "anniversary_date",
+    "product_id",
+    "product__name",
+    "product__sku_renewal",
+    "quantity_held",
+    "proposed_quantity",
+)
+
+
+def overview_row_values(customer_ids) -> dict[int, list[tuple]]:
+    """The customers' renewal rows as OVERVIEW_ROW_FIELDS tuples by product name, per customer, in one query
+    (every anniversary's: a past year's rows wait for the next refresh to go, so the reader keeps the current)."""
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        RenewalRow.objects.filter(customer_id__in=customer_ids)
+        .order_by("product__name", "pk")
+        .values_list(*OVERVIEW_ROW_FIELDS)
+    ):
+        rows[row[0]].append(row)
+    return rows
 
 
 @dataclass(frozen=True)

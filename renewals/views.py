@@ -21,6 +21,7 @@ from resellerconsole.listing import console_keyset_page
 from . import exports, selectors, services
 from .dates import WindowState, in_renewal_window, renewal_year
 from .forms import AutoRenewalForm, OverviewFilterForm, RenewalQuantityForm
+from .rows import ROW_VALUES, overview_page_rows
 
 PAGE_SIZE = 25
 
@@ -39,8 +40,9 @@ def renewal_overview(request):
     """Resellers' and internal sales' view of renewable licences, soonest anniversary first."""
     customers, filters, on, filter_form = _overview(request)
     notices = filter_form.notices()
+    with_reseller = request.user.is_internal_sales
     page = console_keyset_page(
-        customers,
+        customers.prefetch_related(None).values(*ROW_VALUES),  # the rows read their lines (renewals/rows.py)
         ordering=selectors.OVERVIEW_ORDERINGS[filters["ordering"]],
         size=PAGE_SIZE,
         params=request.GET,
@@ -54,12 +56,12 @@ def renewal_overview(request):
         "renewals/overview.html",
         {
             "page": page,
-            "entries": selectors.overview_entries(page.object_list, on=on),
+            "entries": overview_page_rows(page.object_list, on=on, with_reseller=with_reseller),
             "filters": filters,
             "query": query.urlencode(),
             "windows": WindowState.choices,
             "form": OverviewFilterForm(request.GET),
-            "resellers": Reseller.objects.order_by("name") if request.user.is_internal_sales else None,
+            "resellers": Reseller.objects.order_by("name") if with_reseller else None,
             "list_notices": notices,
         },
     )
