@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -170,11 +169,8 @@ class NoticeRenderer:
         pairs: list[tuple[Stencil, Stencil]] = []
         built: list[OutboundEmail] = []
         by_django: list[int] = []
-        # What many rows share, worked out once a batch: the printed dates per (anniversary, language) — a cached
-        # function hashed its frozen arguments on every call — and each anniversary's part of the dedupe keys.
+        # The printed dates per (anniversary, language), worked out once a batch (many rows share them).
         dates: dict[tuple[date, str], tuple[str, str, str]] = {}
-        key_ends: dict[date, str] = {}
-        key_start = f"{self.kind}:"
         for customer in customers:
             pk = customer["pk"]
             language, held = customer["preferred_language"], lines[pk]
@@ -199,12 +195,9 @@ class NoticeRenderer:
                 if key not in bodies:
                     bodies[key] = len(pairs)
                     pairs.append((stencils[1], stencils[2]))
-                key_end = key_ends.get(anniversary)
-                if key_end is None:
-                    key_end = key_ends[anniversary] = f":{anniversary.isoformat()}"
                 stencilled.append(
                     StencilledEmail(
-                        dedupe_key=f"{key_start}{pk}{key_end}",  # notice_dedupe_key, without a call a row
+                        dedupe_key=notice_dedupe_key(self.kind, pk, anniversary),
                         customer_id=pk,
                         anniversary=anniversary,
                         recipients=None,  # the customer's VIP admins
@@ -297,10 +290,9 @@ def _among(ids: list[int]) -> tuple[str, list]:
     return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-@lru_cache(maxsize=1024)
 def _printed_dates(anniversary: date, language: str, periods: RenewalPeriods) -> tuple[str, str, str]:
-    """The anniversary, the grace period's end and the removal date as the templates print them (cached by the
-    periods too: a changed grace period prints other dates)."""
+    """The anniversary, the grace period's end and the removal date as the templates print them (the batch keeps
+    them per anniversary and language: an lru_cache hashed the frozen periods on every call)."""
     year = renewal_year(anniversary, periods)
     return tuple(printed_date(day, language) for day in (year.anniversary, year.grace_end, year.access_removed))
 

@@ -8,7 +8,7 @@ translated once (in the line's stamp) and the window badge rendered once per sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypedDict
 
@@ -46,28 +46,21 @@ class OverviewLineRow(TypedDict):
     proposed: str
 
 
-class _Counts(dict):
-    """The `count` filter's text (resellerconsole.l10n.grouped) of each quantity, worked out once per page."""
+class _Once(dict):
+    """`make(value)` of each value, worked out the first time a page asks for it: rows share their quantities
+    (the `count` filter's text), dates and numbers (`{{ value }}`'s) and window badges."""
 
-    def __missing__(self, value: int) -> str:
-        text = self[value] = grouped(value)
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = self.make(value)
         return text
 
 
-class _Localized(dict):
-    """`{{ value }}`'s text of a date or a number (formats.localize), once per value a page: rows share them."""
-
-    def __missing__(self, value: date | int) -> str:
-        text = self[value] = str(localize(value))
-        return text
-
-
-class _Badges(dict):
-    """templates/renewals/_window_badge.html per window state, rendered the first time a row is in it."""
-
-    def __missing__(self, state: str) -> SafeString:
-        badge = self[state] = render_to_string("renewals/_window_badge.html", {"state": state})
-        return badge
+def _badge(state: str) -> SafeString:
+    return render_to_string("renewals/_window_badge.html", {"state": state})
 
 
 def overview_page_rows(customers: Iterable[dict[str, Any]], *, on: date, with_reseller: bool) -> list[SafeString]:
@@ -80,7 +73,8 @@ def overview_page_rows(customers: Iterable[dict[str, Any]], *, on: date, with_re
         below: RowStamp("renewals/_overview_line.html", OverviewLineRow.__annotations__, {"below_assigned": below})
         for below in (False, True)
     }
-    url, badges, counts, localized = id_url("customer-renewals"), _Badges(), _Counts(), _Localized()
+    url, badges = id_url("customer-renewals"), _Once(_badge)
+    counts, localized = _Once(grouped), _Once(lambda value: str(localize(value)))
     html = []
     for customer in customers:
         pk, anniversary = customer["pk"], customer["anniversary_date"]
