@@ -148,9 +148,7 @@ def emails_insert_stencilled(
     many were inserted."""
     if not emails:
         return 0
-    inserted = bulk.insert_stencilled(
-        kind=kind, emails=emails, bodies=bodies, subject=email_subject, unless_sent=unless_sent
-    )
+    inserted = bulk.insert_stencilled(kind=kind, emails=emails, bodies=bodies, unless_sent=unless_sent)
     transaction.on_commit(_enqueue_sweep)
     return inserted
 

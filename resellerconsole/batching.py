@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from . import progress
+from .querying import AmongValues
+
+#: How many batches' keys one read of `keys` takes: each read finds its keys in order, so it reads (and sorts) all of
+#: the keys after the last one; once per batch that was ~50 ms of 5,000 keys for the renewal notices at 1 M customers.
+KEYS_READ_AHEAD = 10
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,7 @@ def keyset_batches(
 
     Each batch the caller has worked through is reported to a command's progress on a terminal (progress.py).
     """
-    for rows in _batches(
-        candidates, batch_size=batch_size, lock=lock, fields=fields, key_range=key_range, keys=keys
-    ):
+    for rows in _batches(candidates, batch_size=batch_size, lock=lock, fields=fields, key_range=key_range, keys=keys):
         yield rows
         progress.batch_done(len(rows))
 
@@ -58,14 +61,17 @@ def _batches(
     if key_range is not None:
         candidates = candidates.filter(pk__gte=key_range.first, pk__lte=key_range.last)
     last_pk = key_range.first - 1 if key_range is not None else 0
+    ahead: list[int] = []  # keys read, not yet batched
     while True:
         with transaction.atomic():
             batch = candidates.filter(pk__gt=last_pk).order_by("pk")
             if keys is not None:
-                next_keys = _next_keys(keys, after=last_pk, key_range=key_range, limit=batch_size)
+                if not ahead:
+                    ahead = _next_keys(keys, after=last_pk, key_range=key_range, limit=batch_size * KEYS_READ_AHEAD)
+                next_keys, ahead = ahead[:batch_size], ahead[batch_size:]
                 if not next_keys:
                     return
-                batch = candidates.filter(pk__in=next_keys).order_by("pk")
+                batch = candidates.filter(AmongValues("pk", next_keys)).order_by("pk")
             if lock:
                 batch = batch.select_for_update(of=("self",))
             rows = list(batch.values(*fields)[:batch_size])

@@ -33,6 +33,26 @@ class InSmallSet(Func):
         )
 
 
+class AmongValues(Func):
+    """`column IN (values)` for a list of values known here (a batch's keys), written for PostgreSQL as
+    `column = ANY(%s)` with the list as one array parameter: Django's `__in` prepares and passes each of thousands of
+    values on its own (at 5,000 keys a batch, a tenth of the renewal notices' Python time)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values) -> None:
+        super().__init__(F(column))
+        self.values = list(values)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, parameters = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [*parameters, self.values]
+        if not self.values:
+            return "1 = 0", parameters
+        return f"{column} IN ({', '.join(['%s'] * len(self.values))})", [*parameters, *self.values]
+
+
 def planned_rows(queryset: QuerySet) -> int | None:
     """PostgreSQL's estimate of how many rows `queryset` returns (its planner's, from the table's statistics: a
     plan, not a read), or None on other databases. For choosing between two reads that return the same rows."""
