@@ -44,13 +44,13 @@ class AmongValues(Func):
         super().__init__(F(column))
         self.values = list(values)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         column, parameters = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", [*parameters, self.values]
+            return f"{column} = ANY(%s)", (*parameters, self.values)
         if not self.values:
-            return "1 = 0", parameters
-        return f"{column} IN ({', '.join(['%s'] * len(self.values))})", [*parameters, *self.values]
+            return "1 = 0", tuple(parameters)
+        return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*parameters, *self.values)
 
 
 def planned_rows(queryset: QuerySet) -> int | None:
