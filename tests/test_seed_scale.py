@@ -29,3 +29,15 @@ def test_the_seeded_customers_are_the_same_for_the_same_seed_and_date():
     assert count == 2000
     assert 2000 <= admins <= 10_000  # 1-5 each
     assert fingerprint == CUSTOMERS_FINGERPRINT
+    # Loaded without triggers: the customers with a pending PA (authorizations.PendingCustomer) are rebuilt after.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT (SELECT count(*) FROM authorizations_pendingcustomer k
+                    JOIN customers_customer c ON c.id = k.customer_id AND c.reseller_id = k.reseller_id),
+                   (SELECT count(DISTINCT customer_id) FROM authorizations_purchaseauthorization
+                    WHERE status = 'pending')
+            """
+        )
+        kept, pending = cursor.fetchone()
+    assert kept == pending > 0

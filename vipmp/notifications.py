@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from accounts.models import Reseller
-from authorizations.models import PurchaseAuthorization, PurchaseAuthorizationStatus
+from authorizations.selectors import pending_customer_keys
 from customers.models import Customer
 
 from . import errors, selectors
@@ -28,19 +27,14 @@ PENDING_ORDER = "LICENSES_PENDING_PARTNER_ORDER"
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 
 
-def pending_order_customers(*, reseller_ids: list[int]):
-    """Customers of these resellers with a pending purchase authorization, by primary key.
+def pending_order_page(keys, *, offset: int, limit: int) -> list[Customer]:
+    """One page of these customers' rows (`keys`: authorizations.selectors.pending_customer_keys), with their
+    resellers: the page's keys first, then only their rows.
 
     Each has a VIP ID: a PA needs an invited customer, and an invited customer has its ID (the constraint
-    customer_invited_has_vip_id). Not asking again keeps the page's count on two indexes (the reseller's
-    customers and the pending PAs) without reading 100,000 customer rows: 195 → 28 ms at 1 M customers."""
-    pending = PurchaseAuthorization.objects.filter(customer=OuterRef("pk"), status=PurchaseAuthorizationStatus.PENDING)
-    return (
-        Customer.objects.filter(reseller_id__in=reseller_ids)
-        .filter(Exists(pending))
-        .select_related("reseller")
-        .order_by("pk")
-    )
+    customer_invited_has_vip_id)."""
+    rows = Customer.objects.filter(pk__in=keys[offset : offset + limit]).select_related("reseller")
+    return list(rows.order_by("pk"))
 
 
 def _number(params, name: str, *, default: int, low: int, high: int | None) -> int:
@@ -83,10 +77,10 @@ class NotificationListView(VipmpView):
                 )
             reseller_ids = [reseller.pk]
             query["reseller-id"] = partner_id
-        customers = pending_order_customers(reseller_ids=reseller_ids)
-        total = customers.count()
+        keys = pending_customer_keys(reseller_ids=reseller_ids)
+        total = keys.count()
         # Past the total the page is empty without asking: an offset beyond the database's integers would fail there.
-        page = list(customers[offset : offset + limit]) if offset < total else []
+        page = pending_order_page(keys, offset=offset, limit=limit) if offset < total else []
         items = [
             {
                 "customerId": customer.vip_id,

@@ -288,6 +288,8 @@ class Command(BaseCommand):
         # over millions of rows): the dashboard's figures are computed once from the loaded tables instead.
         cursor.execute("ANALYZE")
         cursor.execute("SELECT dashboard_rebuild()")
+        # The same for the customers with a pending purchase authorization (authorizations.PendingCustomer).
+        cursor.execute("SELECT authorizations_pending_rebuild()")
 
     def _analyze(self, cursor, p):
         cursor.execute("ANALYZE")
