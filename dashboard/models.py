@@ -14,6 +14,7 @@ class Measure(models.TextChoices):
     PENDING_CUSTOMERS = "pa_customer", "customers with a pending purchase authorization"
     IN_OVERVIEW = "overview", "customers in the renewal overview, by anniversary"
     ANNIVERSARIES = "month", "licences and renewal value, by anniversary month and currency"
+    DELAYED = "delayed", "Delayed customers"
 
 
 class _Figure(models.Model):

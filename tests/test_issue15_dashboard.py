@@ -32,11 +32,7 @@ TODAY = date(2026, 6, 10)
 
 
 def read(user, on, reseller_id=None):
-    return (
-        selectors.dashboard_counts(user=user, on=on, reseller_id=reseller_id),
-        selectors.anniversaries_by_month(user=user, on=on, reseller_id=reseller_id),
-        selectors.deadlines_by_day(user=user, on=on, reseller_id=reseller_id),
-    )
+    return selectors.dashboard_figures(user=user, on=on, reseller_id=reseller_id)
 
 
 def assert_figures_match(monkeypatch, viewers, days=(TODAY,)):
@@ -129,6 +125,11 @@ def test_the_kept_figures_are_the_counted_ones_after_every_kind_of_change(monkey
     acrobat.currency = "EUR"
     acrobat.save()
     assert_figures_match(monkeypatch, viewers, (day,))
+    # Delayed by a bulk update, and back (the Delayed count is a kept figure too).
+    Customer.objects.filter(pk__in=[alpha.named["open"].pk, bravo.named["removal"].pk]).update(status="delayed")
+    assert_figures_match(monkeypatch, viewers, (day,))
+    Customer.objects.filter(pk=bravo.named["delayed"].pk).update(status="active")
+    assert_figures_match(monkeypatch, viewers, (day,))
     Customer.objects.filter(pk=bravo.named["closing"].pk).update(reseller=alpha.sales.reseller)
     leaving = ActiveCustomerFactory(reseller=bravo.sales.reseller, anniversary_date=day, anniversary_day=day.day)
     Holding.objects.create(customer=leaving, product=acrobat, deployed=5)
@@ -160,7 +161,9 @@ def test_the_seeded_figures_are_rebuilt_from_the_tables():
     sales = SalesFactory()
     customer = ActiveCustomerFactory(reseller=sales.reseller, anniversary_date=TODAY, anniversary_day=TODAY.day)
     Holding.objects.create(customer=customer, product=ProductFactory(), deployed=3)
+    ActiveCustomerFactory(reseller=sales.reseller, status="delayed")
     before = list(Tally.objects.values_list("measure", "n").order_by("measure"))
+    assert ("delayed", 1) in before
     with connection.cursor() as cursor:
         cursor.execute("SELECT dashboard_rebuild()")
     assert list(Tally.objects.values_list("measure", "n").order_by("measure")) == before
