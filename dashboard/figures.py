@@ -39,29 +39,22 @@ def scope_of(user: User, reseller_id: int | None) -> Scope | None:
     return None
 
 
-#: The dashboard's reads from the figures, in one statement: the counts (one row each), the anniversary months
-#: (a row per month and currency) and the order deadlines (a row per day). `{reseller}` picks the
-#: scope's rows; two direct counts ride along (the outbox's failed e-mails, the due-soon customers from the
-#: customers' figures), each a round trip and a query's compilation fewer.
+#: The dashboard's reads from the figures, in one statement: the counts (one pass over the scope's tallies, a row
+#: each), the anniversary months (a row per month and currency) and the order deadlines (a row per day).
+#: `{reseller}` picks the scope's rows. Two direct counts ride along (the due-soon customers from the customers'
+#: figures, the outbox's failed e-mails): a round trip and a query's compilation fewer each.
 READ = """
 WITH t AS MATERIALIZED (
     SELECT measure, status, day, currency, n, value, rows FROM dashboard_tally
     WHERE measure IN ('pa', 'pa_customer', 'overview', 'month', 'delayed') {reseller}
+), counts AS (
+    SELECT {counts},
+        (SELECT count(DISTINCT customer_id) FROM dashboard_customerfigure
+         WHERE measure = 'pa' AND day >= %(on)s AND day <= %(soon)s {reseller}) AS due_soon_customers,
+        (SELECT count(*) FROM notifications_outboundemail e {emails} WHERE e.state = %(failed)s) AS failed_emails
+    FROM t
 )
-SELECT 'pending', NULL::date, '', sum(n), NULL::numeric FROM t WHERE measure = 'pa'
-UNION ALL
-SELECT 'pending_customers', NULL, '', sum(n), NULL FROM t WHERE measure = 'pa_customer'
-UNION ALL
-SELECT 'due_soon', NULL, '', sum(n), NULL FROM t WHERE measure = 'pa' AND day >= %(on)s AND day <= %(soon)s
-UNION ALL
-SELECT 'due_soon_customers', NULL, '', count(DISTINCT customer_id), NULL FROM dashboard_customerfigure
-WHERE measure = 'pa' AND day >= %(on)s AND day <= %(soon)s {reseller}
-UNION ALL
-SELECT 'delayed', NULL, '', sum(n), NULL FROM t WHERE measure = 'delayed'
-UNION ALL
-SELECT 'failed_emails', NULL, '', count(*), NULL FROM notifications_outboundemail e {emails}
-WHERE e.state = %(failed)s
-{windows}
+SELECT v.kind, NULL::date, '', v.n, NULL::numeric FROM counts CROSS JOIN LATERAL (VALUES {names}) AS v(kind, n)
 UNION ALL
 SELECT 'month', day, currency, sum(n), sum(value) FROM t
 WHERE measure = 'month' AND status = ANY(%(statuses)s) AND day >= %(first)s AND day < %(before)s
@@ -70,6 +63,13 @@ UNION ALL
 SELECT 'deadline', day, '', sum(n), NULL FROM t WHERE measure = 'pa' AND day >= %(on)s AND day < %(until)s
 GROUP BY day HAVING sum(n) > 0
 """
+#: The counts summed from the tallies (the overview's per window state are added by `read`).
+TALLIED = {
+    "pending": "measure = 'pa'",
+    "pending_customers": "measure = 'pa_customer'",
+    "due_soon": "measure = 'pa' AND day >= %(on)s AND day <= %(soon)s",
+    "delayed": "measure = 'delayed'",
+}
 
 
 @dataclass(frozen=True)
@@ -99,21 +99,21 @@ def read(scope: Scope, *, on: date, states: Sequence[str], first: date, before: 
         "until": until,
         "reseller": scope.reseller_id,
     }
-    windows = []
+    tallied = dict(TALLIED)
     for state in map(WindowState, states):
         low, high = anniversaries_in(state, on)
         params[f"{state.value}_low"], params[f"{state.value}_high"] = low, high
-        bounds = (f" AND day >= %({state.value}_low)s" if low else "") + (
-            f" AND day <= %({state.value}_high)s" if high else ""
-        )
-        windows.append(  # a WindowState value and placeholders only
-            f"UNION ALL SELECT 'window_{state.value}', NULL, '', sum(n), NULL FROM t WHERE measure = 'overview'{bounds}"  # noqa: S608
+        tallied[f"window_{state.value}"] = (
+            "measure = 'overview'"
+            + (f" AND day >= %({state.value}_low)s" if low else "")
+            + (f" AND day <= %({state.value}_high)s" if high else "")
         )
     reseller = "AND reseller_id = %(reseller)s" if scope.reseller_id else ""
-    sql = READ.format(
+    sql = READ.format(  # names and placeholders only
         reseller=reseller,
         emails="JOIN customers_customer c ON c.id = e.customer_id AND c.reseller_id = %(reseller)s" if reseller else "",
-        windows="\n".join(windows),
+        counts=", ".join(f"sum(n) FILTER (WHERE {condition}) AS {name}" for name, condition in tallied.items()),
+        names=", ".join(f"('{name}', {name})" for name in [*tallied, "due_soon_customers", "failed_emails"]),
     )
     counts: dict[str, int] = {}
     licences: dict[date, int] = {}

@@ -45,6 +45,13 @@ class CustomerFigure(_Figure):
         indexes = [
             models.Index(fields=["customer_id"], name="dashboard_figure_customer_idx"),
             models.Index(fields=["measure", "day", "reseller_id", "customer_id"], name="dashboard_figure_measure_idx"),
+            # The first customers in the overview over all resellers, in (anniversary, key) order: read in that
+            # order, not every one of the grace period's ~58,000 (at 1 M customers) sorted when the statistics lag.
+            models.Index(
+                fields=["day", "customer_id"],
+                name="dashboard_figure_overview_idx",
+                condition=models.Q(measure="overview"),
+            ),
         ]
 
 
