@@ -41,16 +41,14 @@ def scope_of(user: User, reseller_id: int | None) -> Scope | None:
 
 #: The dashboard's reads from the figures, in one statement: the counts (one pass over the scope's tallies, a row
 #: each), the anniversary months (a row per month and currency) and the order deadlines (a row per day).
-#: `{reseller}` picks the scope's rows. Two direct counts ride along (the due-soon customers from the customers'
-#: figures, the outbox's failed e-mails): a round trip and a query's compilation fewer each.
+#: `{reseller}` picks the scope's rows. A direct count rides along (the outbox's failed e-mails): a round trip and
+#: a query's compilation fewer.
 READ = """
 WITH t AS MATERIALIZED (
     SELECT measure, status, day, currency, n, value, rows FROM dashboard_tally
-    WHERE measure IN ('pa', 'pa_customer', 'overview', 'month', 'delayed') {reseller}
+    WHERE measure IN ('pa', 'pa_customer', 'overview', 'month', 'delayed', 'pa_first') {reseller}
 ), counts AS (
     SELECT {counts},
-        (SELECT count(DISTINCT customer_id) FROM dashboard_customerfigure
-         WHERE measure = 'pa' AND day >= %(on)s AND day <= %(soon)s {reseller}) AS due_soon_customers,
         (SELECT count(*) FROM notifications_outboundemail e {emails} WHERE e.state = %(failed)s) AS failed_emails
     FROM t
 )
@@ -69,6 +67,10 @@ TALLIED = {
     "pending_customers": "measure = 'pa_customer'",
     "due_soon": "measure = 'pa' AND day >= %(on)s AND day <= %(soon)s",
     "delayed": "measure = 'delayed'",
+    # A customer's deadline within the 7 days whose previous one is before `on`: each such customer once (the
+    # CASE casts the gap of these rows only).
+    "due_soon_customers": "measure = 'pa_first' AND day >= %(on)s AND day <= %(soon)s"
+    " AND CASE WHEN measure = 'pa_first' THEN currency::int END > day - %(on)s",
 }
 
 
@@ -113,7 +115,7 @@ def read(scope: Scope, *, on: date, states: Sequence[str], first: date, before: 
         reseller=reseller,
         emails="JOIN customers_customer c ON c.id = e.customer_id AND c.reseller_id = %(reseller)s" if reseller else "",
         counts=", ".join(f"sum(n) FILTER (WHERE {condition}) AS {name}" for name, condition in tallied.items()),
-        names=", ".join(f"('{name}', {name})" for name in [*tallied, "due_soon_customers", "failed_emails"]),
+        names=", ".join(f"('{name}', {name})" for name in [*tallied, "failed_emails"]),
     )
     counts: dict[str, int] = {}
     licences: dict[date, int] = {}

@@ -15,6 +15,11 @@ class Measure(models.TextChoices):
     IN_OVERVIEW = "overview", "customers in the renewal overview, by anniversary"
     ANNIVERSARIES = "month", "licences and renewal value, by anniversary month and currency"
     DELAYED = "delayed", "Delayed customers"
+    #: `currency` holds the days since the customer's previous pending deadline (1–8; 8: none within 7 days).
+    PENDING_FIRST = (
+        "pa_first",
+        "pending purchase authorizations' deadlines, with the days since the customer's previous one",
+    )
 
 
 class _Figure(models.Model):

@@ -26,6 +26,7 @@ from tests.factories import (
     SalesFactory,
 )
 from tests.test_dashboard import build_tenant
+from tests.test_dashboard import pa as pending_pa
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 TODAY = date(2026, 6, 10)
@@ -136,6 +137,21 @@ def test_the_kept_figures_are_the_counted_ones_after_every_kind_of_change(monkey
     assert_figures_match(monkeypatch, viewers, (day,))
     Customer.objects.filter(pk=leaving.pk).delete()
     assert_figures_match(monkeypatch, viewers, (day, TODAY))
+
+
+def test_a_customer_due_soon_is_counted_once_on_every_day(monkeypatch, world):
+    """Deadlines before, within and after the 7 days, several at once: the kept count of customers due soon (each
+    deadline's days since the previous one) equals the distinct count on each day around them."""
+    alpha, _bravo, viewers, _products = world
+    with time_machine.travel(TODAY, tick=False):
+        customer = ActiveCustomerFactory(reseller=alpha.sales.reseller)
+        for offset in (-1, 1, 2, 2, 9, 17):
+            pending_pa(customer, TODAY + timedelta(days=offset))
+    assert_figures_match(monkeypatch, viewers, [TODAY + timedelta(days=n) for n in range(-10, 19)])
+    PurchaseAuthorization.objects.filter(customer=customer, order_deadline=TODAY + timedelta(days=1)).update(
+        status="withdrawn"
+    )
+    assert_figures_match(monkeypatch, viewers, [TODAY + timedelta(days=n) for n in range(-3, 4)])
 
 
 def test_the_kept_figures_cost_the_same_queries_for_few_and_many_customers(world):
