@@ -14,6 +14,12 @@ class Measure(models.TextChoices):
     PENDING_CUSTOMERS = "pa_customer", "customers with a pending purchase authorization"
     IN_OVERVIEW = "overview", "customers in the renewal overview, by anniversary"
     ANNIVERSARIES = "month", "licences and renewal value, by anniversary month and currency"
+    DELAYED = "delayed", "Delayed customers"
+    #: `currency` holds the days since the customer's previous pending deadline (1–8; 8: none within 7 days).
+    PENDING_FIRST = (
+        "pa_first",
+        "pending purchase authorizations' deadlines, with the days since the customer's previous one",
+    )
 
 
 class _Figure(models.Model):
@@ -44,6 +50,13 @@ class CustomerFigure(_Figure):
         indexes = [
             models.Index(fields=["customer_id"], name="dashboard_figure_customer_idx"),
             models.Index(fields=["measure", "day", "reseller_id", "customer_id"], name="dashboard_figure_measure_idx"),
+            # The first customers in the overview over all resellers, in (anniversary, key) order: read in that
+            # order, not every one of the grace period's ~58,000 (at 1 M customers) sorted when the statistics lag.
+            models.Index(
+                fields=["day", "customer_id"],
+                name="dashboard_figure_overview_idx",
+                condition=models.Q(measure="overview"),
+            ),
         ]
 
 

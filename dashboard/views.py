@@ -40,9 +40,10 @@ def dashboard(request):
     reseller_id = filter_form.reseller_id() if user.is_internal_sales else None
     on = timezone.localdate()
     resellers = list(Reseller.objects.order_by("name")) if user.is_internal_sales else None
+    figures = selectors.dashboard_figures(user=user, on=on, reseller_id=reseller_id)
     context = {
         "today": on,
-        "counts": selectors.dashboard_counts(user=user, on=on, reseller_id=reseller_id),
+        "counts": figures.counts,
         "links": {
             "pending": _link("customer-list", reseller_id, requests=RequestFilter.PENDING_REQUESTS),
             "due_soon": _link("customer-list", reseller_id, requests=RequestFilter.DUE_SOON),
@@ -52,10 +53,8 @@ def dashboard(request):
             "grace": _link("renewal-overview", reseller_id, window=WindowState.GRACE),
             "failed_emails": _failed_emails_link(user, reseller_id),
         },
-        "anniversaries": charts.anniversary_chart(
-            selectors.anniversaries_by_month(user=user, on=on, reseller_id=reseller_id)
-        ),
-        "deadlines": charts.deadline_chart(selectors.deadlines_by_day(user=user, on=on, reseller_id=reseller_id)),
+        "anniversaries": charts.anniversary_chart(figures.anniversaries),
+        "deadlines": charts.deadline_chart(figures.deadlines),
         "actions": selectors.urgent_actions(user=user, on=on, reseller_id=reseller_id),
         "resellers": resellers,
         "reseller_id": reseller_id,

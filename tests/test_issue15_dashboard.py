@@ -26,17 +26,14 @@ from tests.factories import (
     SalesFactory,
 )
 from tests.test_dashboard import build_tenant
+from tests.test_dashboard import pa as pending_pa
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 TODAY = date(2026, 6, 10)
 
 
 def read(user, on, reseller_id=None):
-    return (
-        selectors.dashboard_counts(user=user, on=on, reseller_id=reseller_id),
-        selectors.anniversaries_by_month(user=user, on=on, reseller_id=reseller_id),
-        selectors.deadlines_by_day(user=user, on=on, reseller_id=reseller_id),
-    )
+    return selectors.dashboard_figures(user=user, on=on, reseller_id=reseller_id)
 
 
 def assert_figures_match(monkeypatch, viewers, days=(TODAY,)):
@@ -129,12 +126,32 @@ def test_the_kept_figures_are_the_counted_ones_after_every_kind_of_change(monkey
     acrobat.currency = "EUR"
     acrobat.save()
     assert_figures_match(monkeypatch, viewers, (day,))
+    # Delayed by a bulk update, and back (the Delayed count is a kept figure too).
+    Customer.objects.filter(pk__in=[alpha.named["open"].pk, bravo.named["removal"].pk]).update(status="delayed")
+    assert_figures_match(monkeypatch, viewers, (day,))
+    Customer.objects.filter(pk=bravo.named["delayed"].pk).update(status="active")
+    assert_figures_match(monkeypatch, viewers, (day,))
     Customer.objects.filter(pk=bravo.named["closing"].pk).update(reseller=alpha.sales.reseller)
     leaving = ActiveCustomerFactory(reseller=bravo.sales.reseller, anniversary_date=day, anniversary_day=day.day)
     Holding.objects.create(customer=leaving, product=acrobat, deployed=5)
     assert_figures_match(monkeypatch, viewers, (day,))
     Customer.objects.filter(pk=leaving.pk).delete()
     assert_figures_match(monkeypatch, viewers, (day, TODAY))
+
+
+def test_a_customer_due_soon_is_counted_once_on_every_day(monkeypatch, world):
+    """Deadlines before, within and after the 7 days, several at once: the kept count of customers due soon (each
+    deadline's days since the previous one) equals the distinct count on each day around them."""
+    alpha, _bravo, viewers, _products = world
+    with time_machine.travel(TODAY, tick=False):
+        customer = ActiveCustomerFactory(reseller=alpha.sales.reseller)
+        for offset in (-1, 1, 2, 2, 9, 17):
+            pending_pa(customer, TODAY + timedelta(days=offset))
+    assert_figures_match(monkeypatch, viewers, [TODAY + timedelta(days=n) for n in range(-10, 19)])
+    PurchaseAuthorization.objects.filter(customer=customer, order_deadline=TODAY + timedelta(days=1)).update(
+        status="withdrawn"
+    )
+    assert_figures_match(monkeypatch, viewers, [TODAY + timedelta(days=n) for n in range(-3, 4)])
 
 
 def test_the_kept_figures_cost_the_same_queries_for_few_and_many_customers(world):
@@ -160,7 +177,9 @@ def test_the_seeded_figures_are_rebuilt_from_the_tables():
     sales = SalesFactory()
     customer = ActiveCustomerFactory(reseller=sales.reseller, anniversary_date=TODAY, anniversary_day=TODAY.day)
     Holding.objects.create(customer=customer, product=ProductFactory(), deployed=3)
+    ActiveCustomerFactory(reseller=sales.reseller, status="delayed")
     before = list(Tally.objects.values_list("measure", "n").order_by("measure"))
+    assert ("delayed", 1) in before
     with connection.cursor() as cursor:
         cursor.execute("SELECT dashboard_rebuild()")
     assert list(Tally.objects.values_list("measure", "n").order_by("measure")) == before

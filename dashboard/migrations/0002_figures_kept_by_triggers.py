@@ -50,12 +50,16 @@ KEY = (
     "t.measure = d.measure AND t.reseller_id = d.reseller_id AND t.day IS NOT DISTINCT FROM d.day"
     " AND t.status = d.status AND t.currency = d.currency"
 )
-FUNCTIONS = rf"""
+
+
+def functions(figures: str) -> str:
+    """The functions over `figures` (FIGURES here; a later migration adds to it)."""
+    return rf"""
 CREATE OR REPLACE FUNCTION dashboard_figures(ids bigint[])
 RETURNS TABLE (customer_id bigint, reseller_id bigint, status varchar, measure varchar, day date,
                currency varchar, n bigint, value numeric, rows bigint)
 LANGUAGE sql STABLE AS $$
-{FIGURES.format(customers="WHERE id = ANY(ids)", pending="AND pa.customer_id = ANY(ids)")}
+{figures.format(customers="WHERE id = ANY(ids)", pending="AND pa.customer_id = ANY(ids)")}
 $$;
 
 CREATE OR REPLACE FUNCTION dashboard_refresh(ids bigint[], lock boolean) RETURNS void
@@ -101,7 +105,7 @@ CREATE OR REPLACE FUNCTION dashboard_rebuild() RETURNS void LANGUAGE plpgsql AS 
 BEGIN
     TRUNCATE dashboard_customerfigure, dashboard_tally;
     INSERT INTO dashboard_customerfigure (customer_id, {COLUMNS})
-{FIGURES.format(customers="", pending="")};
+{figures.format(customers="", pending="")};
     INSERT INTO dashboard_tally ({COLUMNS})
     SELECT reseller_id, status, measure, day, currency, sum(n), sum(value), sum(rows)
     FROM dashboard_customerfigure GROUP BY reseller_id, status, measure, day, currency;
@@ -162,6 +166,9 @@ BEGIN
     RETURN NULL;
 END $$;
 """
+
+
+FUNCTIONS = functions(FIGURES)
 
 TABLES = [
     "customers_customer",
