@@ -12,6 +12,7 @@ from . import services
 from .models import (
     Order,
     OrderLine,
+    PendingCustomer,
     PurchaseAuthorization,
     PurchaseAuthorizationLine,
     ReturnAuthorization,
@@ -139,3 +140,12 @@ class ReturnLineAdmin(ReadOnlyAdmin):
     list_display = ["return_authorization", "order_line", "quantity"]
     list_select_related = ["return_authorization", "order_line__product", "order_line__order"]
     search_fields = ["=order_line__order__order_number"]
+
+
+@admin.register(PendingCustomer)
+class PendingCustomerAdmin(LargeTableAdmin, ReadOnlyAdmin):
+    """What the database keeps of the pending PAs (for /v3's notification list): to look at, never to edit."""
+
+    list_display = ["customer", "reseller"]
+    list_select_related = ["customer", "reseller"]
+    search_fields = ["=customer__vip_id"]

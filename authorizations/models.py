@@ -241,6 +241,8 @@ class PendingCustomer(models.Model):
     reseller = models.ForeignKey("accounts.Reseller", on_delete=models.DO_NOTHING, related_name="+", db_index=False)
 
     class Meta:
+        verbose_name = _("customer with a pending purchase authorization")
+        verbose_name_plural = _("customers with a pending purchase authorization")
         indexes = [models.Index(fields=["reseller", "customer"], name="pa_pending_customer_idx")]
 
     def __str__(self) -> str:

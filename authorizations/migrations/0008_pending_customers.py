@@ -133,6 +133,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "customer with a pending purchase authorization",
+                "verbose_name_plural": "customers with a pending purchase authorization",
                 "indexes": [models.Index(fields=["reseller", "customer"], name="pa_pending_customer_idx")],
             },
         ),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('authorizations', '0007_list_sort_indexes'),
+        ('authorizations', '0008_pending_customers'),
         ('customers', '0019_drop_duplicate_vip_id_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
