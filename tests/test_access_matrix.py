@@ -44,7 +44,7 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import ApiTokenUse, Reseller, StaffEvent, User
 from authorizations import services as authorization_services
-from authorizations.models import Order, PurchaseAuthorization, ReturnAuthorization, ReturnLine
+from authorizations.models import Order, PendingCustomer, PurchaseAuthorization, ReturnAuthorization, ReturnLine
 from catalogue.models import Product
 from customers import services as customer_services
 from customers.models import Customer, CustomerStatus
@@ -551,6 +551,10 @@ ADMIN_OBJECTS = {
     "authorizations.returnline": lambda w: ReturnLine.objects.filter(
         return_authorization=w.return_authorization
     ).first(),
+    # Kept by PostgreSQL's triggers (the pending PA's customer has its row there); written here elsewhere.
+    "authorizations.pendingcustomer": lambda w: PendingCustomer.objects.get_or_create(
+        customer=w.pending_pa.customer, defaults={"reseller": w.pending_pa.customer.reseller}
+    )[0],
     "licences.holding": lambda w: Holding.objects.filter(customer=w.customer).first(),
     "licences.assignment": lambda w: w.assignment,
     "renewals.renewalrow": lambda w: RenewalRow.objects.filter(customer=w.customer).first(),
