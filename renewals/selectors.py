@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from authorizations.selectors import volume_level
 from customers.models import Customer, CustomerEvent, CustomerStatus
@@ -25,6 +25,19 @@ def _current_rows() -> Exists:
     return Exists(RenewalRow.objects.filter(customer=OuterRef("pk"), anniversary_date=OuterRef("anniversary_date")))
 
 
+def _anniversaries_with_rows() -> Q:
+    """The first and last anniversary of any overview row, as bounds on the customer's: a customer with current
+    rows lies between them (its rows carry its anniversary), so the bounds change no result. They let the
+    anniversary index start where rows begin (and end where they end, for the descending sort) instead of
+    walking the customers before them without rows (~12,000 of the first page's at 1 M customers, lapsed
+    before the overview's days); each is one index probe of renewal_row_anniversary_idx."""
+    dates = RenewalRow.objects.values("anniversary_date")
+    return Q(
+        anniversary_date__gte=Subquery(dates.order_by("anniversary_date")[:1]),
+        anniversary_date__lte=Subquery(dates.order_by("-anniversary_date")[:1]),
+    )
+
+
 def renewal_overview(
     *,
     user,
@@ -37,7 +50,7 @@ def renewal_overview(
     """Customers with renewable licences in the overview, with their rows: two queries per page."""
     customers = (
         customers_visible_to(user)
-        .filter(_current_rows())
+        .filter(_anniversaries_with_rows(), _current_rows())
         .select_related("reseller")
         .prefetch_related(
             Prefetch(
