@@ -1,7 +1,7 @@
-"""The renewal overview's customers are bounded by the first and last anniversary of any overview row (issue 15):
-the index walk starts where rows begin instead of passing the customers before them. The bounds change no result:
-the same customers, in the same order, page for page, in both sorts, with every window filter and for both roles,
-whatever lies before, between and after the rows' anniversaries."""
+"""The renewal overview's customers are bounded by the first anniversary of any overview row (the last, sorting the
+soonest last; issue 15): the index walk starts where rows begin instead of passing the customers before them. The
+bound changes no result: the same customers, in the same order, page for page, in both sorts, with every window
+filter and for both roles, whatever lies before, between and after the rows' anniversaries."""
 
 from datetime import date, timedelta
 
