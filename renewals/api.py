@@ -20,6 +20,7 @@ from resellerconsole.openapi import ErrorOutput, error_responses
 from resellerconsole.serializers import StrictInput
 
 from . import selectors, services
+from .api_json import ENTRY_VALUES, overview_list_json
 from .forms import OverviewFilterForm
 from .models import Renewal, RenewalLine, WindowState
 
@@ -143,9 +144,10 @@ class RenewalOverviewApi(GenericAPIView):
         if not request.user.is_internal_sales:
             filters["reseller_id"] = None
         on = timezone.localdate()
-        page = self.paginate_queryset(selectors.renewal_overview(user=request.user, on=on, **filters))
-        entries = selectors.overview_entries(page, on=on)
-        return self.get_paginated_response(RenewalEntryOutput(entries, many=True).data)
+        customers = selectors.renewal_overview(user=request.user, on=on, **filters)
+        # RenewalEntryOutput's JSON, written from values (renewals/api_json.py): the list reads its lines itself.
+        page = self.paginate_queryset(customers.prefetch_related(None).values(*ENTRY_VALUES))
+        return self.get_paginated_response(overview_list_json(page, on=on))
 
 
 def _customer_renewal_response(customer) -> Response:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from authorizations.selectors import volume_level
 from customers.models import Customer, CustomerEvent, CustomerStatus
@@ -15,14 +15,38 @@ from customers.selectors import customers_visible_to, recorded_channels
 from licences.models import Assignment, Holding
 from resellerconsole.audit import Channel
 
-from .dates import renewal_phase, renewal_year, window_state
+from .dates import anniversaries_in, renewal_phase, renewal_year, window_state
 from .models import AutoRenewalDefault, Renewal, RenewalLine, RenewalRow, window_state_filter
 
 OVERVIEW_ORDERINGS = {"days_left": ("anniversary_date", "pk"), "-days_left": ("-anniversary_date", "-pk")}
 
 
-def _current_rows() -> Exists:
-    return Exists(RenewalRow.objects.filter(customer=OuterRef("pk"), anniversary_date=OuterRef("anniversary_date")))
+def _current_rows(anniversaries: Q) -> Exists:
+    """The customer's rows for its anniversary. The customers' condition on their anniversary (`anniversaries`)
+    is repeated on the rows': the same rows, but the planner carries no range across the join, and a merge join
+    read renewal_row_anniversary_idx from its start (549,067 entries, 50–130 ms, for the upcoming and open
+    windows at 1 M customers)."""
+    return Exists(
+        RenewalRow.objects.filter(anniversaries, customer=OuterRef("pk"), anniversary_date=OuterRef("anniversary_date"))
+    )
+
+
+def _overview_anniversaries(window: str, on: date, ordering: tuple[str, ...]) -> Q:
+    """The window's anniversaries, and where the order starts when the window leaves that end open: from the
+    first anniversary of any overview row (its last, sorting the soonest last). A customer with current rows
+    lies past it (its rows carry its anniversary), so the bound changes no result; it lets the anniversary index
+    start where rows begin instead of walking the customers before them without rows (~12,000 lapsed before the
+    overview's days at 1 M customers; ~550,000 after them, sorting the soonest last). One index probe of
+    renewal_row_anniversary_idx. Only where the window leaves it open, and that end only: given both ends as
+    subqueries the planner took the range for 0.5 % of the rows and sorted a reseller's 24,000 customers (160 ms)
+    instead of walking the index."""
+    first, last = anniversaries_in(window, on) if window else (None, None)
+    condition = window_state_filter(window, on) if window else Q()
+    descending = ordering[0].startswith("-")
+    if (last if descending else first) is None:
+        start = Subquery(RenewalRow.objects.order_by(ordering[0]).values("anniversary_date")[:1])
+        condition &= Q(anniversary_date__lte=start) if descending else Q(anniversary_date__gte=start)
+    return condition
 
 
 def renewal_overview(
@@ -35,9 +59,11 @@ def renewal_overview(
     ordering: str = "days_left",
 ) -> QuerySet[Customer]:
     """Customers with renewable licences in the overview, with their rows: two queries per page."""
+    keys = OVERVIEW_ORDERINGS.get(ordering, OVERVIEW_ORDERINGS["days_left"])
+    anniversaries = _overview_anniversaries(window, on, keys)
     customers = (
         customers_visible_to(user)
-        .filter(_current_rows())
+        .filter(anniversaries, _current_rows(anniversaries))
         .select_related("reseller")
         .prefetch_related(
             Prefetch(
@@ -47,13 +73,11 @@ def renewal_overview(
             )
         )
     )
-    if window:
-        customers = customers.filter(window_state_filter(window, on))
     if segment:
         customers = customers.filter(market_segment=segment)
     if reseller_id:
         customers = customers.filter(reseller_id=reseller_id)
-    return customers.order_by(*OVERVIEW_ORDERINGS.get(ordering, OVERVIEW_ORDERINGS["days_left"]))
+    return customers.order_by(*keys)
 
 
 def assigned_counts(customer_ids) -> dict[tuple[int, int], int]:

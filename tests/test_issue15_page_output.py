@@ -247,17 +247,11 @@ def test_the_renewal_overview_is_unchanged(client, world, language, who):
     check(f"renewal-overview-{who}-{language}.html", body)
 
 
-@pytest.mark.parametrize("language", ["en", "sv"])
-@pytest.mark.parametrize("who", ["sales", "internal"])
-def test_the_api_renewal_overview_is_unchanged(client, world, language, who, monkeypatch):
-    """/api/v1/renewals/, its first page and a later one (pages of two), pinned before its output is written
-    from values (issue 15)."""
+def assigned_on_two_lines(world) -> None:
+    """Users assigned on two of a customer's lines (one released: not counted)."""
     from catalogue.models import Product
     from licences.models import Assignment
-    from resellerconsole.api import KeysetPagination
 
-    overview_world(world)
-    # Users assigned on two of a customer's lines (one released: not counted).
     for name, n in (("Overview A", 2), ("Overview B", 1), ("Overview B", 0)):
         Assignment.objects.create(
             customer=world["customers"][7],
@@ -269,6 +263,17 @@ def test_the_api_renewal_overview_is_unchanged(client, world, language, who, mon
             Assignment.objects.create(
                 customer=world["customers"][7], product=Product.objects.get(name=name), email=f"x{extra}@example.com"
             )
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("who", ["sales", "internal"])
+def test_the_api_renewal_overview_is_unchanged(client, world, language, who, monkeypatch):
+    """/api/v1/renewals/, its first page and a later one (pages of two), pinned before its output is written
+    from values (issue 15)."""
+    from resellerconsole.api import KeysetPagination
+
+    overview_world(world)
+    assigned_on_two_lines(world)
     monkeypatch.setattr(KeysetPagination, "page_size", 2)
     first = page(client, world[who], language, "/api/v1/renewals/")
     assert json.loads(first)["results"]
@@ -281,3 +286,41 @@ def test_the_api_renewal_overview_is_unchanged(client, world, language, who, mon
     check(f"api-renewals-{who}-later-{language}.json", later)
     ordered = page(client, world[who], language, "/api/v1/renewals/", data={"sort": "-days_left", "window": "open"})
     check(f"api-renewals-{who}-open-{language}.json", ordered)
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("who", ["sales", "internal"])
+def test_the_api_renewal_overview_rows_are_the_serializers_own(world, language, who):
+    """The list writes its entries out from values (renewals.api_json); RenewalEntryOutput, the documented schema
+    and the customer's renewal endpoint, gives the same for each customer of the overview, in both orders: among
+    them one without a VIP ID and one with a past anniversary's row (not a line of the current one)."""
+    from catalogue.models import Product
+    from renewals import selectors
+    from renewals.api import RenewalEntryOutput
+    from renewals.api_json import ENTRY_VALUES, overview_list_json
+    from renewals.models import RenewalRow
+
+    overview_world(world)
+    assigned_on_two_lines(world)
+    day = (NOW + datetime.timedelta(days=100)).date()
+    uninvited = world["customers"][3]  # not invited: no VIP ID
+    anniversary = day + datetime.timedelta(days=30)
+    Customer.objects.filter(pk=uninvited.pk).update(anniversary_date=anniversary, anniversary_day=anniversary.day)
+    for product, when, held in (
+        ("Overview A", anniversary, 4),
+        ("Overview B", anniversary - datetime.timedelta(366), 9),
+    ):
+        RenewalRow.objects.create(
+            customer=uninvited,
+            product=Product.objects.get(name=product),
+            anniversary_date=when,
+            quantity_held=held,
+            proposed_quantity=held - 1,
+        )
+    with translation.override(language):
+        for ordering in selectors.OVERVIEW_ORDERINGS:
+            customers = selectors.renewal_overview(user=world[who], on=day, ordering=ordering)
+            expected = RenewalEntryOutput(selectors.overview_entries(customers, on=day), many=True).data
+            rows = list(customers.prefetch_related(None).values(*ENTRY_VALUES))
+            assert len(rows) >= 5 and any(row["vip_id"] is None for row in rows)
+            assert overview_list_json(rows, on=day) == expected
