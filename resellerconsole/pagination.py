@@ -109,7 +109,14 @@ def _beyond(ordering: tuple[str, ...], values: list, *, forward: bool) -> Q:
         lookup = "gt" if ascending == forward else "lt"
         equal = {f"{n.lstrip('-')}": v for n, v in zip(ordering[:index], values[:index], strict=True)}
         conditions.append(Q(**equal, **{f"{field}__{lookup}": values[index]}))
-    return reduce(or_, conditions)
+    beyond = reduce(or_, conditions)
+    if values[0] is None:
+        return beyond
+    # The same rows, with the first column's bound on its own: the OR above is no index condition, so without it
+    # the index is walked from its start to the cursor (a "previous" link at 1 M customers: 30–800 ms).
+    first = ordering[0]
+    lookup = "gte" if first.startswith("-") != forward else "lte"
+    return Q(**{f"{first.lstrip('-')}__{lookup}": values[0]}) & beyond
 
 
 def keyset_page(

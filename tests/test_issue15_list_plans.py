@@ -69,3 +69,16 @@ def test_the_order_list_walks_the_order_dates_newest_first(sales):
 def test_due_within_7_days_reads_the_weeks_deadlines_before_the_customers(sales):
     text = plan(customer_list(user=sales, requests=RequestFilter.DUE_SOON)[:26])
     assert "InitPlan" in text and "= ANY" in text, text
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_a_page_after_or_before_a_cursor_starts_the_index_walk_at_it(sales, forward):
+    """A "next" or "previous" link deep in a list reads from the cursor on, not from the index's start to it."""
+    from customers.models import Customer
+    from resellerconsole.pagination import _beyond
+
+    ordering = ("company_name", "pk")
+    walked = ordering if forward else ("-company_name", "-pk")
+    page = Customer.objects.filter(reseller=sales.reseller).filter(_beyond(ordering, ["M", 10], forward=forward))
+    text = plan(page.order_by(*walked)[:27])
+    assert any("Index Cond" in line and "company_name" in line for line in text.splitlines()), text
