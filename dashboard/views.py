@@ -11,6 +11,7 @@ from customers.models import CustomerStatus
 from renewals.dates import WindowState
 
 from . import charts, selectors
+from .actions import action_items
 from .forms import DashboardFilterForm
 
 
@@ -41,6 +42,7 @@ def dashboard(request):
     on = timezone.localdate()
     resellers = list(Reseller.objects.order_by("name")) if user.is_internal_sales else None
     figures = selectors.dashboard_figures(user=user, on=on, reseller_id=reseller_id)
+    actions = selectors.urgent_actions(user=user, on=on, reseller_id=reseller_id)
     context = {
         "today": on,
         "counts": figures.counts,
@@ -55,7 +57,8 @@ def dashboard(request):
         },
         "anniversaries": charts.anniversary_chart(figures.anniversaries),
         "deadlines": charts.deadline_chart(figures.deadlines),
-        "actions": selectors.urgent_actions(user=user, on=on, reseller_id=reseller_id),
+        "actions": actions,
+        "action_items": action_items(actions, internal_sales=user.is_internal_sales),
         "resellers": resellers,
         "reseller_id": reseller_id,
         "reseller": next((r for r in resellers or [] if r.pk == reseller_id), None),
