@@ -21,6 +21,7 @@ from customers.models import Customer, CustomerStatus, VipAdmin
 from licences.models import Holding
 from renewals.dates import RenewalPeriods, renewal_year
 from resellerconsole.batching import KeyRange, keyset_batches
+from resellerconsole.querying import among_sql
 
 from .models import OutboundEmail
 from .services import (
@@ -244,11 +245,11 @@ class NoticeRenderer:
 
     def _recipients(self, ids: list[int]) -> dict[int, list[str]]:
         """The VIP admins' addresses per customer."""
-        among, parameters = _among(ids)
+        among, parameters = among_sql("customer_id", ids, vendor=connection.vendor)
         recipients: dict[int, list[str]] = defaultdict(list)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT customer_id, email FROM {VipAdmin._meta.db_table} WHERE customer_id {among}",  # noqa: S608 no input
+                f"SELECT customer_id, email FROM {VipAdmin._meta.db_table} WHERE {among}",  # noqa: S608 no input
                 parameters,
             )
             for customer_id, email in cursor.fetchall():
@@ -258,13 +259,13 @@ class NoticeRenderer:
     def _lines(self, ids: list[int]) -> dict[int, list]:
         """The licences held (product, quantity, … by product name) per customer, read as plain tuples: a dict or a
         model instance per row was a third of the job."""
-        among, parameters = _among(ids)
+        among, parameters = among_sql("h.customer_id", ids, vendor=connection.vendor)
         lines: dict[int, list] = defaultdict(list)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT h.customer_id, p.name, h.deployed FROM {Holding._meta.db_table} h"  # noqa: S608 no input
                 f" JOIN {Product._meta.db_table} p ON p.id = h.product_id"
-                f" WHERE h.customer_id {among} AND h.deployed > 0 ORDER BY p.name, h.id",
+                f" WHERE {among} AND h.deployed > 0 ORDER BY p.name, h.id",
                 parameters,
             )
             for customer_id, product, deployed in cursor.fetchall():
@@ -284,13 +285,6 @@ class NoticeRenderer:
             *held,
         )
         return NOTICE_SLOTS + LINE_SLOTS * (len(held) // 2), values
-
-
-def _among(ids: list[int]) -> tuple[str, list]:
-    """`IN ids` for a raw statement: on PostgreSQL `= ANY(%s)` with one array parameter, not thousands of them."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [ids]
-    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _printed_dates(anniversary: date, language: str, periods: RenewalPeriods) -> tuple[str, str, str]:

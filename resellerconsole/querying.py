@@ -33,10 +33,20 @@ class InSmallSet(Func):
         )
 
 
+def among_sql(column: str, values: list, *, vendor: str) -> tuple[str, list]:
+    """`column IN (values)` as SQL and its parameters; on PostgreSQL `column = ANY(%s)` with the list as one array
+    parameter, not thousands of them. For raw statements and for `AmongValues`."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 class AmongValues(Func):
-    """`column IN (values)` for a list of values known here (a batch's keys), written for PostgreSQL as
-    `column = ANY(%s)` with the list as one array parameter: Django's `__in` prepares and passes each of thousands of
-    values on its own (at 5,000 keys a batch, a tenth of the renewal notices' Python time)."""
+    """`column IN (values)` for a list of values known here (a batch's keys), written as `among_sql` writes it:
+    Django's `__in` prepares and passes each of thousands of values on its own (at 5,000 keys a batch, a tenth of
+    the renewal notices' Python time)."""
 
     output_field = BooleanField()
 
@@ -46,11 +56,8 @@ class AmongValues(Func):
 
     def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         column, parameters = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s)", (*parameters, self.values)
-        if not self.values:
-            return "1 = 0", tuple(parameters)
-        return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*parameters, *self.values)
+        sql, values = among_sql(column, self.values, vendor=connection.vendor)
+        return sql, (*parameters, *values)
 
 
 def planned_rows(queryset: QuerySet) -> int | None:
